@@ -1,0 +1,95 @@
+import ContextdEvents
+import ContextdExpressions
+
+extension Engine {
+    /// How late an event may be and still see exact window counts and sums.
+    static let windowLateness = TimeSpan.days(1)
+
+    /// Folds an event into its subject's context; true when anything changed.
+    func fold(_ event: Event, eventValue: Value) -> Bool {
+        guard let indexes = ruleSet.contextsByEventType[event.type] else { return false }
+        let scope = ruleSet.foldScope
+        let activation = Activation(environment: scope.environment)
+        if let slot = scope.event { activation.set(slot, eventValue) }
+        if let slot = scope.now { activation.set(slot, .timestamp(event.time)) }
+        if let slot = scope.subject { activation.set(slot, .string(event.subject)) }
+        var context = contexts[event.subject] ?? EntityContext(subject: event.subject)
+        var changed = false
+        for index in indexes {
+            let declaration = ruleSet.contexts[index]
+            do {
+                changed = try fold(event, into: &context, declaration: declaration, activation: activation) || changed
+            } catch {
+                record(fault: "context '\(declaration.name)': \(error.message)", rule: "context:" + declaration.name,
+                    eventID: event.id)
+            }
+        }
+        if changed { contexts[event.subject] = context }
+        return changed
+    }
+
+    private func fold(
+        _ event: Event, into context: inout EntityContext, declaration: ContextDeclaration, activation: Activation
+    ) throws(EvaluationError) -> Bool {
+        if case .collection(let key, let removeOn) = declaration.kind, removeOn.contains(event.type) {
+            let removed = try Engine.string(key.evaluate(activation))
+            guard case .collection(var items) = context.states[declaration.name] else { return false }
+            let before = items.count
+            items.removeAll { $0.key == removed }
+            context.states[declaration.name] = .collection(items)
+            return items.count != before
+        }
+        guard declaration.on.contains(event.type) else { return false }
+        if let when = declaration.when, try when.evaluate(activation) != .bool(true) { return false }
+        let kept = try declaration.value?.evaluate(activation) ?? event.data
+        let entry = ContextEntry(value: kept, time: event.time, eventID: event.id, eventType: event.type)
+        let name = declaration.name
+        switch declaration.kind {
+        case .latest:
+            if case .latest(let current?) = context.states[name], current.time > event.time { return false }
+            context.states[name] = .latest(entry)
+        case .collection(let key, _):
+            var item = entry
+            item.key = try Engine.string(key.evaluate(activation))
+            var items: [ContextEntry] = []
+            if case .collection(let existing) = context.states[name] { items = existing }
+            items.removeAll { $0.key == item.key }
+            items.append(item)
+            items.sort { ($0.time, $0.key ?? "") < ($1.time, $1.key ?? "") }
+            context.states[name] = .collection(items)
+        case .count(let window), .sum(let window):
+            var amount = 1.0
+            if case .sum = declaration.kind {
+                guard case .number(let n) = kept else { return false }
+                amount = n
+            }
+            var points: [ContextState.WindowPoint] = []
+            if case .window(let existing) = context.states[name] { points = existing }
+            let point = ContextState.WindowPoint(time: event.time, amount: amount)
+            let at = ContextEntryWindow.firstIndex(in: points) { $0.time > event.time }
+            points.insert(point, at: at)
+            // Keep what a late event (up to `windowLateness` behind the clock) still needs.
+            let horizon = max(clock ?? event.time, event.time) - window - Engine.windowLateness
+            let keepFrom = ContextEntryWindow.firstIndex(in: points) { $0.time > horizon }
+            if keepFrom > 0 { points.removeFirst(keepFrom) }
+            context.states[name] = .window(points)
+        case .history(let size):
+            var entries: [ContextEntry] = []
+            if case .history(let existing) = context.states[name] { entries = existing }
+            let at = entries.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
+            entries.insert(entry, at: at)
+            if entries.count > size { entries.removeFirst(entries.count - size) }
+            context.states[name] = .history(entries)
+        }
+        return true
+    }
+
+    static func string(_ value: Value) throws(EvaluationError) -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let n) where n == n.rounded() && abs(n) < 9e15: return String(Int64(n))
+        case .null: throw EvaluationError(message: "key is null", range: SourceRange(start: 0, end: 0))
+        default: return JSON.encode(value)
+        }
+    }
+}

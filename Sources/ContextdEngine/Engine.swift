@@ -1,0 +1,127 @@
+public import ContextdEvents
+
+/// The heart of contextd: folds events into per-entity context, fires timers on a virtual
+/// clock, evaluates rules and passes candidate tasks through the policies.
+///
+/// It does no I/O and never reads the wall clock: `replay`, `test` and the daemon feed it the
+/// same way, so what an operator tests is what runs. Not thread-safe by design; the daemon
+/// owns one inside an actor.
+///
+/// Per event, in this order (documented in docs/rules.md, "Evaluation order"):
+/// 1. skip it if `(source, id)` was seen within the retention window;
+/// 2. if its time is past the clock, fire every timer due at or before it (in time order),
+///    then move the clock;
+/// 3. fold it into its subject's context (every declaration whose `on` names its type);
+/// 4. release deferred tasks of the subject (as assignee) that the event releases;
+/// 5. evaluate the rules its type triggers, in rule order, and pass each candidate task through
+///    the policies in declared order;
+/// 6. recompute the subject's timers if its context changed.
+public final class Engine {
+    public private(set) var ruleSet: RuleSet
+    /// The virtual clock: the greatest event time applied (or time advanced to); nil before the first event.
+    public internal(set) var clock: Timestamp?
+    public internal(set) var statistics = EngineStatistics()
+    /// The most recent run-time evaluation failures (bounded).
+    public internal(set) var faults: [EvaluationFault] = []
+    /// How long `(source, id)` is remembered for duplicate detection.
+    public var dedupRetention: TimeSpan
+
+    var contexts: [String: EntityContext] = [:]
+    var timers = TimerQueue()
+    var seenEvents: [String: Timestamp] = [:]
+    var seenSincePrune = 0
+    /// Last emitted time per dedup key (rule-level and dedup policies).
+    var dedupIndex: [String: Timestamp] = [:]
+    /// Emitted times per suppress-limit key, oldest first.
+    var limitIndex: [String: [Timestamp]] = [:]
+    /// Deferred tasks that an event may still release, by id, and their ids per assignee.
+    var deferred: [String: TaskRecord] = [:]
+    var deferredByAssignee: [String: Set<String>] = [:]
+    var contextIndex: [String: Int] = [:]
+    var changes: [TaskChange] = []
+
+    public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7)) {
+        self.ruleSet = ruleSet
+        self.dedupRetention = dedupRetention
+        indexContexts()
+    }
+
+    /// Swaps in a new rule set between two events. Context of declarations that still exist
+    /// survives; timers are recomputed on each entity's next change.
+    public func replace(ruleSet: RuleSet) {
+        self.ruleSet = ruleSet
+        indexContexts()
+    }
+
+    private func indexContexts() {
+        contextIndex = Dictionary(uniqueKeysWithValues: ruleSet.contexts.enumerated().map { ($1.name, $0) })
+    }
+
+    /// Applies one event; returns the task changes it caused (including those of timers it
+    /// made due). A duplicate returns nothing.
+    @discardableResult
+    public func apply(_ event: Event) -> [TaskChange] {
+        let key = event.source + "\u{0}" + event.id
+        if seenEvents[key] != nil {
+            statistics.duplicates += 1
+            return []
+        }
+        seenEvents[key] = event.time
+        statistics.events += 1
+        if let clock, event.time > clock { fireTimers(through: event.time) }
+        if clock == nil || event.time > clock! { clock = event.time }
+        let eventValue = event.value
+        let changed = fold(event, eventValue: eventValue)
+        releaseDeferred(by: event, eventValue: eventValue)
+        for index in ruleSet.rulesByEventType[event.type] ?? [] {
+            evaluate(ruleSet.rules[index], subject: event.subject, event: event, eventValue: eventValue, now: event.time)
+        }
+        if changed { scheduleTimers(for: event.subject) }
+        pruneSeenEvents()
+        return drainChanges()
+    }
+
+    /// Moves the clock forward to `time` (the end of a replay's `--until`, or the wall clock
+    /// in the daemon), firing every timer due at or before it.
+    @discardableResult
+    public func advance(to time: Timestamp) -> [TaskChange] {
+        if let clock, time <= clock { return drainChanges() }
+        fireTimers(through: time)
+        clock = time
+        return drainChanges()
+    }
+
+    /// The earliest pending timer, so a daemon knows when to wake up.
+    public var nextTimer: Timestamp? { timers.entries.first?.at }
+
+    func drainChanges() -> [TaskChange] {
+        defer { changes.removeAll(keepingCapacity: true) }
+        return changes
+    }
+
+    func record(fault message: String, rule: String, eventID: String?) {
+        statistics.evaluationErrors += 1
+        statistics.rules[rule, default: RuleStatistics()].errors += 1
+        if faults.count >= 100 { faults.removeFirst() }
+        faults.append(EvaluationFault(rule: rule, eventID: eventID, message: message))
+    }
+
+    private func pruneSeenEvents() {
+        seenSincePrune += 1
+        guard seenSincePrune >= 65_536, let clock else { return }
+        seenSincePrune = 0
+        let horizon = clock - dedupRetention
+        seenEvents = seenEvents.filter { $0.value >= horizon }
+    }
+
+    /// The whole context of an entity as one map, at instant `now`.
+    func contextValue(of subject: String, at now: Timestamp) -> Value {
+        let context = contexts[subject] ?? EntityContext(subject: subject)
+        var object: [String: Value] = [:]
+        for declaration in ruleSet.contexts { object[declaration.name] = context.value(of: declaration, at: now) }
+        return .object(object)
+    }
+
+    /// A snapshot of one entity's folded context (for tests, explain and persistence).
+    public func context(of subject: String) -> EntityContext? { contexts[subject] }
+}

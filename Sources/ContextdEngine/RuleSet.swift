@@ -1,0 +1,53 @@
+/// A complete, checked set of rules: context declarations, scorers, rules and policies.
+///
+/// Only a `RuleSet` that loaded without a single error exists, so the engine can swap one in
+/// atomically between two events (a reload) and never evaluate a half-valid set.
+public struct RuleSet: Sendable {
+    public let contexts: [ContextDeclaration]
+    public let scorers: [String: Scorer]
+    public let rules: [Rule]
+    public let policies: [TaskPolicy]
+    /// The scope of context `when`/`value`/`key` expressions (`event`, `now`, `subject`).
+    public let foldScope: EvaluationScope
+
+    /// Rule indexes per triggering event type: a rule that cannot match costs nothing.
+    let rulesByEventType: [String: [Int]]
+    /// Context declaration indexes per event type that adds to or removes from them.
+    let contextsByEventType: [String: [Int]]
+    /// Rules with a timer.
+    let timerRules: [Int]
+    /// Defer policies with an early release, per releasing event type.
+    let releasesByEventType: [String: [Int]]
+
+    public init(
+        contexts: [ContextDeclaration], scorers: [String: Scorer], rules: [Rule], policies: [TaskPolicy],
+        foldScope: EvaluationScope
+    ) {
+        self.contexts = contexts
+        self.scorers = scorers
+        self.rules = rules.sorted { $0.order < $1.order }
+        self.policies = policies
+        self.foldScope = foldScope
+        var byType: [String: [Int]] = [:]
+        for (index, rule) in self.rules.enumerated() {
+            for type in rule.on { byType[type, default: []].append(index) }
+        }
+        rulesByEventType = byType
+        var contextsByType: [String: [Int]] = [:]
+        for (index, declaration) in contexts.enumerated() {
+            for type in declaration.eventTypes { contextsByType[type, default: []].append(index) }
+        }
+        contextsByEventType = contextsByType
+        let sorted = self.rules
+        timerRules = sorted.indices.filter { sorted[$0].timer != nil }
+        var releases: [String: [Int]] = [:]
+        for (index, policy) in policies.enumerated() {
+            if case .defer(_, _, let release?) = policy.action {
+                for type in release.on { releases[type, default: []].append(index) }
+            }
+        }
+        releasesByEventType = releases
+    }
+
+    public func rule(named id: String) -> Rule? { rules.first { $0.id == id } }
+}

@@ -1,0 +1,39 @@
+/// What an applied event or a clock advance did to the task stream.
+public enum TaskChange: Sendable, Hashable {
+    /// A new task passed every policy.
+    case created(TaskRecord)
+    /// A deferred task was released early: its `not_before` moved earlier.
+    case released(TaskRecord)
+    /// A candidate task was stopped by a policy (or the rule's own dedup, named `dedup`).
+    case suppressed(TaskRecord, policy: String)
+}
+
+/// Counts kept while the engine runs: what `replay --stats` prints and the daemon exports.
+public struct EngineStatistics: Sendable, Hashable {
+    public var events = 0
+    public var duplicates = 0
+    public var timersFired = 0
+    public var tasksCreated = 0
+    public var tasksSuppressed = 0
+    public var tasksReleased = 0
+    public var evaluationErrors = 0
+    public var rules: [String: RuleStatistics] = [:]
+
+    public init() {}
+}
+
+public struct RuleStatistics: Sendable, Hashable {
+    public var evaluations = 0
+    public var matches = 0
+    public var tasks = 0
+    public var suppressed = 0
+    public var errors = 0
+    public init() {}
+}
+
+/// A rule or policy expression that failed at run time; the condition counted as false.
+public struct EvaluationFault: Sendable, Hashable {
+    public var rule: String
+    public var eventID: String?
+    public var message: String
+}

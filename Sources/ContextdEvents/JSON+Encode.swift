@@ -1,0 +1,85 @@
+/// Writing ``Value`` as compact, deterministic JSON: the outbox, the rejects file and
+/// `contextd replay` all print through here, and the same value must always print the same text
+/// (diffs, golden files, deterministic task ids).
+extension JSON {
+    /// Compact JSON with object keys sorted.
+    ///
+    /// Integral numbers within ±2^53 print without a decimal point (`3`), other numbers in their
+    /// shortest round-trip form (`0.1`, `1e+20`), non-finite numbers as `null`. A timestamp prints
+    /// as its RFC 3339 string, a duration as its canonical text (`1h30m`). Strings escape `"`, `\`
+    /// and control characters; everything else, non-ASCII included, passes through as UTF-8.
+    public static func encode(_ value: Value) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(128)
+        append(value, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func append(_ value: Value, to output: inout [UInt8]) {
+        switch value {
+        case .null:
+            output.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number):
+            appendNumber(number, to: &output)
+        case .string(let text):
+            appendString(text, to: &output)
+        case .timestamp(let timestamp):
+            appendString(timestamp.rfc3339, to: &output)
+        case .duration(let span):
+            appendString(span.description, to: &output)
+        case .list(let list):
+            output.append(UInt8(ascii: "["))
+            for (position, element) in list.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                append(element, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (position, key) in object.keys.sorted().enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                appendString(key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                append(object[key]!, to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func appendNumber(_ number: Double, to output: inout [UInt8]) {
+        if !number.isFinite {
+            output.append(contentsOf: "null".utf8)
+        } else if number.magnitude <= 9_007_199_254_740_992, Double(Int64(number)) == number {
+            // Not `rounded()`: that needs libm's `trunc`, which nothing else here links.
+            output.append(contentsOf: String(Int64(number)).utf8)
+        } else {
+            output.append(contentsOf: number.description.utf8)
+        }
+    }
+
+    /// A JSON string literal per RFC 8259 §7.
+    static func appendString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
+            case 0x09: output.append(contentsOf: #"\t"#.utf8)
+            case 0x08: output.append(contentsOf: #"\b"#.utf8)
+            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: #"\u00"#.utf8)
+                output.append(digits[Int(byte >> 4)])
+                output.append(digits[Int(byte & 0xF)])
+            default:
+                output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,98 @@
+public import ContextdEvents
+
+/// The values one evaluation sees: one cell per declared slot, plus the comprehension locals.
+///
+/// Made by the engine for each evaluation (an event against a rule), so it is a plain class with
+/// an array: cheap to create, and mutable during evaluation to memoize `let` bindings and lazy
+/// record fields. Not `Sendable`: it belongs to the one evaluation that made it.
+public final class Activation {
+    enum Cell {
+        case unset
+        case value(Value)
+        /// A `let` binding being evaluated right now (reading it again is a cycle).
+        case evaluating
+        case failed(EvaluationError)
+        case record(LazyRecord)
+    }
+
+    /// A lazy record's resolver and the fields it has already produced in this activation.
+    final class LazyRecord {
+        let resolver: (String) throws(EvaluationError) -> Value
+        var resolved: [(name: String, value: Value)] = []
+
+        init(resolver: @escaping (String) throws(EvaluationError) -> Value) { self.resolver = resolver }
+    }
+
+    private var cells: [Cell]
+    /// Comprehension locals of all expressions being evaluated, innermost last.
+    var locals: [Value] = []
+    /// Where the locals of the expression being evaluated start in `locals`.
+    var frameBase = 0
+    /// The engine's own object, for host functions to reach it.
+    public var host: AnyObject?
+
+    public init(environment: Environment) {
+        cells = Array(repeating: .unset, count: environment.slotCount)
+    }
+
+    /// An activation with no slots, for folding constants at load time.
+    init() {
+        cells = []
+    }
+
+    public func set(_ slot: VariableSlot, _ value: Value) {
+        store(.value(value), at: slot.index)
+    }
+
+    /// Installs the resolver that `name.field` calls for a ``Environment/declareLazyRecord(_:type:)``
+    /// slot. It is called only for fields an expression reads, at most once per field and
+    /// activation; throw ``EvaluationError/missingField(_:)`` for a field that has no value so that
+    /// `??` and `has()` treat it as absent (returning `.null` does the same).
+    public func bindFields(_ slot: VariableSlot, _ resolver: @escaping (String) throws(EvaluationError) -> Value) {
+        store(.record(LazyRecord(resolver: resolver)), at: slot.index)
+    }
+
+    private func store(_ cell: Cell, at index: Int) {
+        if index >= cells.count { cells.append(contentsOf: repeatElement(.unset, count: index - cells.count + 1)) }
+        cells[index] = cell
+    }
+
+    // MARK: - Reads by compiled expressions
+
+    func value(at index: Int) -> Value {
+        guard index < cells.count, case .value(let value) = cells[index] else { return .null }
+        return value
+    }
+
+    /// A `let` binding's value, evaluating it on first read.
+    func bound(at index: Int, name: String, expression: CompiledExpression) throws(EvaluationError) -> Value {
+        if index >= cells.count { store(.unset, at: index) }
+        switch cells[index] {
+        case .value(let value): return value
+        case .failed(let error): throw error
+        case .evaluating:
+            throw EvaluationError(message: "'\(name)' depends on itself", code: .failed)
+        case .unset, .record:
+            cells[index] = .evaluating
+            do throws(EvaluationError) {
+                let value = try expression.evaluate(self)
+                cells[index] = .value(value)
+                return value
+            } catch {
+                cells[index] = .failed(error)
+                throw error
+            }
+        }
+    }
+
+    /// One field of a lazy record, resolved on first read.
+    func field(_ field: String, ofRecordAt index: Int, named name: String) throws(EvaluationError) -> Value {
+        guard index < cells.count, case .record(let record) = cells[index] else {
+            throw EvaluationError(message: "no fields are bound for '\(name)'", code: .missingField)
+        }
+        if let known = record.resolved.first(where: { $0.name == field }) { return known.value }
+        let value = try record.resolver(field)
+        record.resolved.append((field, value))
+        return value
+    }
+}

@@ -1,0 +1,97 @@
+import ContextdEvents
+
+/// Function calls: special forms, host functions, built-ins.
+extension Compiler {
+    mutating func compileCall(
+        _ name: String, nameRange: SourceRange, receiver: Syntax?, arguments: [Syntax], range: SourceRange,
+        in scope: Scope
+    ) -> Compiled {
+        let syntaxes = (receiver.map { [$0] } ?? []) + arguments
+        if let form = SpecialForm(rawValue: name) {
+            return compileSpecialForm(form, syntaxes, nameRange: nameRange, range: range, in: scope)
+        }
+        if let function = environment.functions[name] {
+            return compileHostCall(function, syntaxes, nameRange: nameRange, range: range, in: scope)
+        }
+        if let builtin = Builtins.table[name] {
+            return compileBuiltinCall(builtin, syntaxes, nameRange: nameRange, range: range, in: scope)
+        }
+        for syntax in syntaxes { _ = compile(syntax, in: scope) }
+        if scope.local(named: name) != nil || environment.valueNames.contains(name) {
+            report("'\(name)' is not a function", nameRange)
+        } else {
+            reportUnknown("function", name, nameRange, among: environment.functionNames)
+        }
+        return .failed
+    }
+
+    /// Reports a wrong argument count; true when the count is right.
+    mutating func checkArity(_ arity: Arity, of name: String, count: Int, at range: SourceRange) -> Bool {
+        guard arity.accepts(count) else {
+            report("'\(name)' takes \(arity), got \(count)", range)
+            return false
+        }
+        return true
+    }
+
+    private mutating func compileBuiltinCall(
+        _ builtin: Builtin, _ syntaxes: [Syntax], nameRange: SourceRange, range: SourceRange, in scope: Scope
+    ) -> Compiled {
+        let arguments = syntaxes.map { compile($0, in: scope) }
+        guard checkArity(builtin.arity, of: builtin.name, count: arguments.count, at: nameRange) else { return .failed }
+        let type: ValueType
+        do throws(TypeProblem) {
+            type = try builtin.check(arguments.map(\.type))
+        } catch {
+            report(error.message, error.argument.map { syntaxes[$0].range } ?? range)
+            return .failed
+        }
+        let compiled = Compiled(type: type, evaluate: builtin.evaluator(arguments.map(\.evaluate), at: runtimeRange(range)))
+        guard arguments.allSatisfy({ $0.constant != nil }) else { return compiled }
+        do throws(EvaluationError) {
+            return .constant(try compiled.evaluate(Activation()), type: type)
+        } catch {
+            guard builtin.validatesConstants else { return compiled }
+            report(error.message, range)
+            return .failed
+        }
+    }
+
+    private mutating func compileHostCall(
+        _ function: FunctionDeclaration, _ syntaxes: [Syntax], nameRange: SourceRange, range: SourceRange,
+        in scope: Scope
+    ) -> Compiled {
+        let arguments = syntaxes.map { compile($0, in: scope) }
+        let count = function.parameters.count
+        guard checkArity(.exactly(count), of: function.name, count: arguments.count, at: nameRange) else { return .failed }
+        var compatible = true
+        for (index, (argument, parameter)) in zip(arguments, function.parameters).enumerated()
+        where !argument.type.isCompatible(with: parameter) {
+            report(
+                "argument \(index + 1) of '\(function.name)' must be \(parameter.kinds.phrase), not \(argument.type)",
+                syntaxes[index].range)
+            compatible = false
+        }
+        guard compatible else { return .failed }
+        let evaluators = arguments.map(\.evaluate)
+        let accepted = function.parameters.map { $0.kinds.union(.null) }
+        let (name, implementation, at) = (function.name, function.implementation, runtimeRange(range))
+        return Compiled(type: function.result) { activation throws(EvaluationError) in
+            var values: [Value] = []
+            values.reserveCapacity(evaluators.count)
+            for (index, evaluate) in evaluators.enumerated() {
+                let value = try evaluate(activation)
+                guard accepted[index].contains(value.kind) else {
+                    throw Argument.mismatch(value, index, of: name, expected: accepted[index].subtracting(.null))
+                        .located(at: at)
+                }
+                values.append(value)
+            }
+            do throws(EvaluationError) {
+                return try implementation(values, activation)
+            } catch {
+                throw error.located(at: at)
+            }
+        }
+    }
+}

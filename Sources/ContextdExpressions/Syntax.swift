@@ -1,0 +1,94 @@
+import ContextdEvents
+
+/// The parsed form of an expression, before names and types are resolved.
+///
+/// Kept only for as long as compilation takes, except for macros, whose syntax is stored in the
+/// ``Environment`` and compiled again at each use so that it is type-checked where it is used.
+struct Syntax: Sendable {
+    indirect enum Kind: Sendable {
+        case literal(Value)
+        case identifier(String)
+        case list([Syntax])
+        case map([MapEntry])
+        case field(Syntax, name: String, nameRange: SourceRange)
+        case index(Syntax, Syntax)
+        /// `f(a, b)`, or `a.f(b)` with `a` as the receiver: the receiver becomes the first argument.
+        case call(name: String, nameRange: SourceRange, receiver: Syntax?, arguments: [Syntax])
+        case unary(UnaryOperator, Syntax)
+        case binary(BinaryOperator, Syntax, Syntax)
+        case conditional(Syntax, Syntax, Syntax)
+        /// Stands in for what a syntax error made unreadable, so the rest can still be checked.
+        case invalid
+    }
+
+    struct MapEntry: Sendable {
+        var key: String
+        var keyRange: SourceRange
+        var value: Syntax
+    }
+
+    var kind: Kind
+    var range: SourceRange
+
+    init(_ kind: Kind, _ range: SourceRange) {
+        self.kind = kind
+        self.range = range
+    }
+}
+
+enum UnaryOperator: String, Sendable {
+    case not = "!"
+    case negate = "-"
+}
+
+enum BinaryOperator: String, Sendable {
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case remainder = "%"
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
+    case `in` = "in"
+    case and = "&&"
+    case or = "||"
+    case coalesce = "??"
+
+    var isArithmetic: Bool { [.add, .subtract, .multiply, .divide, .remainder].contains(self) }
+    var isOrdering: Bool { [.less, .lessEqual, .greater, .greaterEqual].contains(self) }
+}
+
+extension Syntax {
+    /// Every identifier used as a value, with where it first appears (for macro cycle checks).
+    func identifiers() -> [(name: String, range: SourceRange)] {
+        var found: [(name: String, range: SourceRange)] = []
+        collectIdentifiers(into: &found)
+        return found
+    }
+
+    private func collectIdentifiers(into found: inout [(name: String, range: SourceRange)]) {
+        switch kind {
+        case .literal, .invalid: break
+        case .identifier(let name): found.append((name, range))
+        case .list(let elements): elements.forEach { $0.collectIdentifiers(into: &found) }
+        case .map(let entries): entries.forEach { $0.value.collectIdentifiers(into: &found) }
+        case .field(let receiver, _, _): receiver.collectIdentifiers(into: &found)
+        case .index(let receiver, let index):
+            receiver.collectIdentifiers(into: &found)
+            index.collectIdentifiers(into: &found)
+        case .call(_, _, let receiver, let arguments):
+            receiver?.collectIdentifiers(into: &found)
+            arguments.forEach { $0.collectIdentifiers(into: &found) }
+        case .unary(_, let operand): operand.collectIdentifiers(into: &found)
+        case .binary(_, let left, let right):
+            left.collectIdentifiers(into: &found)
+            right.collectIdentifiers(into: &found)
+        case .conditional(let condition, let then, let otherwise):
+            for part in [condition, then, otherwise] { part.collectIdentifiers(into: &found) }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+public import ContextdEngine
+import ContextdEvents
+import ContextdExpressions
+import Yams
+
+/// Turns rule files into a checked `RuleSet`, or into every error they contain.
+///
+/// Sections (any file may hold any of them; names are global across files):
+/// `events` (schemas of event data, so typos in `event.data.x` are caught), `lists`, `macros`,
+/// `context`, `scorers`, `rules`, `policies`. They are read in that order, so a rule can use a
+/// macro or context declared in any file.
+public enum RuleLoader {
+    public static func load(_ sources: [RuleSource]) -> Result<RuleSet, RuleDiagnostics> {
+        let builder = RuleSetBuilder(sources: sources)
+        return builder.build()
+    }
+
+    /// Loads the rule files found under `paths` (see `RuleSource.load(paths:)`).
+    public static func load(paths: [String]) -> Result<RuleSet, RuleDiagnostics> {
+        do {
+            return load(try RuleSource.load(paths: paths))
+        } catch {
+            return .failure(RuleDiagnostics([error]))
+        }
+    }
+}
+
+/// The state of one load: files, what has been declared so far, and the diagnostics.
+final class RuleSetBuilder {
+    static let sections = ["description", "events", "lists", "macros", "context", "scorers", "rules", "policies"]
+
+    let log = DiagnosticLog()
+    var files: [RuleFile] = []
+    var sections: [(file: RuleFile, reader: MappingReader)] = []
+    /// Data field types per declared event type.
+    var eventSchemas: [String: [String: ValueType]] = [:]
+    var base = Environment()
+    var contexts: [ContextDeclaration] = []
+    var contextType = RecordType(name: "context", fields: [:], isOpen: false)
+    var scorers: [String: Scorer] = [:]
+    var scoreType = RecordType(name: "score", fields: [:], isOpen: false)
+    var rules: [Rule] = []
+    var ruleNodes: [String: (file: String, line: Int)] = [:]
+    var policies: [TaskPolicy] = []
+    var foldScope: EvaluationScope?
+
+    init(sources: [RuleSource]) {
+        for source in sources {
+            let file = RuleFile(source: source, log: log)
+            files.append(file)
+            guard let root = file.root else { continue }
+            if let reader = MappingReader(root, file: file, log: log, what: "a rule file", allowed: Self.sections) {
+                sections.append((file, reader))
+            }
+        }
+    }
+
+    func build() -> Result<RuleSet, RuleDiagnostics> {
+        readEvents()
+        readLists()
+        readMacros()
+        readContexts()
+        readScorers()
+        readRules()
+        readPolicies()
+        guard log.isEmpty, let foldScope else { return .failure(RuleDiagnostics(log.diagnostics)) }
+        return .success(RuleSet(contexts: contexts, scorers: scorers, rules: rules, policies: policies,
+            foldScope: foldScope))
+    }
+
+    /// Each `(file, key node, value node)` of a top-level mapping section across all files.
+    func entries(of section: String) -> [(file: RuleFile, key: String, keyNode: Node, value: Node)] {
+        var result: [(RuleFile, String, Node, Node)] = []
+        for (file, reader) in sections {
+            guard let node = reader[section] else { continue }
+            guard case .mapping(let mapping) = node else {
+                log.report(file.diagnostic(at: node, "'\(section)' must be a mapping of names to definitions"))
+                continue
+            }
+            for (key, value) in mapping { if let name = key.string { result.append((file, name, key, value)) } }
+        }
+        return result
+    }
+
+    /// Each item of a top-level list section (`rules`, `policies`) across all files.
+    func items(of section: String) -> [(file: RuleFile, node: Node)] {
+        var result: [(RuleFile, Node)] = []
+        for (file, reader) in sections {
+            guard let node = reader[section] else { continue }
+            guard case .sequence(let sequence) = node else {
+                log.report(file.diagnostic(at: node, "'\(section)' must be a list (each item starting with '- ')"))
+                continue
+            }
+            for item in sequence { result.append((file, item)) }
+        }
+        return result
+    }
+
+    /// Reports a name defined twice, pointing at both places.
+    func checkUnique(_ name: String, kind: String, at node: Node, in file: RuleFile,
+        seen: inout [String: (file: String, line: Int)]) -> Bool
+    {
+        if let first = seen[name] {
+            log.report(file.diagnostic(at: node, length: name.count,
+                "\(kind) '\(name)' is already defined at \(first.file):\(first.line)"))
+            return false
+        }
+        seen[name] = (file.path, node.mark?.line ?? 1)
+        return true
+    }
+}

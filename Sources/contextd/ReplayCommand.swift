@@ -1,0 +1,78 @@
+import ArgumentParser
+import ContextdEngine
+import ContextdEvents
+import ContextdReplay
+import ContextdRules
+import Foundation
+
+/// `contextd replay`: evaluate event files in memory on the virtual clock and print each task
+/// once, as a JSON line, in its final form.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Evaluate event files in memory (no daemon state) and print the tasks as JSON lines."
+    )
+
+    @Option(help: "Directory (or file) of rules.")
+    var rules: String = "rules"
+
+    @Option(help: "Advance the virtual clock to this RFC 3339 time at the end, firing due timers.")
+    var until: String?
+
+    @Flag(help: "Print a JSON summary on stderr.")
+    var stats = false
+
+    @Option(help: "Format of standard input ('-'): jsonl or json.")
+    var stdinFormat: String = "jsonl"
+
+    @Argument(help: "Event files (.json, .jsonl, .ndjson); '-' for standard input.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one event file, or '-' for standard input") }
+        if let until, Timestamp(rfc3339: until) == nil {
+            throw ValidationError("--until must be an RFC 3339 time such as 2026-11-30T00:00:00Z, got '\(until)'")
+        }
+        if !["jsonl", "json"].contains(stdinFormat) { throw ValidationError("--stdin-format must be jsonl or json") }
+    }
+
+    func run() throws {
+        let ruleSet: RuleSet
+        switch RuleLoader.load(paths: [rules]) {
+        case .success(let loaded): ruleSet = loaded
+        case .failure(let failure):
+            let diagnostics = failure.diagnostics
+            for diagnostic in diagnostics { StandardError.write(diagnostic.description) }
+            throw ExitStatus.configuration
+        }
+        var readers: [EventFileReader] = []
+        for file in files {
+            let format: EventStreamDecoder.Format? = file == "-" ? (stdinFormat == "json" ? .json : .jsonLines) : nil
+            guard let reader = EventFileReader(path: file, format: format) else {
+                StandardError.write("\(file): error: not an event file (expected .json, .jsonl or .ndjson)")
+                throw ExitStatus.usage
+            }
+            guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
+                StandardError.write("\(file): error: no such file or not readable")
+                throw ExitStatus.usage
+            }
+            readers.append(reader)
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let replay = Replay(ruleSet: ruleSet)
+        for reader in readers { replay.apply(file: reader) }
+        replay.finish(until: until.flatMap { Timestamp(rfc3339: $0) })
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        var output = ""
+        for task in replay.tasks { output += task.json + "\n" }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        for (file, rejection) in replay.rejected {
+            StandardError.write("\(file):\(rejection.line): rejected: \(rejection.error)")
+        }
+        for (file, reason) in replay.rejectedFiles { StandardError.write("\(file): rejected file: \(reason)") }
+        for fault in replay.engine.faults.prefix(20) {
+            StandardError.write("warning: rule '\(fault.rule)'\(fault.eventID.map { " on event \($0)" } ?? ""): \(fault.message)")
+        }
+        if stats { StandardError.write(ReplayStatistics(replay: replay, seconds: seconds).json) }
+    }
+}

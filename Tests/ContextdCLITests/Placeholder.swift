@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderContextdCLITests() { #expect(Bool(true)) }

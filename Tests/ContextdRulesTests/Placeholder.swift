@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderContextdRulesTests() { #expect(Bool(true)) }
