@@ -42,6 +42,7 @@ struct Compiler {
         switch syntax.kind {
         case .literal(let value): .constant(value)
         case .invalid: .failed
+        case .incomplete(let parts): compileIncomplete(parts, in: scope)
         case .identifier(let name): compileIdentifier(name, syntax.range, in: scope)
         case .list(let elements): compileList(elements, in: scope)
         case .map(let entries): compileMap(entries, in: scope)
@@ -82,6 +83,11 @@ struct Compiler {
         if let macro = environment.macros[name] { return expand(macro, named: name, at: range, in: scope) }
         if let value = environment.constants[name] { return .constant(value) }
         reportUnknown("identifier", name, range, among: environment.valueNames.union(scope.locals.map(\.name)))
+        return .failed
+    }
+
+    private mutating func compileIncomplete(_ parts: [Syntax], in scope: Scope) -> Compiled {
+        for part in parts { _ = compile(part, in: scope) }
         return .failed
     }
 

@@ -81,21 +81,22 @@ struct Lexer {
         let value = Double(SourceRange(start: start, end: numberEnd).text(in: bytes)) ?? .nan
         if let glued = peek(), Lexer.isIdentifierByte(glued) {
             while let byte = peek(), Lexer.isIdentifierByte(byte) { position += 1 }
-            reportGluedSuffix(SourceRange(start: start, end: position), numberEnd: numberEnd)
+            return gluedSuffix(SourceRange(start: start, end: position), numberEnd: numberEnd, value: value)
         }
         return Token(kind: .number(value), range: SourceRange(start: start, end: position))
     }
 
     /// `12h` is not a literal: point at the spelling that is, since operators write it often.
-    private mutating func reportGluedSuffix(_ range: SourceRange, numberEnd: Int) {
+    private mutating func gluedSuffix(_ range: SourceRange, numberEnd: Int, value: Double) -> Token {
         let text = range.text(in: bytes)
-        if TimeSpan(parsing: text) != nil {
+        if let span = TimeSpan(parsing: text) {
             let fix = "duration(\"\(text)\")"
             report("a duration is written \(fix), not \(text)", range, suggestion: fix)
-        } else {
-            let suffix = SourceRange(start: numberEnd, end: range.end).text(in: bytes)
-            report("unexpected '\(suffix)' right after a number", range)
+            return Token(kind: .duration(span), range: range)
         }
+        let suffix = SourceRange(start: numberEnd, end: range.end).text(in: bytes)
+        report("unexpected '\(suffix)' right after a number", range)
+        return Token(kind: .number(value), range: range)
     }
 
     private mutating func skipDigits() {
@@ -192,13 +193,13 @@ struct Lexer {
         return Token(kind: .symbol(symbol), range: SourceRange(start: start, end: position))
     }
 
-    /// Reports a character that starts no token (`#`, `é`, `;`) and lexes what follows it.
+    /// Reports a character that starts no token (`#`, `é`, `;`).
     private mutating func skipUnexpectedCharacter() -> Token {
         let start = position
         position += 1
         while let byte = peek(), byte & 0b1100_0000 == 0b1000_0000 { position += 1 }
         let range = SourceRange(start: start, end: position)
         report("unexpected character '\(range.text(in: bytes))'", range)
-        return next()
+        return Token(kind: .invalid, range: range)
     }
 }

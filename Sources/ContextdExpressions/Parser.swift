@@ -52,7 +52,7 @@ struct Parser {
     /// Records a syntax error, unless one was already reported at the same place (the second
     /// is then nearly always a consequence of the first).
     mutating func report(_ message: String, _ range: SourceRange) {
-        guard !problems.contains(where: { $0.range.start == range.start }) else { return }
+        guard !diagnostics.contains(where: { $0.range.start == range.start }) else { return }
         problems.append(ExpressionDiagnostic(message: message, range: range))
     }
 
@@ -78,33 +78,34 @@ struct Parser {
             token.range)
     }
 
-    /// Consumes `closer`, or reports it missing; returns where the construct ends.
-    mutating func expectClosing(_ closer: Symbol, opener: SourceRange) -> Int {
+    /// Consumes `closer`, or reports it missing; returns where the construct ends, and whether
+    /// it was closed.
+    mutating func expectClosing(_ closer: Symbol, opener: SourceRange) -> (end: Int, closed: Bool) {
         guard token.isSymbol(closer) else {
             reportUnclosed(closer, opener: opener)
-            return lastEnd
+            return (lastEnd, false)
         }
         advance()
-        return lastEnd
+        return (lastEnd, true)
     }
 
     /// Items separated by commas up to `closer` (a trailing comma is allowed). The opener has
     /// been consumed.
     mutating func parseSequence<Item>(
         closer: Symbol, opener: SourceRange, item: (inout Parser) -> Item
-    ) -> (items: [Item], end: Int) {
+    ) -> (items: [Item], end: Int, closed: Bool) {
         var items: [Item] = []
         while true {
             if token.isSymbol(closer) {
                 advance()
-                return (items, lastEnd)
+                return (items, lastEnd, true)
             }
             items.append(item(&self))
             if token.isSymbol(.comma) {
                 advance()
             } else if !token.isSymbol(closer) {
                 reportUnclosed(closer, opener: opener)
-                return (items, lastEnd)
+                return (items, lastEnd, false)
             }
         }
     }
@@ -119,7 +120,7 @@ struct Parser {
         let then = parseConditional()
         guard token.isSymbol(.colon) else {
             report("expected ':' for the '?' at column \(column(question)), found \(describe(token))", token.range)
-            return Syntax(.conditional(condition, then, Syntax(.invalid, token.range)), condition.range.through(then.range))
+            return Syntax(.incomplete([condition, then]), condition.range.through(then.range))
         }
         advance()
         let otherwise = parseConditional()

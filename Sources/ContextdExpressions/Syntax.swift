@@ -19,6 +19,9 @@ struct Syntax: Sendable {
         case conditional(Syntax, Syntax, Syntax)
         /// Stands in for what a syntax error made unreadable, so the rest can still be checked.
         case invalid
+        /// A construct a syntax error left unfinished (`size(x`): its parts are still checked, but
+        /// not the construct, which would only add consequences of the syntax error.
+        case incomplete([Syntax])
     }
 
     struct MapEntry: Sendable {
@@ -73,6 +76,7 @@ extension Syntax {
     private func collectIdentifiers(into found: inout [(name: String, range: SourceRange)]) {
         switch kind {
         case .literal, .invalid: break
+        case .incomplete(let parts): parts.forEach { $0.collectIdentifiers(into: &found) }
         case .identifier(let name): found.append((name, range))
         case .list(let elements): elements.forEach { $0.collectIdentifiers(into: &found) }
         case .map(let entries): entries.forEach { $0.value.collectIdentifiers(into: &found) }

@@ -1,3 +1,5 @@
+import ContextdEvents
+
 /// One lexical unit of an expression.
 struct Token: Sendable {
     enum Kind: Sendable, Equatable {
@@ -6,6 +8,11 @@ struct Token: Sendable {
         /// Names, including the words `true`, `false`, `null` and `in`, which the parser reads.
         case identifier(String)
         case symbol(Symbol)
+        /// `12h` written as if it were a literal: reported, then read as the duration it means
+        /// so that nothing else is reported about it.
+        case duration(TimeSpan)
+        /// A character that starts no token; already reported.
+        case invalid
         case end
     }
 

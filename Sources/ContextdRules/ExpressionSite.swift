@@ -19,7 +19,7 @@ struct ExpressionSite {
         switch Expression.compile(scalar.string, in: environment, expecting: expecting) {
         case .success(let compiled): return compiled
         case .failure(let diagnostics):
-            report(diagnostics, in: node)
+            report(diagnostics, in: node, what: what)
             return nil
         }
     }
@@ -33,7 +33,7 @@ struct ExpressionSite {
         switch Template.compile(scalar.string, in: environment) {
         case .success(let template): return template
         case .failure(let diagnostics):
-            report(diagnostics, in: node)
+            report(diagnostics, in: node, what: what)
             return nil
         }
     }
@@ -78,11 +78,13 @@ struct ExpressionSite {
         }
     }
 
-    func report(_ diagnostics: [ExpressionDiagnostic], in node: Node) {
+    /// Reports expression diagnostics at their place in the file, each prefixed with what the
+    /// expression is (`'when' of rule 'x': …`) so the message stands on its own in a CI log.
+    func report(_ diagnostics: [ExpressionDiagnostic], in node: Node, what: String? = nil) {
         let positions = ScalarPositions(file: file, node: node)
         for diagnostic in diagnostics {
             let (line, column) = positions.position(ofOffset: diagnostic.range.start)
-            var message = diagnostic.message
+            var message = what.map { "\($0): " + diagnostic.message } ?? diagnostic.message
             if let suggestion = diagnostic.suggestion, !message.contains("did you mean") {
                 message += "; did you mean '\(suggestion)'?"
             }

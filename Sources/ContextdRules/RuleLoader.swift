@@ -63,7 +63,13 @@ final class RuleSetBuilder {
         readScorers()
         readRules()
         readPolicies()
-        guard log.isEmpty, let foldScope else { return .failure(RuleDiagnostics(log.diagnostics)) }
+        guard log.isEmpty, let foldScope else {
+            let sorted = log.diagnostics.enumerated().sorted {
+                ($0.element.file, $0.element.line, $0.element.column, $0.offset)
+                    < ($1.element.file, $1.element.line, $1.element.column, $1.offset)
+            }
+            return .failure(RuleDiagnostics(sorted.map(\.element)))
+        }
         return .success(RuleSet(contexts: contexts, scorers: scorers, rules: rules, policies: policies,
             foldScope: foldScope))
     }

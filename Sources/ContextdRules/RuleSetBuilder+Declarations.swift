@@ -83,8 +83,11 @@ extension RuleSetBuilder {
 
     /// The type rules see for `event` when triggered by `types`: data fields are checked when
     /// every type is declared under `events`, otherwise data is dynamic.
-    func eventType(for types: Set<String>) -> ValueType {
+    func eventType(for given: Set<String>) -> ValueType {
         var data: ValueType = .dyn
+        // A near miss of a declared type is already reported as a typo; type the data as the
+        // type it was meant to be, so that the same rule's field typos are reported too.
+        let types = Set(given.map { eventSchemas[$0] == nil ? Suggestion.closest(to: $0, among: eventSchemas.keys) ?? $0 : $0 })
         if !types.isEmpty, types.allSatisfy({ eventSchemas[$0] != nil }) {
             var fields: [String: ValueType] = [:]
             for type in types.sorted() {

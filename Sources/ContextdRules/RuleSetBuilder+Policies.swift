@@ -40,7 +40,7 @@ extension RuleSetBuilder {
         where !allowedHere.contains(field) {
             if let keyNode = reader.keyNode(field) {
                 log.report(file.diagnostic(at: keyNode, length: field.count,
-                    "'\(field)' does not apply to a \(kind) policy (it takes: \(allowedHere.sorted().joined(separator: ", ")))"))
+                    "'\(field)' does not apply to \(kind == "expire" ? "an" : "a") \(kind) policy (it takes: \(allowedHere.sorted().joined(separator: ", ")))"))
             }
         }
         var ruleFilter: Set<String>?

@@ -1,0 +1,34 @@
+import ContextdRules
+import Testing
+
+/// Single mistakes in otherwise valid files, one per case, with the exact message.
+@Suite struct LoaderErrorTests {
+    static let cases: [(yaml: String, position: String, message: String)] = [
+        ("rules: {}", "1:8", "'rules' must be a list (each item starting with '- ')"),
+        ("rulez: []", "1:1", "unknown field 'rulez' in a rule file; did you mean 'rules'?"),
+        ("context:\n  x:\n    kind: count\n    on: [a]\n", "3:5", "context 'x' is missing required field 'window'"),
+        ("context:\n  x:\n    kind: latest\n    on: [a]\n    size: 3\n", "5:5", "'size' does not apply to a latest context"),
+        ("context:\n  x:\n    kind: history\n    on: [a]\n    size: 0\n", "5:11", "'size' of context 'x' must be a whole number from 1 to 10000"),
+        ("context:\n  x:\n    kind: sum\n    on: [a]\n    window: 1h\n", "3:5", "context 'x' of kind sum needs a 'value'"),
+        ("scorers:\n  s:\n    kind: neural\n    features: {}\n", "3:11", "unknown scorer kind 'neural'"),
+        ("macros:\n  m: 1 +\n", "2:9", "expected an expression"),
+        ("rules:\n  - id: r\n    on: [a]\n    when: 1 + 1\n    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
+         "4:11", "'when' of rule 'r': expected bool, got number"),
+        ("rules:\n  - id: r\n    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n", "2:5",
+         "rule 'r' never runs: give it event types under 'on' or a 'timer'"),
+        ("rules:\n  - id: r\n    on: [a]\n    for_each: {x: 5}\n    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
+         "4:19", "'for_each' of rule 'r' must be a list, but it is number"),
+        ("policies:\n  - id: p\n    kind: expire\n    after: soon\n", "4:12", "'after' in a policy must be a positive duration such as 30m, 12h or 7d, got 'soon'"),
+        ("policies:\n  - id: p\n    kind: expire\n    after: 1h\n    when: true\n", "5:5", "'when' does not apply to an expire policy"),
+    ]
+
+    @Test(arguments: cases) func reportsTheMistake(_ yaml: String, _ position: String, _ message: String) throws {
+        let result = RuleLoader.load([RuleSource(path: "t.yaml", text: yaml)])
+        guard case .failure(let failure) = result else {
+            Issue.record("loaded without errors: \(yaml)")
+            return
+        }
+        let rendered = failure.diagnostics.map { "\($0.line):\($0.column) \($0.message)" }
+        #expect(rendered.contains { $0.hasPrefix(position + " ") && $0.contains(message) }, "\(rendered)")
+    }
+}
