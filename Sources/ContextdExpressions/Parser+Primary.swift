@@ -14,9 +14,8 @@ extension Parser {
                 let nameRange = token.range
                 advance()
                 if token.isSymbol(.leftParen) {
-                    let (arguments, end) = parseArguments()
-                    let call = Syntax.Kind.call(name: name, nameRange: nameRange, receiver: expression, arguments: arguments)
-                    expression = Syntax(call, SourceRange(start: expression.range.start, end: end))
+                    let call = parseCall(name, nameRange: nameRange, receiver: expression)
+                    expression = call
                 } else {
                     let field = Syntax.Kind.field(expression, name: name, nameRange: nameRange)
                     expression = Syntax(field, expression.range.through(nameRange))
@@ -25,12 +24,13 @@ extension Parser {
                 let opener = token.range
                 advance()
                 let index = parseExpression()
-                let end = expectClosing(.rightBracket, opener: opener)
-                expression = Syntax(.index(expression, index), SourceRange(start: expression.range.start, end: end))
+                let (end, closed) = expectClosing(.rightBracket, opener: opener)
+                let kind: Syntax.Kind = closed ? .index(expression, index) : .incomplete([expression, index])
+                expression = Syntax(kind, SourceRange(start: expression.range.start, end: end))
             } else if token.isSymbol(.leftParen) {
                 report("only a function name can be called; '\(expression.range.text(in: bytes))' is not one", token.range)
-                let (_, end) = parseArguments()
-                expression = Syntax(.invalid, SourceRange(start: expression.range.start, end: end))
+                let (arguments, end, _) = parseArguments()
+                expression = Syntax(.incomplete([expression] + arguments), SourceRange(start: expression.range.start, end: end))
             } else {
                 return expression
             }
@@ -38,11 +38,19 @@ extension Parser {
     }
 
     /// `( a, b )`, the current token being `(`.
-    mutating func parseArguments() -> (arguments: [Syntax], end: Int) {
+    mutating func parseArguments() -> (arguments: [Syntax], end: Int, closed: Bool) {
         let opener = token.range
         advance()
-        let (arguments, end) = parseSequence(closer: .rightParen, opener: opener) { $0.parseExpression() }
-        return (arguments, end)
+        let (arguments, end, closed) = parseSequence(closer: .rightParen, opener: opener) { $0.parseExpression() }
+        return (arguments, end, closed)
+    }
+
+    /// `name(arguments)` or `receiver.name(arguments)`, the current token being `(`.
+    mutating func parseCall(_ name: String, nameRange: SourceRange, receiver: Syntax?) -> Syntax {
+        let (arguments, end, closed) = parseArguments()
+        let range = SourceRange(start: receiver?.range.start ?? nameRange.start, end: end)
+        guard closed else { return Syntax(.incomplete((receiver.map { [$0] } ?? []) + arguments), range) }
+        return Syntax(.call(name: name, nameRange: nameRange, receiver: receiver, arguments: arguments), range)
     }
 
     private mutating func parsePrimary() -> Syntax {
@@ -51,9 +59,15 @@ extension Parser {
         case .number(let number):
             advance()
             return Syntax(.literal(.number(number)), range)
+        case .duration(let span):
+            advance()
+            return Syntax(.literal(.duration(span)), range)
         case .string(let text):
             advance()
             return Syntax(.literal(.string(text)), range)
+        case .invalid:
+            advance()
+            return Syntax(.invalid, range)
         case .identifier(let name):
             advance()
             switch name {
@@ -63,22 +77,21 @@ extension Parser {
             default: break
             }
             guard token.isSymbol(.leftParen) else { return Syntax(.identifier(name), range) }
-            let (arguments, end) = parseArguments()
-            let call = Syntax.Kind.call(name: name, nameRange: range, receiver: nil, arguments: arguments)
-            return Syntax(call, SourceRange(start: range.start, end: end))
+            return parseCall(name, nameRange: range, receiver: nil)
         case .symbol(.leftParen):
             advance()
             let inner = parseExpression()
-            let end = expectClosing(.rightParen, opener: range)
-            return Syntax(inner.kind, SourceRange(start: range.start, end: end))
+            let (end, closed) = expectClosing(.rightParen, opener: range)
+            return Syntax(closed ? inner.kind : .incomplete([inner]), SourceRange(start: range.start, end: end))
         case .symbol(.leftBracket):
             advance()
-            let (elements, end) = parseSequence(closer: .rightBracket, opener: range) { $0.parseExpression() }
-            return Syntax(.list(elements), SourceRange(start: range.start, end: end))
+            let (elements, end, closed) = parseSequence(closer: .rightBracket, opener: range) { $0.parseExpression() }
+            return Syntax(closed ? .list(elements) : .incomplete(elements), SourceRange(start: range.start, end: end))
         case .symbol(.leftBrace):
             advance()
-            let (entries, end) = parseSequence(closer: .rightBrace, opener: range) { $0.parseMapEntry() }
-            return Syntax(.map(entries), SourceRange(start: range.start, end: end))
+            let (entries, end, closed) = parseSequence(closer: .rightBrace, opener: range) { $0.parseMapEntry() }
+            let kind: Syntax.Kind = closed ? .map(entries) : .incomplete(entries.map(\.value))
+            return Syntax(kind, SourceRange(start: range.start, end: end))
         default:
             // Nothing is consumed: what is here is a closer or an operator the caller can use.
             report("expected an expression, found \(describe(token))", range)

@@ -17,11 +17,12 @@ extension Parser {
             }
             let nameRange = token.range
             advance()
-            var arguments: [Syntax] = []
-            var end = lastEndOffset
-            if token.isSymbol(.leftParen) { (arguments, end) = parseArguments() }
-            let call = Syntax.Kind.call(name: name, nameRange: nameRange, receiver: syntax, arguments: arguments)
-            syntax = Syntax(call, SourceRange(start: syntax.range.start, end: end))
+            if token.isSymbol(.leftParen) {
+                syntax = parseCall(name, nameRange: nameRange, receiver: syntax)
+            } else {
+                let call = Syntax.Kind.call(name: name, nameRange: nameRange, receiver: syntax, arguments: [])
+                syntax = Syntax(call, SourceRange(start: syntax.range.start, end: nameRange.end))
+            }
         }
         if closesHole { return (syntax, token.range.end + 1) }
         report(

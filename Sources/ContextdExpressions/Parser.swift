@@ -42,8 +42,6 @@ struct Parser {
 
     // MARK: - Helpers
 
-    var lastEndOffset: Int { lastEnd }
-
     mutating func advance() {
         lastEnd = token.range.end
         token = lexer.next()

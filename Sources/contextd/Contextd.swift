@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The one executable: `check`, `replay` (and, as the project grows, `run` and `test`).
 @main
@@ -8,6 +9,20 @@ struct Contextd: ParsableCommand {
         abstract: "Folds events into per-entity context, evaluates rules and emits next-best-action tasks.",
         subcommands: [CheckCommand.self, ReplayCommand.self]
     )
+
+    /// Runs the command, mapping ArgumentParser's usage failures (64) to SPEC §4's exit code 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                StandardError.write(fullMessage(for: error))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes of SPEC §4.

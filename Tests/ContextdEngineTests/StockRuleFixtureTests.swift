@@ -12,6 +12,13 @@ import Testing
         var description: String
         var until: String?
         var tasks: [ExpectedTask]
+        var priority_order: [PriorityOrder]?
+    }
+
+    struct PriorityOrder: Decodable {
+        var higher: String
+        var lower: String
+        var rule: String
     }
 
     struct ExpectedTask: Decodable, CustomStringConvertible {
@@ -25,6 +32,9 @@ import Testing
         var deferred_by: String?
         var priority_min: Double
         var priority_max: Double
+        /// Numbers the fixture generator computed independently (distance_km, speed_kmh,
+        /// projected, shortfall, visits_7d); the task's `data` must agree.
+        var facts: [String: Double]?
         var description: String { "\(rule) \(subject) at \(created_at)" }
     }
 
@@ -69,6 +79,16 @@ import Testing
             #expect(task.deferredBy == want.deferred_by, "\(name)")
             #expect(task.priority >= want.priority_min && task.priority <= want.priority_max,
                 "\(name): priority \(task.priority) outside [\(want.priority_min), \(want.priority_max)]")
+            for (fact, value) in want.facts ?? [:] {
+                let actual = try #require(task.data[fact]?.numberValue, "\(name): task data lacks \(fact)")
+                #expect(abs(actual - value) <= 0.051, "\(name): \(fact) is \(actual), expected \(value)")
+            }
+        }
+        for order in expected.priority_order ?? [] {
+            let priority = { (subject: String) in actual.first { $0.subject == subject && $0.rule == order.rule }?.priority }
+            let higher = try #require(priority(order.higher))
+            let lower = try #require(priority(order.lower))
+            #expect(higher > lower, "\(name): \(order.higher) (\(higher)) must rank above \(order.lower) (\(lower))")
         }
     }
 }

@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: [
         ("size(numbers", "expected ')' to close '(' opened at column 5, found the end of the expression", SourceRange(start: 12, end: 12)),
         ("(1 + 2", "expected ')' to close '(' opened at column 1, found the end of the expression", SourceRange(start: 6, end: 6)),
-        ("f(a b)", "expected ')' to close '(' opened at column 2, found 'b'", SourceRange(start: 4, end: 5)),
+        ("size(x numbers)", "expected ')' to close '(' opened at column 5, found 'numbers'", SourceRange(start: 7, end: 14)),
         ("[1, 2", "expected ']' to close '[' opened at column 1, found the end of the expression", SourceRange(start: 5, end: 5)),
         ("{'a': 1", "expected '}' to close '{' opened at column 1, found the end of the expression", SourceRange(start: 7, end: 7)),
         ("1 +", "expected an expression, found the end of the expression", SourceRange(start: 3, end: 3)),
@@ -16,7 +16,7 @@ import Testing
         ("", "the expression is empty", SourceRange(start: 0, end: 0)),
         ("event.", "expected a field name after '.', found the end of the expression", SourceRange(start: 6, end: 6)),
         ("1 2", "unexpected '2' after the end of the expression", SourceRange(start: 2, end: 3)),
-        ("a and b", "unexpected 'and' after the end of the expression; use '&&' for 'and'", SourceRange(start: 2, end: 5)),
+        ("x and x", "unexpected 'and' after the end of the expression; use '&&' for 'and'", SourceRange(start: 2, end: 5)),
         ("'open", "unterminated string; close it with '", SourceRange(start: 0, end: 5)),
         ("1 # 2", "unexpected character '#'", SourceRange(start: 2, end: 3)),
         ("é", "unexpected character 'é'", SourceRange(start: 0, end: 2)),
@@ -54,8 +54,8 @@ import Testing
     }
 
     @Test func columnsCountCharactersNotBytes() {
-        let diagnostics = harness.diagnostics("'é' + size(x")
-        #expect(diagnostics.map(\.message) == ["expected ')' to close '(' opened at column 11, found the end of the expression"])
+        let diagnostics = harness.diagnostics("size('é') + size(x")
+        #expect(diagnostics.map(\.message) == ["expected ')' to close '(' opened at column 17, found the end of the expression"])
     }
 
     @Test func repairedOperatorsStillCompileTheRest() {

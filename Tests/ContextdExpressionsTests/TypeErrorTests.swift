@@ -47,7 +47,7 @@ import Testing
         Case(source: "has(event)", message: "'has' needs a field to test, like has(event.data.lat)", at: "event"),
         Case(source: "max(1, now)", message: "the arguments of 'max' must all be numbers, all timestamps or all durations, not number and timestamp", at: "now"),
         Case(source: "sum(['a'])", message: "'sum' needs a list of numbers or durations, not list(string)", at: "['a']"),
-        Case(source: "{'a': 1, 'a': 2}", message: "duplicate key 'a' in map", at: "'a': 2"),
+        Case(source: #"{'a': 1, "a": 2}"#, message: "duplicate key 'a' in map", at: "\"a\""),
         Case(source: "{'lat': 1}.lon", message: "unknown field 'lon' on {'lat': 1}; its fields are lat", at: "lon"),
         Case(source: "[1, 2] == ['a']", message: "cannot compare list(number) with list(string)", at: "[1, 2] == ['a']"),
     ])

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+/// `contextd check` as an operator runs it: exit codes and compiler-style output.
+@Suite struct CheckCommandTests {
+    @Test func stockRulesAreValid() throws {
+        let result = try ContextdProcess.run(["check", "rules/"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("ok: 3 rules, 1 policies"))
+    }
+
+    @Test func brokenRulesExitOneWithEveryErrorLocated() throws {
+        let result = try ContextdProcess.run(["check", "Tests/ContextdRulesTests/Fixtures/broken"])
+        #expect(result.status == 1)
+        let errors = result.lines.filter { $0.contains(": error: ") }
+        #expect(errors.count == 16)
+        #expect(errors.allSatisfy { $0.range(of: #"^[^:]+\.yaml:\d+:\d+: error: "#, options: .regularExpression) != nil })
+        #expect(result.stdout.contains("b-rules.yaml:5:50: error: 'when' of rule 'big-spender': unknown field 'amout' on event.data; did you mean 'amount'?"))
+        #expect(result.lines.last == "16 errors")
+    }
+
+    @Test func aMissingPathIsReported() throws {
+        let result = try ContextdProcess.run(["check", "no/such/dir"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("no/such/dir:1:1: error: no such file or directory"))
+    }
+}
