@@ -55,6 +55,11 @@ struct Builtin: Sendable {
     var validatesConstants = false
 
     init(_ name: String, arity: Arity, check: @escaping Check, _ implementation: Implementation) {
+        switch implementation {
+        case .unary: precondition(arity.accepts(1) && !arity.accepts(2) && !arity.accepts(0), "\(name): unary with \(arity)")
+        case .binary: precondition(arity.accepts(2) && !arity.accepts(1) && !arity.accepts(3), "\(name): binary with \(arity)")
+        case .variadic: break
+        }
         self.name = name
         self.arity = arity
         self.check = check

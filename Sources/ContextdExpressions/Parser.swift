@@ -12,6 +12,9 @@ struct Parser {
     /// Where the last consumed token ended.
     private var lastEnd: Int
     private var problems: [ExpressionDiagnostic] = []
+    /// How deeply operands nest right now; bounded so that hostile input cannot exhaust the stack.
+    private var depth = 0
+    static let maximumDepth = 200
     let bytes: [UInt8]
     /// How messages name the end of the text.
     var endDescription = "the end of the expression"
@@ -164,6 +167,12 @@ struct Parser {
 
     private mutating func parseUnary() -> Syntax {
         let start = token.range
+        guard depth < Parser.maximumDepth else {
+            report("the expression is nested too deeply (more than \(Parser.maximumDepth) levels)", start)
+            return Syntax(.invalid, SourceRange(start: start.start, end: start.start))
+        }
+        depth += 1
+        defer { depth -= 1 }
         if token.isSymbol(.bang) {
             advance()
             let operand = parseUnary()

@@ -2,10 +2,10 @@
 ///
 /// Operators type names from memory into YAML; a load error that names the intended field
 /// (`amout` → `amount`) turns a hunt into a one-character fix.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate within a small edit distance of `name` (case-insensitive; a swap of two
     /// neighbouring letters counts as one edit), the alphabetically first among equals.
-    static func closest(to name: String, among candidates: Set<String>) -> String? {
+    public static func closest(to name: String, among candidates: Set<String>) -> String? {
         let target = Array(name.lowercased())
         let limit = max(1, min(3, target.count / 3))
         var best: (distance: Int, name: String)?
