@@ -21,7 +21,7 @@ extension Engine {
             let context = contexts[subject] ?? EntityContext(subject: subject)
             activation.bindFields(slot) { [ruleSet, contextIndex] name throws(EvaluationError) -> Value in
                 guard let index = contextIndex[name] else {
-                    throw EvaluationError(message: "no context named '\(name)'", range: SourceRange(start: 0, end: 0))
+                    throw EvaluationError.missingField(name)
                 }
                 return context.value(of: ruleSet.contexts[index], at: now)
             }
@@ -31,7 +31,7 @@ extension Engine {
             activation.bindFields(slot) { [unowned self] name throws(EvaluationError) -> Value in
                 if let known = memo.scores[name] { return .number(known.value) }
                 guard let scorer = ruleSet.scorers[name] else {
-                    throw EvaluationError(message: "no scorer named '\(name)'", range: SourceRange(start: 0, end: 0))
+                    throw EvaluationError.missingField(name)
                 }
                 let features = makeActivation(
                     scorer.scope, subject: subject, eventValue: eventValue, now: now, scores: nil)

@@ -14,7 +14,11 @@ enum Access {
         case .null:
             throw EvaluationError(message: "cannot read '\(name)' of null", range: range, code: .nullAccess)
         default:
-            throw EvaluationError(message: "cannot read field '\(name)' of \(value.kindName)", range: range, code: .typeMismatch)
+            throw EvaluationError(
+                message: "cannot read field '\(name)' of \(value.kindName)",
+                range: range,
+                code: .typeMismatch
+            )
         }
     }
 
@@ -23,13 +27,17 @@ enum Access {
         case (.list(let elements), .number(let number)):
             guard let position = Int(exactly: number) else {
                 throw EvaluationError(
-                    message: "a list index must be a whole number, not \(Rendering.number(number))", range: range,
-                    code: .invalidArgument)
+                    message: "a list index must be a whole number, not \(Rendering.number(number))",
+                    range: range,
+                    code: .invalidArgument
+                )
             }
             guard elements.indices.contains(position) else {
                 throw EvaluationError(
-                    message: "index \(position) is out of range for a list of \(elements.count)", range: range,
-                    code: .missingField)
+                    message: "index \(position) is out of range for a list of \(elements.count)",
+                    range: range,
+                    code: .missingField
+                )
             }
             return elements[position]
         case (.object(let fields), .string(let name)):
@@ -39,12 +47,16 @@ enum Access {
             throw EvaluationError(message: "cannot index null", range: range, code: .nullAccess)
         case (.list, _):
             throw EvaluationError(
-                message: "a list index must be a number, not \(key.kindName)", range: range,
-                code: key.isNull ? .nullAccess : .typeMismatch)
+                message: "a list index must be a number, not \(key.kindName)",
+                range: range,
+                code: key.isNull ? .nullAccess : .typeMismatch
+            )
         case (.object, _):
             throw EvaluationError(
-                message: "a map key must be a string, not \(key.kindName)", range: range,
-                code: key.isNull ? .nullAccess : .typeMismatch)
+                message: "a map key must be a string, not \(key.kindName)",
+                range: range,
+                code: key.isNull ? .nullAccess : .typeMismatch
+            )
         default:
             throw EvaluationError(message: "cannot index \(value.kindName)", range: range, code: .typeMismatch)
         }

@@ -56,8 +56,10 @@ struct Builtin: Sendable {
 
     init(_ name: String, arity: Arity, check: @escaping Check, _ implementation: Implementation) {
         switch implementation {
-        case .unary: precondition(arity.accepts(1) && !arity.accepts(2) && !arity.accepts(0), "\(name): unary with \(arity)")
-        case .binary: precondition(arity.accepts(2) && !arity.accepts(1) && !arity.accepts(3), "\(name): binary with \(arity)")
+        case .unary:
+            precondition(arity.accepts(1) && !arity.accepts(2) && !arity.accepts(0), "\(name): unary with \(arity)")
+        case .binary:
+            precondition(arity.accepts(2) && !arity.accepts(1) && !arity.accepts(3), "\(name): binary with \(arity)")
         case .variadic: break
         }
         self.name = name
@@ -68,7 +70,12 @@ struct Builtin: Sendable {
 
     /// A function with one accepted set of kinds per parameter and a fixed result type.
     init(_ name: String, _ parameters: [Kinds], _ result: ValueType, _ implementation: Implementation) {
-        self.init(name, arity: .exactly(parameters.count), check: Builtin.fixed(name, parameters, result), implementation)
+        self.init(
+            name,
+            arity: .exactly(parameters.count),
+            check: Builtin.fixed(name, parameters, result),
+            implementation
+        )
     }
 
     func validatingConstants() -> Builtin {
@@ -90,7 +97,10 @@ struct Builtin: Sendable {
     static func require(_ types: [ValueType], _ index: Int, _ kinds: Kinds, of name: String) throws(TypeProblem) {
         let type = types[index]
         guard type.isDynamic || !type.kinds.isDisjoint(with: kinds) else {
-            throw TypeProblem(message: "argument \(index + 1) of '\(name)' must be \(kinds.phrase), not \(type)", argument: index)
+            throw TypeProblem(
+                message: "argument \(index + 1) of '\(name)' must be \(kinds.phrase), not \(type)",
+                argument: index
+            )
         }
     }
 
@@ -125,7 +135,8 @@ enum Argument {
     static func mismatch(_ value: Value, _ index: Int, of name: String, expected: Kinds) -> EvaluationError {
         EvaluationError(
             message: "argument \(index + 1) of '\(name)' must be \(expected.phrase), not \(value.kindName)",
-            code: value.isNull ? .nullAccess : .typeMismatch)
+            code: value.isNull ? .nullAccess : .typeMismatch
+        )
     }
 
     static func number(_ value: Value, _ index: Int, of name: String) throws(EvaluationError) -> Double {
@@ -139,7 +150,9 @@ enum Argument {
     }
 
     static func timestamp(_ value: Value, _ index: Int, of name: String) throws(EvaluationError) -> Timestamp {
-        guard case .timestamp(let timestamp) = value else { throw mismatch(value, index, of: name, expected: .timestamp) }
+        guard case .timestamp(let timestamp) = value else {
+            throw mismatch(value, index, of: name, expected: .timestamp)
+        }
         return timestamp
     }
 
@@ -160,13 +173,18 @@ enum Argument {
 
     /// A whole number argument (decimals, digits), within `range`.
     static func count(
-        _ value: Value, _ index: Int, of name: String, in range: ClosedRange<Int>
+        _ value: Value,
+        _ index: Int,
+        of name: String,
+        in range: ClosedRange<Int>
     ) throws(EvaluationError) -> Int {
         let number = try number(value, index, of: name)
         guard let whole = Int(exactly: number), range.contains(whole) else {
             throw EvaluationError(
-                message: "argument \(index + 1) of '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(Rendering.number(number))",
-                code: .invalidArgument)
+                message: "argument \(index + 1) of '\(name)' must be a whole number from \(range.lowerBound) to "
+                    + "\(range.upperBound), not \(Rendering.number(number))",
+                code: .invalidArgument
+            )
         }
         return whole
     }
@@ -175,7 +193,10 @@ enum Argument {
 /// The table of built-in functions, assembled from the `Builtins+…` files.
 enum Builtins {
     static let table: [String: Builtin] = Dictionary(
-        uniqueKeysWithValues: (strings + time + math + lists + conversions + formatting + geography).map { ($0.name, $0) })
+        uniqueKeysWithValues: (strings + time + math + lists + conversions + formatting + geography).map {
+            ($0.name, $0)
+        }
+    )
 
     /// Every built-in name, special forms included, for suggestions.
     static let names: Set<String> = Set(table.keys).union(SpecialForm.allCases.map(\.rawValue))

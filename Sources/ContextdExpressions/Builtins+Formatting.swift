@@ -4,19 +4,40 @@ import ContextdEvents
 extension Builtins {
     static let formatting: [Builtin] = [
         Builtin(
-            "format_number", arity: .range(1...2),
-            check: Builtin.fixed("format_number", [.number, .number], .string), .variadic(formatNumber)),
-        Builtin("format_time", [.timestamp, .string], .string, .binary { instant, pattern throws(EvaluationError) in
-            .string(
-                formatTime(
-                    try Argument.timestamp(instant, 0, of: "format_time"), try Argument.string(pattern, 1, of: "format_time")))
-        }),
-        Builtin("format_date", [.timestamp], .string, .unary { instant throws(EvaluationError) in
-            .string(formatTime(try Argument.timestamp(instant, 0, of: "format_date"), "YYYY-MM-DD"))
-        }),
-        Builtin("format_duration", [.duration], .string, .unary { span throws(EvaluationError) in
-            .string(formatDuration(try Argument.duration(span, 0, of: "format_duration")))
-        }),
+            "format_number",
+            arity: .range(1...2),
+            check: Builtin.fixed("format_number", [.number, .number], .string),
+            .variadic(formatNumber)
+        ),
+        Builtin(
+            "format_time",
+            [.timestamp, .string],
+            .string,
+            .binary { instant, pattern throws(EvaluationError) in
+                .string(
+                    formatTime(
+                        try Argument.timestamp(instant, 0, of: "format_time"),
+                        try Argument.string(pattern, 1, of: "format_time")
+                    )
+                )
+            }
+        ),
+        Builtin(
+            "format_date",
+            [.timestamp],
+            .string,
+            .unary { instant throws(EvaluationError) in
+                .string(formatTime(try Argument.timestamp(instant, 0, of: "format_date"), "YYYY-MM-DD"))
+            }
+        ),
+        Builtin(
+            "format_duration",
+            [.duration],
+            .string,
+            .unary { span throws(EvaluationError) in
+                .string(formatDuration(try Argument.duration(span, 0, of: "format_duration")))
+            }
+        ),
     ]
 
     /// `5,837` or, with decimals, `9,216.5`: comma-grouped thousands, halves away from zero.

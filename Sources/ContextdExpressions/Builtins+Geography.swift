@@ -7,12 +7,17 @@ extension Builtins {
 
     static let geography: [Builtin] = [
         Builtin("distance_km", arity: .either(2, 4), check: checkDistance, .variadic(distance)),
-        Builtin("speed_kmh", [.number, .duration], .number, .binary { kilometres, span throws(EvaluationError) in
-            let distance = try Argument.number(kilometres, 0, of: "speed_kmh")
-            let hours = try Argument.duration(span, 1, of: "speed_kmh").hours
-            // A one-minute floor: two sightings seconds apart must not mean infinite speed.
-            return .number(distance / max(hours, 1.0 / 60))
-        }),
+        Builtin(
+            "speed_kmh",
+            [.number, .duration],
+            .number,
+            .binary { kilometres, span throws(EvaluationError) in
+                let distance = try Argument.number(kilometres, 0, of: "speed_kmh")
+                let hours = try Argument.duration(span, 1, of: "speed_kmh").hours
+                // A one-minute floor: two sightings seconds apart must not mean infinite speed.
+                return .number(distance / max(hours, 1.0 / 60))
+            }
+        ),
     ]
 
     /// Great-circle distance by the haversine formula.
@@ -39,7 +44,9 @@ extension Builtins {
             return .number(haversine(a.lat, a.lon, b.lat, b.lon))
         }
         var numbers: [Double] = []
-        for (index, value) in values.enumerated() { numbers.append(try Argument.number(value, index, of: "distance_km")) }
+        for (index, value) in values.enumerated() {
+            numbers.append(try Argument.number(value, index, of: "distance_km"))
+        }
         return .number(haversine(numbers[0], numbers[1], numbers[2], numbers[3]))
     }
 
@@ -52,8 +59,10 @@ extension Builtins {
             }
             guard case .number(let number) = coordinate else {
                 throw EvaluationError(
-                    message: "field '\(name)' of argument \(index + 1) of 'distance_km' must be a number, not \(coordinate.kindName)",
-                    code: coordinate.isNull ? .nullAccess : .typeMismatch)
+                    message: "field '\(name)' of argument \(index + 1) of 'distance_km' must be a number, "
+                        + "not \(coordinate.kindName)",
+                    code: coordinate.isNull ? .nullAccess : .typeMismatch
+                )
             }
             coordinates.append(number)
         }

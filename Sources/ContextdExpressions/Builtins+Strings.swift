@@ -4,24 +4,58 @@ import ContextdEvents
 extension Builtins {
     static let strings: [Builtin] = [
         Builtin("contains", arity: .exactly(2), check: checkContains, .binary(contains)),
-        Builtin("startsWith", [.string, .string], .bool, .binary { text, prefix throws(EvaluationError) in
-            .bool(try Argument.string(text, 0, of: "startsWith").hasPrefix(try Argument.string(prefix, 1, of: "startsWith")))
-        }),
-        Builtin("endsWith", [.string, .string], .bool, .binary { text, suffix throws(EvaluationError) in
-            .bool(try Argument.string(text, 0, of: "endsWith").hasSuffix(try Argument.string(suffix, 1, of: "endsWith")))
-        }),
-        Builtin("lower", [.string], .string, .unary { text throws(EvaluationError) in
-            .string(try Argument.string(text, 0, of: "lower").lowercased())
-        }),
-        Builtin("upper", [.string], .string, .unary { text throws(EvaluationError) in
-            .string(try Argument.string(text, 0, of: "upper").uppercased())
-        }),
-        Builtin("trim", [.string], .string, .unary { text throws(EvaluationError) in
-            .string(trimmed(try Argument.string(text, 0, of: "trim")))
-        }),
+        Builtin(
+            "startsWith",
+            [.string, .string],
+            .bool,
+            .binary { text, prefix throws(EvaluationError) in
+                .bool(
+                    try Argument.string(text, 0, of: "startsWith").hasPrefix(
+                        try Argument.string(prefix, 1, of: "startsWith")
+                    )
+                )
+            }
+        ),
+        Builtin(
+            "endsWith",
+            [.string, .string],
+            .bool,
+            .binary { text, suffix throws(EvaluationError) in
+                .bool(
+                    try Argument.string(text, 0, of: "endsWith").hasSuffix(
+                        try Argument.string(suffix, 1, of: "endsWith")
+                    )
+                )
+            }
+        ),
+        Builtin(
+            "lower",
+            [.string],
+            .string,
+            .unary { text throws(EvaluationError) in
+                .string(try Argument.string(text, 0, of: "lower").lowercased())
+            }
+        ),
+        Builtin(
+            "upper",
+            [.string],
+            .string,
+            .unary { text throws(EvaluationError) in
+                .string(try Argument.string(text, 0, of: "upper").uppercased())
+            }
+        ),
+        Builtin(
+            "trim",
+            [.string],
+            .string,
+            .unary { text throws(EvaluationError) in
+                .string(trimmed(try Argument.string(text, 0, of: "trim")))
+            }
+        ),
         Builtin("split", [.string, .string], .list(.string), .binary(split)),
         Builtin(
-            "join", arity: .range(1...2),
+            "join",
+            arity: .range(1...2),
             check: { types throws(TypeProblem) in
                 try Builtin.require(types, 0, .list, of: "join")
                 if types.count > 1 { try Builtin.require(types, 1, .string, of: "join") }
@@ -31,7 +65,8 @@ extension Builtins {
                 let elements = try Argument.list(values[0], 0, of: "join")
                 let separator = values.count > 1 ? try Argument.string(values[1], 1, of: "join") : ""
                 return .string(elements.map(Rendering.text).joined(separator: separator))
-            }),
+            }
+        ),
     ]
 
     /// `contains(text, part)`, and also `contains(list, element)`.

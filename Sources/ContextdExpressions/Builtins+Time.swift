@@ -11,23 +11,41 @@ extension Builtins {
         inUnit("hours", 3_600_000),
         inUnit("minutes", 60_000),
         inUnit("seconds", 1000),
-        Builtin("hours_between", [.timestamp, .timestamp], .number, .binary { start, end throws(EvaluationError) in
-            let span = try Argument.timestamp(end, 1, of: "hours_between") - Argument.timestamp(start, 0, of: "hours_between")
-            return .number(span.hours)
-        }),
-        Builtin("days_until", [.timestamp, .timestamp], .number, .binary { target, now throws(EvaluationError) in
-            let span = try Argument.timestamp(target, 0, of: "days_until") - Argument.timestamp(now, 1, of: "days_until")
-            return .number(Double(span.milliseconds) / 86_400_000)
-        }),
+        Builtin(
+            "hours_between",
+            [.timestamp, .timestamp],
+            .number,
+            .binary { start, end throws(EvaluationError) in
+                let span =
+                    try Argument.timestamp(end, 1, of: "hours_between")
+                    - Argument.timestamp(start, 0, of: "hours_between")
+                return .number(span.hours)
+            }
+        ),
+        Builtin(
+            "days_until",
+            [.timestamp, .timestamp],
+            .number,
+            .binary { target, now throws(EvaluationError) in
+                let span =
+                    try Argument.timestamp(target, 0, of: "days_until") - Argument.timestamp(now, 1, of: "days_until")
+                return .number(Double(span.milliseconds) / 86_400_000)
+            }
+        ),
     ]
 
     private static let millisecondsPerDay: Int64 = 86_400_000
 
     /// `hours(d)` and friends: a duration as a (fractional) number of one unit.
     private static func inUnit(_ name: String, _ milliseconds: Double) -> Builtin {
-        Builtin(name, [.duration], .number, .unary { span throws(EvaluationError) in
-            .number(Double(try Argument.duration(span, 0, of: name).milliseconds) / milliseconds)
-        })
+        Builtin(
+            name,
+            [.duration],
+            .number,
+            .unary { span throws(EvaluationError) in
+                .number(Double(try Argument.duration(span, 0, of: name).milliseconds) / milliseconds)
+            }
+        )
     }
 
     @Sendable private static func duration(_ value: Value) throws(EvaluationError) -> Value {
@@ -35,7 +53,9 @@ extension Builtins {
         let text = try Argument.string(value, 0, of: "duration")
         guard let span = TimeSpan(parsing: text) else {
             throw EvaluationError(
-                message: "invalid duration '\(text)'; write it like 90m, 12h, 7d or 1h30m", code: .invalidArgument)
+                message: "invalid duration '\(text)'; write it like 90m, 12h, 7d or 1h30m",
+                code: .invalidArgument
+            )
         }
         return .duration(span)
     }
@@ -46,7 +66,8 @@ extension Builtins {
         guard let timestamp = Timestamp(rfc3339: text) else {
             throw EvaluationError(
                 message: "invalid timestamp '\(text)'; write it in RFC 3339, like 2026-11-22T10:40:00Z",
-                code: .invalidArgument)
+                code: .invalidArgument
+            )
         }
         return .timestamp(timestamp)
     }
@@ -60,7 +81,10 @@ extension Builtins {
             instant = timestamp
         case .string(let text):
             guard let parsed = Timestamp(date: text) ?? Timestamp(rfc3339: text) else {
-                throw EvaluationError(message: "invalid date '\(text)'; write it like 2026-11-22", code: .invalidArgument)
+                throw EvaluationError(
+                    message: "invalid date '\(text)'; write it like 2026-11-22",
+                    code: .invalidArgument
+                )
             }
             instant = parsed
         default:

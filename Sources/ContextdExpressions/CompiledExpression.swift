@@ -31,7 +31,8 @@ public struct CompiledExpression: Sendable {
     }
 
     /// Runs `evaluator` in a fresh frame of comprehension locals, attributing failures to `source`.
-    static func run(_ evaluator: Evaluator, source: String, in activation: Activation) throws(EvaluationError) -> Value {
+    static func run(_ evaluator: Evaluator, source: String, in activation: Activation) throws(EvaluationError) -> Value
+    {
         let outerBase = activation.frameBase
         activation.frameBase = activation.locals.count
         defer { activation.frameBase = outerBase }
@@ -49,7 +50,9 @@ public enum Expression {
     /// match is a compile error, and a `dyn` result is checked at run time (null always passes).
     /// On failure, returns every diagnostic found, sorted by position.
     public static func compile(
-        _ source: String, in environment: Environment, expecting: ValueType? = nil
+        _ source: String,
+        in environment: Environment,
+        expecting: ValueType? = nil
     ) -> Result<CompiledExpression, [ExpressionDiagnostic]> {
         let bytes = Array(source.utf8)
         var parser = Parser(bytes: bytes)
@@ -62,6 +65,12 @@ public enum Expression {
         let diagnostics = (parser.diagnostics + compiler.diagnostics).normalized()
         guard diagnostics.isEmpty else { return .failure(diagnostics) }
         return .success(
-            CompiledExpression(source: source, type: compiled.type, constantValue: compiled.constant, root: compiled.evaluate))
+            CompiledExpression(
+                source: source,
+                type: compiled.type,
+                constantValue: compiled.constant,
+                root: compiled.evaluate
+            )
+        )
     }
 }

@@ -3,10 +3,16 @@ import ContextdEvents
 /// `.field` and `[index]`, including fields of lazy records.
 extension Compiler {
     mutating func compileField(
-        _ receiver: Syntax, _ name: String, nameRange: SourceRange, range: SourceRange, in scope: Scope
+        _ receiver: Syntax,
+        _ name: String,
+        nameRange: SourceRange,
+        range: SourceRange,
+        in scope: Scope
     ) -> Compiled {
         if let record = lazyRecord(receiver, in: scope) {
-            guard let type = fieldType(of: record.type, name, nameRange: nameRange, on: record.name) else { return .failed }
+            guard let type = fieldType(of: record.type, name, nameRange: nameRange, on: record.name) else {
+                return .failed
+            }
             let (slot, recordName, at) = (record.slot, record.name, runtimeRange(range))
             return Compiled(type: type) { activation throws(EvaluationError) in
                 do throws(EvaluationError) {
@@ -35,7 +41,12 @@ extension Compiler {
     }
 
     /// The static type of `receiver.name`, or nil (reported) when it can never exist.
-    mutating func fieldType(of type: ValueType, _ name: String, nameRange: SourceRange, on receiver: String) -> ValueType? {
+    mutating func fieldType(
+        of type: ValueType,
+        _ name: String,
+        nameRange: SourceRange,
+        on receiver: String
+    ) -> ValueType? {
         switch type {
         case .dyn: return .dyn
         case .map(let element): return element
@@ -49,7 +60,12 @@ extension Compiler {
         }
     }
 
-    mutating func fieldType(of record: RecordType, _ name: String, nameRange: SourceRange, on receiver: String) -> ValueType? {
+    mutating func fieldType(
+        of record: RecordType,
+        _ name: String,
+        nameRange: SourceRange,
+        on receiver: String
+    ) -> ValueType? {
         if let type = record.fields[name] { return type }
         if record.isOpen { return .dyn }
         if let match = Suggestions.closest(to: name, among: Set(record.fields.keys)) {
@@ -63,7 +79,12 @@ extension Compiler {
         return nil
     }
 
-    mutating func compileIndex(_ receiver: Syntax, _ indexSyntax: Syntax, range: SourceRange, in scope: Scope) -> Compiled {
+    mutating func compileIndex(
+        _ receiver: Syntax,
+        _ indexSyntax: Syntax,
+        range: SourceRange,
+        in scope: Scope
+    ) -> Compiled {
         let target = compile(receiver, in: scope)
         let index = compile(indexSyntax, in: scope)
         let type: ValueType
@@ -77,7 +98,8 @@ extension Compiler {
         case .record(let record):
             requireKey(index, .string, "a map key must be a string", indexSyntax.range)
             if case .string(let key)? = index.constant {
-                guard let field = fieldType(of: record, key, nameRange: indexSyntax.range, on: text(receiver.range)) else {
+                guard let field = fieldType(of: record, key, nameRange: indexSyntax.range, on: text(receiver.range))
+                else {
                     return .failed
                 }
                 type = field
@@ -96,7 +118,8 @@ extension Compiler {
         }.folded([target, index])
     }
 
-    private mutating func requireKey(_ index: Compiled, _ type: ValueType, _ requirement: String, _ range: SourceRange) {
+    private mutating func requireKey(_ index: Compiled, _ type: ValueType, _ requirement: String, _ range: SourceRange)
+    {
         if !index.type.isCompatible(with: type) { report("\(requirement), not \(index.type)", range) }
     }
 }

@@ -3,7 +3,11 @@ import ContextdEvents
 /// Function calls: special forms, host functions, built-ins.
 extension Compiler {
     mutating func compileCall(
-        _ name: String, nameRange: SourceRange, receiver: Syntax?, arguments: [Syntax], range: SourceRange,
+        _ name: String,
+        nameRange: SourceRange,
+        receiver: Syntax?,
+        arguments: [Syntax],
+        range: SourceRange,
         in scope: Scope
     ) -> Compiled {
         let syntaxes = (receiver.map { [$0] } ?? []) + arguments
@@ -35,7 +39,11 @@ extension Compiler {
     }
 
     private mutating func compileBuiltinCall(
-        _ builtin: Builtin, _ syntaxes: [Syntax], nameRange: SourceRange, range: SourceRange, in scope: Scope
+        _ builtin: Builtin,
+        _ syntaxes: [Syntax],
+        nameRange: SourceRange,
+        range: SourceRange,
+        in scope: Scope
     ) -> Compiled {
         let arguments = syntaxes.map { compile($0, in: scope) }
         guard checkArity(builtin.arity, of: builtin.name, count: arguments.count, at: nameRange) else { return .failed }
@@ -46,7 +54,10 @@ extension Compiler {
             report(error.message, error.argument.map { syntaxes[$0].range } ?? range)
             return .failed
         }
-        let compiled = Compiled(type: type, evaluate: builtin.evaluator(arguments.map(\.evaluate), at: runtimeRange(range)))
+        let compiled = Compiled(
+            type: type,
+            evaluate: builtin.evaluator(arguments.map(\.evaluate), at: runtimeRange(range))
+        )
         guard arguments.allSatisfy({ $0.constant != nil }) else { return compiled }
         do throws(EvaluationError) {
             return .constant(try compiled.evaluate(Activation()), type: type)
@@ -58,18 +69,24 @@ extension Compiler {
     }
 
     private mutating func compileHostCall(
-        _ function: FunctionDeclaration, _ syntaxes: [Syntax], nameRange: SourceRange, range: SourceRange,
+        _ function: FunctionDeclaration,
+        _ syntaxes: [Syntax],
+        nameRange: SourceRange,
+        range: SourceRange,
         in scope: Scope
     ) -> Compiled {
         let arguments = syntaxes.map { compile($0, in: scope) }
         let count = function.parameters.count
-        guard checkArity(.exactly(count), of: function.name, count: arguments.count, at: nameRange) else { return .failed }
+        guard checkArity(.exactly(count), of: function.name, count: arguments.count, at: nameRange) else {
+            return .failed
+        }
         var compatible = true
         for (index, (argument, parameter)) in zip(arguments, function.parameters).enumerated()
         where !argument.type.isCompatible(with: parameter) {
             report(
                 "argument \(index + 1) of '\(function.name)' must be \(parameter.kinds.phrase), not \(argument.type)",
-                syntaxes[index].range)
+                syntaxes[index].range
+            )
             compatible = false
         }
         guard compatible else { return .failed }

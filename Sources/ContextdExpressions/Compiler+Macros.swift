@@ -3,7 +3,12 @@ extension Compiler {
     /// Compiles a macro's body at its use site: against the same environment, but not seeing
     /// the comprehension locals around the use (a macro means the same wherever it is used).
     /// Problems inside it are reported at the use, prefixed with the macro's name.
-    mutating func expand(_ macro: Environment.Macro, named name: String, at range: SourceRange, in scope: Scope) -> Compiled {
+    mutating func expand(
+        _ macro: Environment.Macro,
+        named name: String,
+        at range: SourceRange,
+        in scope: Scope
+    ) -> Compiled {
         let site = useSite ?? range
         if let start = scope.macros.firstIndex(of: name) {
             let chain = (scope.macros[start...] + [name]).joined(separator: " → ")

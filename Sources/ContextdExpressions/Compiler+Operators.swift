@@ -2,7 +2,12 @@ import ContextdEvents
 
 /// Unary and binary operators.
 extension Compiler {
-    mutating func compileUnary(_ op: UnaryOperator, _ operandSyntax: Syntax, range: SourceRange, in scope: Scope) -> Compiled {
+    mutating func compileUnary(
+        _ op: UnaryOperator,
+        _ operandSyntax: Syntax,
+        range: SourceRange,
+        in scope: Scope
+    ) -> Compiled {
         let operand = compile(operandSyntax, in: scope)
         let (evaluate, at) = (operand.evaluate, runtimeRange(range))
         switch op {
@@ -26,7 +31,11 @@ extension Compiler {
     }
 
     mutating func compileBinary(
-        _ op: BinaryOperator, _ leftSyntax: Syntax, _ rightSyntax: Syntax, range: SourceRange, in scope: Scope
+        _ op: BinaryOperator,
+        _ leftSyntax: Syntax,
+        _ rightSyntax: Syntax,
+        range: SourceRange,
+        in scope: Scope
     ) -> Compiled {
         let left = compile(leftSyntax, in: scope)
         let right = compile(rightSyntax, in: scope)
@@ -55,14 +64,20 @@ extension Compiler {
                 }
                 type = result
             }
-            return Compiled(type: type, evaluate: Compiler.evaluator(op, left.evaluate, right.evaluate, at: runtimeRange(range)))
-                .folded([left, right])
+            return Compiled(
+                type: type,
+                evaluate: Compiler.evaluator(op, left.evaluate, right.evaluate, at: runtimeRange(range))
+            )
+            .folded([left, right])
         }
     }
 
     /// The evaluator of a strict (non-short-circuit) binary operator.
     private static func evaluator(
-        _ op: BinaryOperator, _ left: @escaping Evaluator, _ right: @escaping Evaluator, at range: SourceRange
+        _ op: BinaryOperator,
+        _ left: @escaping Evaluator,
+        _ right: @escaping Evaluator,
+        at range: SourceRange
     ) -> Evaluator {
         let apply: @Sendable (Value, Value) throws(EvaluationError) -> Value
         switch op {
@@ -76,7 +91,8 @@ extension Compiler {
         case .less: apply = { l, r throws(EvaluationError) in .bool(try Operators.compare(l, r, at: range) < 0) }
         case .lessEqual: apply = { l, r throws(EvaluationError) in .bool(try Operators.compare(l, r, at: range) <= 0) }
         case .greater: apply = { l, r throws(EvaluationError) in .bool(try Operators.compare(l, r, at: range) > 0) }
-        case .greaterEqual: apply = { l, r throws(EvaluationError) in .bool(try Operators.compare(l, r, at: range) >= 0) }
+        case .greaterEqual:
+            apply = { l, r throws(EvaluationError) in .bool(try Operators.compare(l, r, at: range) >= 0) }
         case .in: apply = { l, r throws(EvaluationError) in .bool(try Operators.contains(l, in: r, at: range)) }
         case .and, .or, .coalesce: preconditionFailure("short-circuit operators have their own evaluators")
         }
@@ -85,7 +101,11 @@ extension Compiler {
 
     /// `&&` and `||`, left to right, the right side evaluated only when it decides.
     private mutating func compileLogical(
-        _ op: BinaryOperator, _ left: Compiled, _ right: Compiled, leftRange: SourceRange, rightRange: SourceRange
+        _ op: BinaryOperator,
+        _ left: Compiled,
+        _ right: Compiled,
+        leftRange: SourceRange,
+        rightRange: SourceRange
     ) -> Compiled {
         let requirement = "'\(op.rawValue)' needs bool values"
         requireBool(left, requirement, leftRange)
@@ -95,7 +115,9 @@ extension Compiler {
         let (first, second) = (left.evaluate, right.evaluate)
         let (firstAt, secondAt) = (runtimeRange(leftRange), runtimeRange(rightRange))
         return Compiled(type: .bool) { activation throws(EvaluationError) in
-            if try Operators.truth(try first(activation), requirement, at: firstAt) == decisive { return .bool(decisive) }
+            if try Operators.truth(try first(activation), requirement, at: firstAt) == decisive {
+                return .bool(decisive)
+            }
             return .bool(try Operators.truth(try second(activation), requirement, at: secondAt))
         }.folded([left, right])
     }

@@ -3,20 +3,30 @@ import ContextdEvents
 /// `has`, `matches` and the comprehensions.
 extension Compiler {
     mutating func compileSpecialForm(
-        _ form: SpecialForm, _ syntaxes: [Syntax], nameRange: SourceRange, range: SourceRange, in scope: Scope
+        _ form: SpecialForm,
+        _ syntaxes: [Syntax],
+        nameRange: SourceRange,
+        range: SourceRange,
+        in scope: Scope
     ) -> Compiled {
         switch form {
         case .has:
-            guard checkArity(.exactly(1), of: form.rawValue, count: syntaxes.count, at: nameRange) else { return .failed }
+            guard checkArity(.exactly(1), of: form.rawValue, count: syntaxes.count, at: nameRange) else {
+                return .failed
+            }
             return compileHas(syntaxes[0], in: scope)
         case .matches:
-            guard checkArity(.exactly(2), of: form.rawValue, count: syntaxes.count, at: nameRange) else { return .failed }
+            guard checkArity(.exactly(2), of: form.rawValue, count: syntaxes.count, at: nameRange) else {
+                return .failed
+            }
             return compileMatches(syntaxes[0], syntaxes[1], range: range, in: scope)
         default:
             guard syntaxes.count == 3 else {
                 report(
-                    "'\(form.rawValue)' takes a list, a name and an expression, like items.\(form.rawValue)(x, \(form.example))",
-                    nameRange)
+                    "'\(form.rawValue)' takes a list, a name and an expression, "
+                        + "like items.\(form.rawValue)(x, \(form.example))",
+                    nameRange
+                )
                 return .failed
             }
             return compileComprehension(form, syntaxes, in: scope)
@@ -29,7 +39,9 @@ extension Compiler {
         switch target.kind {
         case .field(let receiver, let name, let nameRange):
             if let record = lazyRecord(receiver, in: scope) {
-                guard fieldType(of: record.type, name, nameRange: nameRange, on: record.name) != nil else { return .failed }
+                guard fieldType(of: record.type, name, nameRange: nameRange, on: record.name) != nil else {
+                    return .failed
+                }
                 let (slot, recordName) = (record.slot, record.name)
                 return Compiled(type: .bool) { activation in
                     let value = try? activation.field(name, ofRecordAt: slot, named: recordName)
@@ -62,7 +74,12 @@ extension Compiler {
     }
 
     /// `matches(s, 'pattern')`: the pattern is compiled here, once; a search, not a full match.
-    private mutating func compileMatches(_ textSyntax: Syntax, _ patternSyntax: Syntax, range: SourceRange, in scope: Scope)
+    private mutating func compileMatches(
+        _ textSyntax: Syntax,
+        _ patternSyntax: Syntax,
+        range: SourceRange,
+        in scope: Scope
+    )
         -> Compiled
     {
         let subject = compile(textSyntax, in: scope)
@@ -71,7 +88,10 @@ extension Compiler {
             report("argument 1 of 'matches' must be a string, not \(subject.type)", textSyntax.range)
         }
         guard case .string(let source)? = pattern.constant else {
-            report("the pattern of 'matches' must be a string literal, like matches(s, '^[0-9]+$')", patternSyntax.range)
+            report(
+                "the pattern of 'matches' must be a string literal, like matches(s, '^[0-9]+$')",
+                patternSyntax.range
+            )
             return .failed
         }
         let regex: CompiledRegex
@@ -98,8 +118,10 @@ extension Compiler {
         let collection = compile(syntaxes[0], in: scope)
         guard case .identifier(let variable) = syntaxes[1].kind else {
             report(
-                "the second argument of '\(name)' must be a new name for each element, like items.\(name)(x, \(form.example))",
-                syntaxes[1].range)
+                "the second argument of '\(name)' must be a new name for each element, "
+                    + "like items.\(name)(x, \(form.example))",
+                syntaxes[1].range
+            )
             return .failed
         }
         var elementType = ValueType.dyn
@@ -109,22 +131,34 @@ extension Compiler {
             report("'\(name)' needs a list or map, not \(collection.type)", syntaxes[0].range)
         }
         let body = compile(syntaxes[2], in: scope.adding(variable, type: elementType))
-        let type: ValueType
         switch form {
-        case .map:
-            type = .list(body.type)
+        case .map: break
         case .maxBy, .minBy:
             if !TypeChecker.isOrdered(body.type) {
-                report("'\(name)' needs a number, string, timestamp or duration to compare, not \(body.type)", syntaxes[2].range)
+                report(
+                    "'\(name)' needs a number, string, timestamp or duration to compare, not \(body.type)",
+                    syntaxes[2].range
+                )
             }
-            type = elementType
         default:
             requireBool(body, "the condition of '\(name)' must be bool", syntaxes[2].range)
-            type = [.filter: .list(elementType), .exists: .bool, .all: .bool, .countIf: .number][form] ?? .dyn
         }
+        let type: ValueType =
+            switch form {
+            case .filter: .list(elementType)
+            case .map: .list(body.type)
+            case .exists, .all: .bool
+            case .countIf: .number
+            case .maxBy, .minBy, .has, .matches: elementType
+            }
         let loop = Comprehension(
-            name: name, collection: collection.evaluate, body: body.evaluate, depth: scope.depth,
-            collectionRange: runtimeRange(syntaxes[0].range), bodyRange: runtimeRange(syntaxes[2].range))
+            name: name,
+            collection: collection.evaluate,
+            body: body.evaluate,
+            depth: scope.depth,
+            collectionRange: runtimeRange(syntaxes[0].range),
+            bodyRange: runtimeRange(syntaxes[2].range)
+        )
         return Compiled(type: type, evaluate: loop.evaluator(for: form))
     }
 }

@@ -50,7 +50,14 @@ struct Compiler {
             compileField(receiver, name, nameRange: nameRange, range: syntax.range, in: scope)
         case .index(let receiver, let index): compileIndex(receiver, index, range: syntax.range, in: scope)
         case .call(let name, let nameRange, let receiver, let arguments):
-            compileCall(name, nameRange: nameRange, receiver: receiver, arguments: arguments, range: syntax.range, in: scope)
+            compileCall(
+                name,
+                nameRange: nameRange,
+                receiver: receiver,
+                arguments: arguments,
+                range: syntax.range,
+                in: scope
+            )
         case .unary(let op, let operand): compileUnary(op, operand, range: syntax.range, in: scope)
         case .binary(let op, let left, let right): compileBinary(op, left, right, range: syntax.range, in: scope)
         case .conditional(let condition, let then, let otherwise):
@@ -126,7 +133,10 @@ struct Compiler {
     }
 
     private mutating func compileConditional(
-        _ conditionSyntax: Syntax, _ thenSyntax: Syntax, _ otherwiseSyntax: Syntax, in scope: Scope
+        _ conditionSyntax: Syntax,
+        _ thenSyntax: Syntax,
+        _ otherwiseSyntax: Syntax,
+        in scope: Scope
     ) -> Compiled {
         let condition = compile(conditionSyntax, in: scope)
         requireBool(condition, "the condition of '?' must be bool", conditionSyntax.range)
@@ -166,7 +176,11 @@ struct Compiler {
         var checked = Compiled(type: expected) { activation throws(EvaluationError) in
             let value = try evaluate(activation)
             guard kinds.contains(value.kind) else {
-                throw EvaluationError(message: "expected \(expected), got \(value.kindName)", range: at, code: .typeMismatch)
+                throw EvaluationError(
+                    message: "expected \(expected), got \(value.kindName)",
+                    range: at,
+                    code: .typeMismatch
+                )
             }
             return value
         }

@@ -29,7 +29,8 @@ struct Comprehension: Sendable {
     /// Binds each element in turn and evaluates the body; `each` gets the element and the body's
     /// value and returns false to stop early.
     private func run(
-        _ activation: Activation, _ each: (Value, Value) throws(EvaluationError) -> Bool
+        _ activation: Activation,
+        _ each: (Value, Value) throws(EvaluationError) -> Bool
     ) throws(EvaluationError) {
         let elements = try Comprehension.elements(of: try collection(activation), for: name, at: collectionRange)
         let slot = activation.locals.count
@@ -49,8 +50,10 @@ struct Comprehension: Sendable {
         case .object(let fields): return fields.keys.sorted().map(Value.string)
         default:
             throw EvaluationError(
-                message: "'\(name)' needs a list or map, not \(value.kindName)", range: range,
-                code: value.isNull ? .nullAccess : .typeMismatch)
+                message: "'\(name)' needs a list or map, not \(value.kindName)",
+                range: range,
+                code: value.isNull ? .nullAccess : .typeMismatch
+            )
         }
     }
 
@@ -111,7 +114,9 @@ struct Comprehension: Sendable {
             var best: (element: Value, key: Value)?
             try run(activation) { element, key throws(EvaluationError) in
                 if key.isNull { return true }
-                if let current = best, try Operators.compare(key, current.key, at: bodyRange) * sign <= 0 { return true }
+                if let current = best, try Operators.compare(key, current.key, at: bodyRange) * sign <= 0 {
+                    return true
+                }
                 best = (element, key)
                 return true
             }

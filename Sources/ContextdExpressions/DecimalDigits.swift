@@ -18,7 +18,9 @@ struct DecimalDigits {
             digits.insert(contentsOf: repeatElement(DecimalDigits.zero, count: -point), at: 0)
             point = 0
         }
-        if point > digits.count { digits.append(contentsOf: repeatElement(DecimalDigits.zero, count: point - digits.count)) }
+        if point > digits.count {
+            digits.append(contentsOf: repeatElement(DecimalDigits.zero, count: point - digits.count))
+        }
         var kept = Array(digits[..<min(digits.count, point + decimals)])
         kept.append(contentsOf: repeatElement(DecimalDigits.zero, count: point + decimals - kept.count))
         if point + decimals < digits.count, digits[point + decimals] >= UInt8(ascii: "5") {

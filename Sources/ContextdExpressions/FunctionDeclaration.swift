@@ -14,7 +14,9 @@ public struct FunctionDeclaration: Sendable {
     let implementation: @Sendable ([Value], Activation) throws(EvaluationError) -> Value
 
     public init(
-        name: String, parameters: [ValueType], result: ValueType,
+        name: String,
+        parameters: [ValueType],
+        result: ValueType,
         implementation: @escaping @Sendable ([Value], Activation) throws(EvaluationError) -> Value
     ) {
         self.name = name

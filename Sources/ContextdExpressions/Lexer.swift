@@ -55,7 +55,8 @@ struct Lexer {
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || byte == UInt8(ascii: "_")
     }
 
@@ -120,11 +121,18 @@ struct Lexer {
         while let byte = peek(), byte != UInt8(ascii: "\n") {
             position += 1
             if byte == quote {
-                return Token(kind: .string(String(decoding: text, as: UTF8.self)), range: SourceRange(start: start, end: position))
+                return Token(
+                    kind: .string(String(decoding: text, as: UTF8.self)),
+                    range: SourceRange(start: start, end: position)
+                )
             }
             if byte == UInt8(ascii: "\\"), !raw, let escaped = peek() {
                 position += 1
-                text.append(contentsOf: Lexer.unescape(escaped))
+                if escaped == UInt8(ascii: "u"), let scalar = unicodeEscape() {
+                    text.append(contentsOf: String(Character(scalar)).utf8)
+                } else {
+                    text.append(contentsOf: Lexer.unescape(escaped))
+                }
             } else {
                 text.append(byte)
             }
@@ -132,6 +140,16 @@ struct Lexer {
         let range = SourceRange(start: start, end: position)
         report("unterminated string; close it with \(Character(Unicode.Scalar(quote)))", range)
         return Token(kind: .string(String(decoding: text, as: UTF8.self)), range: range)
+    }
+
+    /// The `XXXX` of a `\uXXXX` escape, as JSON writes it (the `\u` is consumed); a lone
+    /// surrogate becomes U+FFFD. Nil, with nothing consumed, unless four hex digits follow.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard position + 4 <= bytes.count, bytes[position..<(position + 4)].allSatisfy({ $0.isHexDigit }),
+            let code = UInt32(SourceRange(start: position, end: position + 4).text(in: bytes), radix: 16)
+        else { return nil }
+        position += 4
+        return Unicode.Scalar(code) ?? "\u{FFFD}"
     }
 
     /// `\n \t \r \\ \" \' \0`; any other escape is kept as written, so regular expressions
@@ -201,5 +219,11 @@ struct Lexer {
         let range = SourceRange(start: start, end: position)
         report("unexpected character '\(range.text(in: bytes))'", range)
         return Token(kind: .invalid, range: range)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        Lexer.isDigit(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self | 0x20)
     }
 }

@@ -48,7 +48,9 @@ enum Operators {
     }
 
     static func remainder(_ left: Value, _ right: Value, at range: SourceRange) throws(EvaluationError) -> Value {
-        guard case .number(let a) = left, case .number(let b) = right else { throw mismatch("%", left, right, at: range) }
+        guard case .number(let a) = left, case .number(let b) = right else {
+            throw mismatch("%", left, right, at: range)
+        }
         guard b != 0 else { throw divisionByZero(at: range) }
         return .number(a.truncatingRemainder(dividingBy: b))
     }
@@ -59,7 +61,10 @@ enum Operators {
         case .duration(let d): return .duration(-d)
         default:
             throw EvaluationError(
-                message: "cannot apply '-' to \(value.kindName)", range: range, code: value.isNull ? .nullAccess : .typeMismatch)
+                message: "cannot apply '-' to \(value.kindName)",
+                range: range,
+                code: value.isNull ? .nullAccess : .typeMismatch
+            )
         }
     }
 
@@ -72,8 +77,10 @@ enum Operators {
         case (.duration(let a), .duration(let b)): return a < b ? -1 : (a > b ? 1 : 0)
         default:
             throw EvaluationError(
-                message: "cannot compare \(left.kindName) with \(right.kindName)", range: range,
-                code: left.isNull || right.isNull ? .nullAccess : .typeMismatch)
+                message: "cannot compare \(left.kindName) with \(right.kindName)",
+                range: range,
+                code: left.isNull || right.isNull ? .nullAccess : .typeMismatch
+            )
         }
     }
 
@@ -84,12 +91,16 @@ enum Operators {
         case (.object(let fields), .string(let key)): return fields[key] != nil
         case (.object, _):
             throw EvaluationError(
-                message: "cannot look for \(element.kindName) in a map; its keys are strings", range: range,
-                code: .typeMismatch)
+                message: "cannot look for \(element.kindName) in a map; its keys are strings",
+                range: range,
+                code: .typeMismatch
+            )
         default:
             throw EvaluationError(
-                message: "'in' needs a list or map on its right, not \(container.kindName)", range: range,
-                code: container.isNull ? .nullAccess : .typeMismatch)
+                message: "'in' needs a list or map on its right, not \(container.kindName)",
+                range: range,
+                code: container.isNull ? .nullAccess : .typeMismatch
+            )
         }
     }
 
@@ -97,8 +108,10 @@ enum Operators {
     static func truth(_ value: Value, _ requirement: String, at range: SourceRange) throws(EvaluationError) -> Bool {
         guard case .bool(let flag) = value else {
             throw EvaluationError(
-                message: "\(requirement), not \(value.kindName)", range: range,
-                code: value.isNull ? .nullAccess : .typeMismatch)
+                message: "\(requirement), not \(value.kindName)",
+                range: range,
+                code: value.isNull ? .nullAccess : .typeMismatch
+            )
         }
         return flag
     }
@@ -116,9 +129,12 @@ enum Operators {
     }
 
     /// An operator applied to kinds it does not take; null operands count as a missing value.
-    private static func mismatch(_ op: String, _ left: Value, _ right: Value, at range: SourceRange) -> EvaluationError {
+    private static func mismatch(_ op: String, _ left: Value, _ right: Value, at range: SourceRange) -> EvaluationError
+    {
         EvaluationError(
-            message: "cannot apply '\(op)' to \(left.kindName) and \(right.kindName)", range: range,
-            code: left.isNull || right.isNull ? .nullAccess : .typeMismatch)
+            message: "cannot apply '\(op)' to \(left.kindName) and \(right.kindName)",
+            range: range,
+            code: left.isNull || right.isNull ? .nullAccess : .typeMismatch
+        )
     }
 }

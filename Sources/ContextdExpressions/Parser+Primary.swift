@@ -28,9 +28,15 @@ extension Parser {
                 let kind: Syntax.Kind = closed ? .index(expression, index) : .incomplete([expression, index])
                 expression = Syntax(kind, SourceRange(start: expression.range.start, end: end))
             } else if token.isSymbol(.leftParen) {
-                report("only a function name can be called; '\(expression.range.text(in: bytes))' is not one", token.range)
+                report(
+                    "only a function name can be called; '\(expression.range.text(in: bytes))' is not one",
+                    token.range
+                )
                 let (arguments, end, _) = parseArguments()
-                expression = Syntax(.incomplete([expression] + arguments), SourceRange(start: expression.range.start, end: end))
+                expression = Syntax(
+                    .incomplete([expression] + arguments),
+                    SourceRange(start: expression.range.start, end: end)
+                )
             } else {
                 return expression
             }

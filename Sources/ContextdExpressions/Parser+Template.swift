@@ -26,7 +26,9 @@ extension Parser {
         }
         if closesHole { return (syntax, token.range.end + 1) }
         report(
-            "expected '}}' to close '{{' opened at column \(column(opener)), found \(describe(token))", token.range)
+            "expected '}}' to close '{{' opened at column \(column(opener)), found \(describe(token))",
+            token.range
+        )
         return (syntax, nil)
     }
 

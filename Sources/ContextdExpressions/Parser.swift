@@ -75,8 +75,10 @@ struct Parser {
     mutating func reportUnclosed(_ closer: Symbol, opener: SourceRange) {
         let open = opener.text(in: bytes)
         report(
-            "expected '\(closer.rawValue)' to close '\(open)' opened at column \(column(opener)), found \(describe(token))",
-            token.range)
+            "expected '\(closer.rawValue)' to close '\(open)' opened at column \(column(opener)), "
+                + "found \(describe(token))",
+            token.range
+        )
     }
 
     /// Consumes `closer`, or reports it missing; returns where the construct ends, and whether
@@ -93,7 +95,9 @@ struct Parser {
     /// Items separated by commas up to `closer` (a trailing comma is allowed). The opener has
     /// been consumed.
     mutating func parseSequence<Item>(
-        closer: Symbol, opener: SourceRange, item: (inout Parser) -> Item
+        closer: Symbol,
+        opener: SourceRange,
+        item: (inout Parser) -> Item
     ) -> (items: [Item], end: Int, closed: Bool) {
         var items: [Item] = []
         while true {

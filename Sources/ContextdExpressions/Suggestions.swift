@@ -1,7 +1,8 @@
 /// Did-you-mean: the known name closest to a misspelt one.
 ///
 /// Operators type names from memory into YAML; a load error that names the intended field
-/// (`amout` → `amount`) turns a hunt into a one-character fix.
+/// (`amout` → `amount`) turns a hunt into a one-character fix. Public so that the rule loader
+/// suggests misspelt YAML keys and names by the same rule.
 public enum Suggestions {
     /// The candidate within a small edit distance of `name` (case-insensitive; a swap of two
     /// neighbouring letters counts as one edit), the alphabetically first among equals.

@@ -74,25 +74,23 @@ extension Syntax {
     }
 
     private func collectIdentifiers(into found: inout [(name: String, range: SourceRange)]) {
+        if case .identifier(let name) = kind { found.append((name, range)) }
+        for child in children { child.collectIdentifiers(into: &found) }
+    }
+
+    /// The syntax directly inside this one, in source order.
+    var children: [Syntax] {
         switch kind {
-        case .literal, .invalid: break
-        case .incomplete(let parts): parts.forEach { $0.collectIdentifiers(into: &found) }
-        case .identifier(let name): found.append((name, range))
-        case .list(let elements): elements.forEach { $0.collectIdentifiers(into: &found) }
-        case .map(let entries): entries.forEach { $0.value.collectIdentifiers(into: &found) }
-        case .field(let receiver, _, _): receiver.collectIdentifiers(into: &found)
-        case .index(let receiver, let index):
-            receiver.collectIdentifiers(into: &found)
-            index.collectIdentifiers(into: &found)
-        case .call(_, _, let receiver, let arguments):
-            receiver?.collectIdentifiers(into: &found)
-            arguments.forEach { $0.collectIdentifiers(into: &found) }
-        case .unary(_, let operand): operand.collectIdentifiers(into: &found)
-        case .binary(_, let left, let right):
-            left.collectIdentifiers(into: &found)
-            right.collectIdentifiers(into: &found)
-        case .conditional(let condition, let then, let otherwise):
-            for part in [condition, then, otherwise] { part.collectIdentifiers(into: &found) }
+        case .literal, .invalid, .identifier: []
+        case .incomplete(let parts): parts
+        case .list(let elements): elements
+        case .map(let entries): entries.map(\.value)
+        case .field(let receiver, _, _): [receiver]
+        case .index(let receiver, let index): [receiver, index]
+        case .call(_, _, let receiver, let arguments): (receiver.map { [$0] } ?? []) + arguments
+        case .unary(_, let operand): [operand]
+        case .binary(_, let left, let right): [left, right]
+        case .conditional(let condition, let then, let otherwise): [condition, then, otherwise]
         }
     }
 }

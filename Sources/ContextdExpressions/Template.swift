@@ -1,6 +1,7 @@
 import ContextdEvents
 
-/// A string with `{{ expr }}` holes, e.g. `card used in {{ event.data.city }} {{ minutes(gap) | format_number }} minutes later`.
+/// A string with `{{ expr }}` holes, e.g.
+/// `card used in {{ event.data.city }} {{ minutes(gap) | format_number }} minutes later`.
 ///
 /// Task titles, descriptions and keys are templates so that operators write text, not string
 /// concatenation. `{{ x | f(a) }}` means `f(x, a)`, and filters chain left to right. Text
@@ -32,7 +33,10 @@ public struct Template: Sendable {
     }
 
     /// Compiles every hole; diagnostic ranges are byte offsets into `source`.
-    public static func compile(_ source: String, in environment: Environment) -> Result<Template, [ExpressionDiagnostic]> {
+    public static func compile(
+        _ source: String,
+        in environment: Environment
+    ) -> Result<Template, [ExpressionDiagnostic]> {
         let bytes = Array(source.utf8)
         var parts = TemplateParts()
         var diagnostics: [ExpressionDiagnostic] = []

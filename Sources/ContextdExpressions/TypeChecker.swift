@@ -5,7 +5,9 @@
 /// gives the same one (`x + 1` is a number whatever `x` turns out to be).
 enum TypeChecker {
     /// One type of each kind, standing in for a `dyn` operand.
-    private static let everyKind: [ValueType] = [.bool, .number, .string, .timestamp, .duration, .list(.dyn), .map(.dyn)]
+    private static let everyKind: [ValueType] = [
+        .bool, .number, .string, .timestamp, .duration, .list(.dyn), .map(.dyn),
+    ]
 
     private static func candidates(_ type: ValueType) -> [ValueType] {
         switch type {
@@ -30,8 +32,10 @@ enum TypeChecker {
         switch (op, left, right) {
         case (_, .number, .number): .number
         case (.add, .string, .string): .string
-        case (.add, .timestamp, .duration), (.add, .duration, .timestamp), (.subtract, .timestamp, .duration): .timestamp
-        case (.subtract, .timestamp, .timestamp), (.add, .duration, .duration), (.subtract, .duration, .duration): .duration
+        case (.add, .timestamp, .duration), (.add, .duration, .timestamp), (.subtract, .timestamp, .duration):
+            .timestamp
+        case (.subtract, .timestamp, .timestamp), (.add, .duration, .duration), (.subtract, .duration, .duration):
+            .duration
         case (.multiply, .duration, .number), (.multiply, .number, .duration), (.divide, .duration, .number): .duration
         case (.divide, .duration, .duration): .number
         case (.add, .list(let a), .list(let b)): .list(ValueType.join(a, b))
@@ -69,7 +73,8 @@ enum TypeChecker {
         switch container {
         case .dyn, .null: nil
         case .list(let member): element.isCompatible(with: member) ? nil : "cannot look for \(element) in \(container)"
-        case .map, .record: element.isCompatible(with: .string) ? nil : "cannot look for \(element) in a map; its keys are strings"
+        case .map, .record:
+            element.isCompatible(with: .string) ? nil : "cannot look for \(element) in a map; its keys are strings"
         default: "'in' needs a list or map on its right, not \(container)"
         }
     }

@@ -63,7 +63,8 @@ extension ValueType {
         case .timestamp: self = .timestamp
         case .duration: self = .duration
         case .list(let elements): self = .list(elements.map(ValueType.init(of:)).reduce(nil, ValueType.join) ?? .dyn)
-        case .object(let fields): self = .map(fields.values.map(ValueType.init(of:)).reduce(nil, ValueType.join) ?? .dyn)
+        case .object(let fields):
+            self = .map(fields.values.map(ValueType.init(of:)).reduce(nil, ValueType.join) ?? .dyn)
         }
     }
 

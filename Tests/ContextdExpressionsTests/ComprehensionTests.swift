@@ -23,7 +23,10 @@ import Testing
         ("[2, 9, 9].max_by(n, n)", .number(9)),
         ("x.nested.map(k, k + '!')", .list([.string("deep!")])),
         // Nested comprehensions see the outer local.
-        ("[1, 2].map(a, [10, 20].map(b, a * b))", .list([.list([.number(10), .number(20)]), .list([.number(20), .number(40)])])),
+        (
+            "[1, 2].map(a, [10, 20].map(b, a * b))",
+            .list([.list([.number(10), .number(20)]), .list([.number(20), .number(40)])])
+        ),
         ("numbers.filter(n, numbers.exists(m, m == n + 1))", .list([.number(1), .number(2)])),
         // A local shadows a variable of the same name, and an outer local of the same name.
         ("numbers.map(event, event + 1)", .list([.number(4), .number(2), .number(3)])),
@@ -45,7 +48,9 @@ import Testing
 
     @Test func typesFlowThroughComprehensions() throws {
         #expect(try harness.compile("payments.map(p, p.amount)").get().type == .list(.number))
-        #expect(try harness.compile("payments.filter(p, p.amount > 100)").get().type == .list(.record(Harness.paymentType)))
+        #expect(
+            try harness.compile("payments.filter(p, p.amount > 100)").get().type == .list(.record(Harness.paymentType))
+        )
         #expect(try harness.compile("payments.max_by(p, p.due)").get().type == .record(Harness.paymentType))
         #expect(try harness.compile("numbers.count_if(n, n > 1)").get().type == .number)
     }
@@ -53,10 +58,16 @@ import Testing
     @Test(arguments: [
         ("payments.map(p, p.amout)", "unknown field 'amout' on p; did you mean 'amount'?", "amout"),
         ("numbers.filter(n, n + 1)", "the condition of 'filter' must be bool, not number", "n + 1"),
-        ("numbers.map(1, 2)", "the second argument of 'map' must be a new name for each element, like items.map(x, x * 2)", "1"),
+        (
+            "numbers.map(1, 2)",
+            "the second argument of 'map' must be a new name for each element, like items.map(x, x * 2)", "1"
+        ),
         ("numbers.exists(n)", "'exists' takes a list, a name and an expression, like items.exists(x, x > 0)", "exists"),
         ("event.time.all(t, true)", "'all' needs a list or map, not timestamp", "event.time"),
-        ("payments.max_by(p, p.category == 'rent')", "'max_by' needs a number, string, timestamp or duration to compare, not bool", "p.category == 'rent'"),
+        (
+            "payments.max_by(p, p.category == 'rent')",
+            "'max_by' needs a number, string, timestamp or duration to compare, not bool", "p.category == 'rent'"
+        ),
         ("numbers.map(n, m)", "unknown identifier 'm'; did you mean 'n'?", "m)"),
     ])
     func comprehensionErrors(source: String, message: String, at part: String) {

@@ -58,13 +58,18 @@ import Testing
         environment.bind("big", to: try Expression.compile("numbers.filter(n, n > 1)", in: environment).get())
         let source = "numbers.map(n, big.size() + n)"
         let compiled = try Expression.compile(source, in: environment).get()
-        #expect(try compiled.evaluate(Harness().makeActivation(in: environment)) == .list([.number(5), .number(3), .number(4)]))
+        #expect(
+            try compiled.evaluate(Harness().makeActivation(in: environment))
+                == .list([.number(5), .number(3), .number(4)])
+        )
     }
 
     @Test func theLazyRecordResolverIsAskedOnlyForFieldsUsedOnce() throws {
         let harness = Harness()
-        let compiled = try harness.compile("context.balance.amount > 100 && context.balance.currency == 'EUR' && context.visits_7d > 1")
-            .get()
+        let compiled = try harness.compile(
+            "context.balance.amount > 100 && context.balance.currency == 'EUR' && context.visits_7d > 1"
+        )
+        .get()
         #expect(try compiled.evaluate(harness.makeActivation()) == .bool(true))
         #expect(harness.resolved.calls == ["balance", "visits_7d"])
     }
@@ -84,7 +89,11 @@ import Testing
 
     @Test func aLazyRecordCannotBeUsedWhole() {
         let diagnostics = Harness().diagnostics("size(context)")
-        #expect(diagnostics.map(\.message) == ["'context' cannot be used on its own; read one of its fields, like context.balance"])
+        #expect(
+            diagnostics.map(\.message) == [
+                "'context' cannot be used on its own; read one of its fields, like context.balance"
+            ]
+        )
         #expect(diagnostics.first?.range == SourceRange(start: 5, end: 12))
     }
 
@@ -123,7 +132,9 @@ import Testing
         #expect {
             try environment.defineMacro("broken", source: "1 +")
         } throws: { error in
-            (error as? [ExpressionDiagnostic])?.map(\.message) == ["expected an expression, found the end of the expression"]
+            (error as? [ExpressionDiagnostic])?.map(\.message) == [
+                "expected an expression, found the end of the expression"
+            ]
         }
     }
 
@@ -135,7 +146,8 @@ import Testing
         #expect(
             diagnostics?.map(\.message) == [
                 "in macro 'rich': unknown field 'amout' on context.balance; did you mean 'amount'?"
-            ])
+            ]
+        )
         #expect(diagnostics?.first?.range == range(of: "rich", in: source))
         #expect(diagnostics?.first?.suggestion == "amount")
     }
@@ -145,7 +157,9 @@ import Testing
         #expect(harness.value("'YY' in high_risk_countries") == .bool(true))
         #expect(harness.value("event.data.city in high_risk_countries") == .bool(false))
         #expect(try harness.compile("high_risk_countries").get().type == .list(.string))
-        #expect(harness.diagnostics("5 in high_risk_countries").map(\.message) == ["cannot look for number in list(string)"])
+        #expect(
+            harness.diagnostics("5 in high_risk_countries").map(\.message) == ["cannot look for number in list(string)"]
+        )
     }
 
     @Test func hostFunctionsAreCheckedAndCalled() throws {
@@ -153,17 +167,23 @@ import Testing
         let subject = environment.declare("subject", type: .string)
         let payload = environment.declare("payload", type: .dyn)
         environment.register(
-            FunctionDeclaration(name: "entity", parameters: [.string], result: .map(.dyn)) { arguments, activation throws(EvaluationError) in
+            FunctionDeclaration(name: "entity", parameters: [.string], result: .map(.dyn)) {
+                arguments,
+                activation throws(EvaluationError) in
                 guard case .string(let id) = arguments[0] else { return .null }
                 guard id != "ghost" else { throw EvaluationError(message: "unknown entity '\(id)'") }
                 return .object(["id": .string(id), "host": .bool(activation.host != nil)])
-            })
+            }
+        )
         let activation = Activation(environment: environment)
         activation.set(subject, .string("c1"))
         activation.set(payload, .object(["owner": .number(7), "ghost": .string("ghost")]))
         activation.host = Recorder()
 
-        let compiled = try Expression.compile("entity(subject).id + '/' + string(subject.entity().host)", in: environment).get()
+        let compiled = try Expression.compile(
+            "entity(subject).id + '/' + string(subject.entity().host)",
+            in: environment
+        ).get()
         #expect(try compiled.evaluate(activation) == .string("c1/true"))
 
         let wrongCount = Expression.compile("entity()", in: environment).failure
@@ -185,7 +205,8 @@ import Testing
 
     @Test func namesListEverythingInScope() {
         let names = Harness().environment.names
-        for name in ["event", "now", "context", "high_risk_countries", "distance_km", "filter", "has", "format_number"] {
+        for name in ["event", "now", "context", "high_risk_countries", "distance_km", "filter", "has", "format_number"]
+        {
             #expect(names.contains(name))
         }
         #expect(names == names.sorted())
@@ -193,7 +214,9 @@ import Testing
 
     @Test func theExpectedTypeIsCheckedStaticallyAndAtRunTime() throws {
         let harness = Harness()
-        #expect(harness.diagnostics("event.data.amount", expecting: .bool).map(\.message) == ["expected bool, got number"])
+        #expect(
+            harness.diagnostics("event.data.amount", expecting: .bool).map(\.message) == ["expected bool, got number"]
+        )
         #expect(try harness.compile("x.a > 0", expecting: .bool).get().type == .bool)
         let dynamic = try harness.compile("x.a", expecting: .bool).get()
         #expect(dynamic.type == .bool)

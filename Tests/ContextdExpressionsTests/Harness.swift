@@ -8,20 +8,25 @@ struct Harness {
     static let eventData = RecordType(
         name: "event.data",
         fields: ["amount": .number, "city": .string, "lat": .number, "lon": .number, "card_present": .bool],
-        isOpen: true)
+        isOpen: true
+    )
     static let eventType = RecordType(
         name: "event",
         fields: [
             "id": .string, "type": .string, "time": .timestamp, "subject": .string, "data": .record(eventData),
-        ])
+        ]
+    )
     static let balanceType = RecordType(name: "context.balance", fields: ["amount": .number, "currency": .string])
     static let contextType = RecordType(
         name: "context",
         fields: [
             "balance": .record(balanceType), "visits_7d": .number, "last_location": .map(.dyn), "device": .string,
-        ])
+        ]
+    )
     static let paymentType = RecordType(
-        name: "payment", fields: ["id": .string, "amount": .number, "category": .string, "due": .timestamp])
+        name: "payment",
+        fields: ["id": .string, "amount": .number, "category": .string, "due": .timestamp]
+    )
 
     var environment = Environment()
     let event: VariableSlot
@@ -102,7 +107,8 @@ struct Harness {
 
     /// Compiles and evaluates; a compile failure is recorded as a test issue.
     func evaluate(
-        _ source: String, sourceLocation: SourceLocation = #_sourceLocation
+        _ source: String,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws(EvaluationError) -> Value {
         switch compile(source) {
         case .failure(let diagnostics):

@@ -16,6 +16,7 @@ import Testing
         (#""tab\tnew\nline\\""#, .string("tab\tnew\nline\\")),
         (#"'\d+'"#, .string(#"\d+"#)),
         (#"r'\n'"#, .string(#"\n"#)),
+        (#""caf\u00e9 \ud800 \u12""#, .string("café \u{FFFD} \\u12")),
         ("true", .bool(true)),
         ("false", .bool(false)),
         ("null", .null),

@@ -27,7 +27,10 @@ import Testing
         ("x.a.filter(e, true)", "'filter' needs a list or map, not number", "x.a", .typeMismatch),
         ("x.list.exists(e, [e][0])", "the condition of 'exists' must be bool, not number", "[e][0]", .typeMismatch),
         ("1 in x.s", "'in' needs a list or map on its right, not string", "1 in x.s", .typeMismatch),
-        ("matches(x.a, 'a')", "argument 1 of 'matches' must be a string, not number", "matches(x.a, 'a')", .typeMismatch),
+        (
+            "matches(x.a, 'a')", "argument 1 of 'matches' must be a string, not number", "matches(x.a, 'a')",
+            .typeMismatch
+        ),
         ("-x.s", "cannot apply '-' to string", "-x.s", .typeMismatch),
     ])
     func runtimeError(source: String, message: String, at part: String, code: EvaluationError.Code) {

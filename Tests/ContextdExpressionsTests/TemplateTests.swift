@@ -53,11 +53,17 @@ import Testing
 
     @Test(arguments: [
         ("hello {{ evnt.id }}", "unknown identifier 'evnt'; did you mean 'event'?", SourceRange(start: 9, end: 13)),
-        ("hello {{ event.id ", "expected '}}' to close '{{' opened at column 7, found the end of the template", SourceRange(start: 18, end: 18)),
+        (
+            "hello {{ event.id ", "expected '}}' to close '{{' opened at column 7, found the end of the template",
+            SourceRange(start: 18, end: 18)
+        ),
         ("a {{ }} b", "empty '{{ }}'; put an expression inside", SourceRange(start: 2, end: 6)),
         ("{{ x | 5 }}", "expected a function name after '|', found '5'", SourceRange(start: 7, end: 8)),
         ("{{ event.id | lowr }}", "unknown function 'lowr'; did you mean 'lower'?", SourceRange(start: 14, end: 18)),
-        ("{{ event.time | format_number }}", "argument 1 of 'format_number' must be a number, not timestamp", SourceRange(start: 3, end: 13)),
+        (
+            "{{ event.time | format_number }}", "argument 1 of 'format_number' must be a number, not timestamp",
+            SourceRange(start: 3, end: 13)
+        ),
         ("{{ x ) }}", "expected '}}' to close '{{' opened at column 1, found ')'", SourceRange(start: 5, end: 6)),
     ])
     func templateErrors(source: String, message: String, range: SourceRange) {

@@ -33,7 +33,10 @@ import Testing
     @Test(arguments: [
         ("duration('12x')", "invalid duration '12x'; write it like 90m, 12h, 7d or 1h30m"),
         ("duration('')", "invalid duration ''; write it like 90m, 12h, 7d or 1h30m"),
-        ("timestamp('2026-13-01T00:00:00Z')", "invalid timestamp '2026-13-01T00:00:00Z'; write it in RFC 3339, like 2026-11-22T10:40:00Z"),
+        (
+            "timestamp('2026-13-01T00:00:00Z')",
+            "invalid timestamp '2026-13-01T00:00:00Z'; write it in RFC 3339, like 2026-11-22T10:40:00Z"
+        ),
         ("date('2026-02-30')", "invalid date '2026-02-30'; write it like 2026-11-22"),
         ("double('twelve')", "cannot read 'twelve' as a number"),
     ])
