@@ -7,11 +7,11 @@ extension Engine {
     func evaluate(
         _ rule: Rule, subject: String, event: Event?, eventValue: Value?, now: Timestamp, onlyKey: String? = nil
     ) {
-        let base = makeActivation(rule.scope, subject: subject, eventValue: eventValue, now: now, scores: nil)
         guard let forEach = rule.forEach, let itemSlot = rule.scope.item else {
             evaluate(rule, subject: subject, event: event, eventValue: eventValue, now: now, item: nil)
             return
         }
+        let base = makeActivation(rule.scope, subject: subject, eventValue: eventValue, now: now, scores: nil)
         let items: [Value]
         do {
             guard case .list(let list) = try forEach.items.evaluate(base) else { return }

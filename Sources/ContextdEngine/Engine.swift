@@ -92,7 +92,7 @@ public final class Engine {
     }
 
     /// The earliest pending timer, so a daemon knows when to wake up.
-    public var nextTimer: Timestamp? { timers.entries.first?.at }
+    public var nextTimer: Timestamp? { timers.earliest?.at }
 
     func drainChanges() -> [TaskChange] {
         defer { changes.removeAll(keepingCapacity: true) }

@@ -35,6 +35,9 @@ public struct TimerQueue: Sendable {
 
     public var count: Int { live.values.reduce(0) { $0 + $1.count } }
 
+    /// The earliest live timer, without ordering the rest.
+    public var earliest: TimerEntry? { live.values.lazy.flatMap { $0 }.min() }
+
     /// Every live timer, in firing order (for persistence and inspection).
     public var entries: [TimerEntry] { live.values.flatMap { $0 }.sorted() }
 

@@ -30,7 +30,6 @@ final class RuleSetBuilder {
     static let sections = ["description", "events", "lists", "macros", "context", "scorers", "rules", "policies"]
 
     let log = DiagnosticLog()
-    var files: [RuleFile] = []
     var sections: [(file: RuleFile, reader: MappingReader)] = []
     /// Data field types per declared event type.
     var eventSchemas: [String: [String: ValueType]] = [:]
@@ -47,7 +46,6 @@ final class RuleSetBuilder {
     init(sources: [RuleSource]) {
         for source in sources {
             let file = RuleFile(source: source, log: log)
-            files.append(file)
             guard let root = file.root else { continue }
             if let reader = MappingReader(root, file: file, log: log, what: "a rule file", allowed: Self.sections) {
                 sections.append((file, reader))
