@@ -18,6 +18,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure engine: no I/O, no third-party dependencies.
@@ -35,10 +38,28 @@ let package = Package(
             dependencies: ["ContextdEngine", "ContextdEvents", "ContextdRules"],
             swiftSettings: strict
         ),
+        .target(
+            name: "ContextdStore",
+            dependencies: ["ContextdEngine", "ContextdEvents", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(name: "ContextdSpool", dependencies: ["ContextdEvents"], swiftSettings: strict),
+        .target(
+            name: "ContextdDaemon",
+            dependencies: [
+                "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdStore", "ContextdSpool",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "contextd",
             dependencies: [
-                "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay",
+                "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -55,6 +76,12 @@ let package = Package(
             name: "ContextdRulesTests", dependencies: ["ContextdRules", "ContextdEngine"], exclude: ["Fixtures"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "ContextdStoreTests",
+            dependencies: ["ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),
         .testTarget(name: "ContextdCLITests", dependencies: ["contextd"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -24,7 +24,10 @@ extension Engine {
                     eventID: event.id)
             }
         }
-        if changed { contexts[event.subject] = context }
+        if changed {
+            contexts[event.subject] = context
+            if recordsChanges { touchedSubjects.insert(event.subject) }
+        }
         return changed
     }
 

@@ -5,7 +5,7 @@ extension Engine {
     /// Passes a candidate task through every policy, then the rule's own dedup; emits it or
     /// records which policy stopped it. Dedup and limit windows count only emitted tasks.
     func submit(_ task: inout TaskRecord, rule: Rule, activation ruleActivation: Activation) {
-        var claims: [(key: String, limit: Bool)] = []
+        var claims: [(key: String, limitWindow: TimeSpan?)] = []
         for policy in ruleSet.policies {
             if let rules = policy.rules, !rules.contains(task.rule) { continue }
             do {
@@ -19,26 +19,32 @@ extension Engine {
         }
         if let dedup = rule.task.dedup {
             do {
-                let key = "rule:" + rule.id + "\u{0}" + (try dedup.key.render(ruleActivation))
+                let key = "rule:" + rule.id + Engine.keySeparator + (try dedup.key.render(ruleActivation))
                 if isDuplicate(key: key, window: dedup.window, at: task.createdAt) {
                     suppress(task, policy: "dedup")
                     return
                 }
-                claims.append((key, false))
+                claims.append((key, nil))
             } catch {
                 record(fault: "dedup key: \(error.message)", rule: rule.id, eventID: task.evidence.last)
             }
         }
         for claim in claims {
-            if claim.limit { limitIndex[claim.key, default: []].append(task.createdAt) } else {
+            if let window = claim.limitWindow {
+                // Keep only what a window ending at a task this late could still count.
+                let horizon = task.createdAt - window - Engine.windowLateness
+                limitIndex[claim.key] = (limitIndex[claim.key] ?? []).filter { $0 > horizon } + [task.createdAt]
+                if recordsChanges { touchedLimitKeys.insert(claim.key) }
+            } else {
                 dedupIndex[claim.key] = task.createdAt
+                if recordsChanges { touchedDedupKeys.insert(claim.key) }
             }
         }
         emit(task)
     }
 
     /// Applies one policy; returns its id when it stops the task.
-    private func apply(_ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [(key: String, limit: Bool)])
+    private func apply(_ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [(key: String, limitWindow: TimeSpan?)])
         throws(EvaluationError) -> String?
     {
         let activation = makeActivation(
@@ -60,14 +66,14 @@ extension Engine {
         case .suppress(let when, let limit):
             guard try holds(when) else { return nil }
             guard let limit else { return policy.id }
-            let key = "limit:" + policy.id + "\u{0}" + (try limit.key.render(activation))
+            let key = "limit:" + policy.id + Engine.keySeparator + (try limit.key.render(activation))
             let recent = (limitIndex[key] ?? []).filter { $0 > task.createdAt - limit.per && $0 <= task.createdAt }
             if recent.count >= limit.count { return policy.id }
-            claims.append((key, true))
+            claims.append((key, limit.per))
         case .dedup(let keyTemplate, let window):
-            let key = "policy:" + policy.id + "\u{0}" + (try keyTemplate.render(activation))
+            let key = "policy:" + policy.id + Engine.keySeparator + (try keyTemplate.render(activation))
             if isDuplicate(key: key, window: window, at: task.createdAt) { return policy.id }
-            claims.append((key, false))
+            claims.append((key, nil))
         case .expire(let after):
             if task.expiresAt == nil { task.expiresAt = task.createdAt + after }
         case .route(let when, let assignee):

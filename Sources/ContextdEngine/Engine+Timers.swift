@@ -6,6 +6,7 @@ extension Engine {
     func fireTimers(through time: Timestamp) {
         while let timer = timers.popDue(atOrBefore: time) {
             if clock.map({ timer.at > $0 }) ?? true { clock = timer.at }
+            if recordsChanges { touchedTimers.insert(timer.owner) }
             statistics.timersFired += 1
             guard let rule = ruleSet.rule(named: timer.rule), rule.timer != nil else { continue }
             evaluate(rule, subject: timer.subject, event: nil, eventValue: nil, now: timer.at,
@@ -43,7 +44,9 @@ extension Engine {
                 record(fault: "timer: \(error.message)", rule: rule.id, eventID: nil)
                 continue
             }
-            timers.replace(rule: rule.id, subject: subject, with: entries)
+            if timers.replace(rule: rule.id, subject: subject, with: entries), recordsChanges {
+                touchedTimers.insert(TimerOwner(rule: rule.id, subject: subject))
+            }
         }
     }
 }

@@ -40,6 +40,18 @@ public final class Engine {
     var contextIndex: [String: Int] = [:]
     var changes: [TaskChange] = []
 
+    /// Whether the engine notes what it changes, for ``takeChanges()``; the daemon turns it
+    /// on, `replay` leaves it off.
+    public var recordsChanges = false
+    var touchedSubjects: Set<String> = []
+    var touchedTimers: Set<TimerOwner> = []
+    var newSeenEvents: [SeenEvent] = []
+    var touchedDedupKeys: Set<String> = []
+    var touchedLimitKeys: Set<String> = []
+
+    /// Joins the parts of policy keys; not NUL, which C APIs (SQLite's among them) may cut at.
+    static let keySeparator = "\u{1F}"
+
     public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7)) {
         self.ruleSet = ruleSet
         self.dedupRetention = dedupRetention
@@ -61,12 +73,13 @@ public final class Engine {
     /// made due). A duplicate returns nothing.
     @discardableResult
     public func apply(_ event: Event) -> [TaskChange] {
-        let key = event.source + "\u{0}" + event.id
+        let key = event.source + Engine.keySeparator + event.id
         if seenEvents[key] != nil {
             statistics.duplicates += 1
             return []
         }
         seenEvents[key] = event.time
+        if recordsChanges { newSeenEvents.append(SeenEvent(source: event.source, id: event.id, time: event.time)) }
         statistics.events += 1
         if let clock, event.time > clock { fireTimers(through: event.time) }
         if clock == nil || event.time > clock! { clock = event.time }

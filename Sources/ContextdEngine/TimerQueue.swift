@@ -16,6 +16,8 @@ public struct TimerEntry: Sendable, Hashable, Comparable {
         self.key = key
     }
 
+    public var owner: TimerOwner { TimerOwner(rule: rule, subject: subject) }
+
     /// Time order, then rule order, subject and key: a total order, so firing is deterministic.
     public static func < (a: TimerEntry, b: TimerEntry) -> Bool {
         (a.at, a.ruleOrder, a.subject, a.key) < (b.at, b.ruleOrder, b.subject, b.key)
@@ -29,7 +31,7 @@ public struct TimerEntry: Sendable, Hashable, Comparable {
 public struct TimerQueue: Sendable {
     private var heap: [TimerEntry] = []
     /// Live timers per (rule, subject).
-    private var live: [String: Set<TimerEntry>] = [:]
+    private var live: [TimerOwner: Set<TimerEntry>] = [:]
 
     public init() {}
 
@@ -41,20 +43,30 @@ public struct TimerQueue: Sendable {
     /// Every live timer, in firing order (for persistence and inspection).
     public var entries: [TimerEntry] { live.values.flatMap { $0 }.sorted() }
 
-    /// Replaces the timers of `rule` for `subject` with `entries`.
-    public mutating func replace(rule: String, subject: String, with entries: Set<TimerEntry>) {
-        let owner = rule + "\u{0}" + subject
+    /// The live timers of one (rule, subject), in firing order.
+    public func entries(of owner: TimerOwner) -> [TimerEntry] { (live[owner] ?? []).sorted() }
+
+    /// Replaces the timers of `rule` for `subject` with `entries`; false when nothing changed.
+    @discardableResult
+    public mutating func replace(rule: String, subject: String, with entries: Set<TimerEntry>) -> Bool {
+        let owner = TimerOwner(rule: rule, subject: subject)
         let old = live[owner] ?? []
-        if old == entries { return }
+        if old == entries { return false }
         live[owner] = entries.isEmpty ? nil : entries
         for entry in entries.subtracting(old) { push(entry) }
+        return true
+    }
+
+    /// Adds one timer (when restoring from a store).
+    public mutating func insert(_ entry: TimerEntry) {
+        if live[entry.owner, default: []].insert(entry).inserted { push(entry) }
     }
 
     /// Removes and returns the earliest live timer due at or before `time`.
     public mutating func popDue(atOrBefore time: Timestamp) -> TimerEntry? {
         while let top = heap.first, top.at <= time {
             pop()
-            let owner = top.rule + "\u{0}" + top.subject
+            let owner = top.owner
             if live[owner]?.remove(top) != nil {
                 if live[owner]?.isEmpty == true { live[owner] = nil }
                 return top

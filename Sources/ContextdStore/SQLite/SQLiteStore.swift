@@ -1,0 +1,151 @@
+public import ContextdEngine
+public import ContextdEvents
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`
+/// (docs/decisions/0004-sqlite-durability.md says why FULL).
+public final class SQLiteStore: StateStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating when missing) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // A commit is on disk before the spool file it came from leaves cur/.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreMigrations.migrator.migrate(pool)
+    }
+
+    public func snapshot() throws -> EngineSnapshot {
+        try pool.read { db in
+            var snapshot = EngineSnapshot()
+            snapshot.clock = try Int64.fetchOne(db, sql: "SELECT clock FROM engine_meta WHERE id = 1")
+                .map(Timestamp.init(milliseconds:))
+            try Row.fetchCursor(db, sql: "SELECT subject, state FROM entity_context").forEach { row in
+                snapshot.contexts.append(try EntityContext(subject: row["subject"], storedText: row["state"]))
+            }
+            try Row.fetchCursor(db, sql: "SELECT rule, subject, key, at FROM timer").forEach { row in
+                snapshot.timers.append(TimerEntry(
+                    at: Timestamp(milliseconds: row["at"]), ruleOrder: 0, rule: row["rule"], subject: row["subject"],
+                    key: row["key"]))
+            }
+            try Row.fetchCursor(db, sql: "SELECT source, id, time FROM seen_event").forEach { row in
+                snapshot.seenEvents.append(
+                    SeenEvent(source: row["source"], id: row["id"], time: Timestamp(milliseconds: row["time"])))
+            }
+            try Row.fetchCursor(db, sql: "SELECT key, time FROM dedup_key").forEach { row in
+                snapshot.dedupKeys[row["key"]] = Timestamp(milliseconds: row["time"])
+            }
+            try Row.fetchCursor(db, sql: "SELECT key, times FROM limit_key").forEach { row in
+                let key: String = row["key"]
+                guard case .list(let times) = try PersistentValue.decode(row["times"]) else {
+                    throw StoredRecordError(table: "limit_key", key: key, problem: "times is not a list")
+                }
+                snapshot.limitKeys[key] = times.compactMap { if case .timestamp(let t) = $0 { t } else { nil } }
+            }
+            try Row.fetchCursor(db, sql: """
+                SELECT id, record FROM task
+                WHERE deferred_by IS NOT NULL AND delivery = 'pending' AND due_at > ?
+                """, arguments: [snapshot.clock?.milliseconds ?? Int64.min]).forEach { row in
+                snapshot.deferredTasks.append(try TaskRecord(id: row["id"], storedText: row["record"]))
+            }
+            return snapshot
+        }
+    }
+
+    public func commit(_ batch: Commit) throws {
+        try pool.write { db in
+            try StoreWriter(db: db).write(batch)
+        }
+    }
+
+    public func progress(spool: String) throws -> [String: FileProgress] {
+        try pool.read { db in
+            var result: [String: FileProgress] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT file, items, finished FROM file_progress WHERE spool = ?", arguments: [spool])
+            {
+                let file: String = row["file"]
+                result[file] = FileProgress(spool: spool, file: file, items: row["items"], finished: row["finished"])
+            }
+            return result
+        }
+    }
+
+    public func rejects(spool: String, file: String) throws -> [EventRejection] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT line, error, raw FROM file_reject WHERE spool = ? AND file = ? ORDER BY rowid
+                """, arguments: [spool, file]
+            ).map { EventRejection(line: $0["line"], error: $0["error"], raw: $0["raw"]) }
+        }
+    }
+
+    public func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, record FROM task
+                WHERE delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > ?)
+                ORDER BY priority DESC, created_at, id LIMIT ?
+                """, arguments: [clock.milliseconds, clock.milliseconds, limit]
+            ).map { StoredTask(record: try TaskRecord(id: $0["id"], storedText: $0["record"]), delivery: .pending) }
+        }
+    }
+
+    public func expireTasks(at clock: Timestamp) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE task SET delivery = 'expired', delivered_at = ?
+                WHERE delivery = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
+                """, arguments: [clock.milliseconds, clock.milliseconds])
+            return db.changesCount
+        }
+    }
+
+    public func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
+        guard !ids.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE task SET delivery = ?, delivered_at = ? WHERE id = ?")
+            for id in ids { try statement.execute(arguments: [state.rawValue, time.milliseconds, id]) }
+        }
+    }
+
+    public func tasks(in state: TaskDelivery) throws -> [StoredTask] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, record FROM task WHERE delivery = ? ORDER BY priority DESC, created_at, id",
+                arguments: [state.rawValue]
+            ).map { StoredTask(record: try TaskRecord(id: $0["id"], storedText: $0["record"]), delivery: state) }
+        }
+    }
+
+    public func forgetSeenEvents(before horizon: Timestamp) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM seen_event WHERE time < ?", arguments: [horizon.milliseconds])
+            return db.changesCount
+        }
+    }
+
+    public func nextDue(after clock: Timestamp) throws -> Timestamp? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM task WHERE delivery = 'pending' AND due_at > ?",
+                arguments: [clock.milliseconds]).map(Timestamp.init(milliseconds:))
+        }
+    }
+
+    public func taskCounts() throws -> [TaskDelivery: Int] {
+        try pool.read { db in
+            var counts: [TaskDelivery: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT delivery, count(*) AS n FROM task GROUP BY delivery") {
+                if let state = TaskDelivery(rawValue: row["delivery"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import GRDB
+
+/// The schema, as named migrations applied in order and recorded in the database, so a newer
+/// contextd upgrades an older data directory in place and never runs a step twice.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-engine-state") { db in
+            try db.execute(sql: """
+                CREATE TABLE engine_meta (id INTEGER PRIMARY KEY CHECK (id = 1), clock INTEGER);
+                CREATE TABLE entity_context (subject TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE timer (
+                    rule TEXT NOT NULL, subject TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL,
+                    PRIMARY KEY (rule, subject, key, at)) WITHOUT ROWID;
+                CREATE TABLE seen_event (
+                    source TEXT NOT NULL, id TEXT NOT NULL, time INTEGER NOT NULL,
+                    PRIMARY KEY (source, id)) WITHOUT ROWID;
+                CREATE INDEX seen_event_by_time ON seen_event (time);
+                CREATE TABLE dedup_key (key TEXT PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE limit_key (key TEXT PRIMARY KEY, times TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v1-tasks") { db in
+            try db.execute(sql: """
+                CREATE TABLE task (
+                    id TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, assignee TEXT NOT NULL,
+                    priority REAL NOT NULL, created_at INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,          -- not_before, or created_at when there is none
+                    expires_at INTEGER, deferred_by TEXT,
+                    record TEXT NOT NULL,
+                    delivery TEXT NOT NULL DEFAULT 'pending',
+                    delivered_at INTEGER) WITHOUT ROWID;
+                CREATE INDEX task_by_delivery ON task (delivery, due_at);
+                """)
+        }
+        migrator.registerMigration("v1-spool-progress") { db in
+            try db.execute(sql: """
+                CREATE TABLE file_progress (
+                    spool TEXT NOT NULL, file TEXT NOT NULL, items INTEGER NOT NULL, finished INTEGER NOT NULL,
+                    PRIMARY KEY (spool, file)) WITHOUT ROWID;
+                CREATE TABLE file_reject (
+                    spool TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, error TEXT NOT NULL,
+                    raw TEXT NOT NULL);
+                CREATE INDEX file_reject_by_file ON file_reject (spool, file);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,75 @@
+import ContextdEngine
+import ContextdEvents
+import GRDB
+
+/// Writes one ``Commit`` inside an open transaction, with cached statements.
+struct StoreWriter {
+    let db: Database
+
+    func write(_ batch: Commit) throws {
+        let changes = batch.changes
+        if let clock = changes.clock {
+            try execute("INSERT INTO engine_meta (id, clock) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET clock = excluded.clock",
+                [clock.milliseconds])
+        }
+        for context in changes.contexts {
+            try execute("""
+                INSERT INTO entity_context (subject, state) VALUES (?, ?)
+                ON CONFLICT (subject) DO UPDATE SET state = excluded.state
+                """, [context.subject, context.storedText])
+        }
+        for (owner, entries) in changes.timers {
+            try execute("DELETE FROM timer WHERE rule = ? AND subject = ?", [owner.rule, owner.subject])
+            for entry in entries {
+                try execute("INSERT OR IGNORE INTO timer (rule, subject, key, at) VALUES (?, ?, ?, ?)",
+                    [entry.rule, entry.subject, entry.key, entry.at.milliseconds])
+            }
+        }
+        for seen in changes.seenEvents {
+            try execute("INSERT OR REPLACE INTO seen_event (source, id, time) VALUES (?, ?, ?)",
+                [seen.source, seen.id, seen.time.milliseconds])
+        }
+        for (key, time) in changes.dedupKeys {
+            try execute("INSERT OR REPLACE INTO dedup_key (key, time) VALUES (?, ?)", [key, time.milliseconds])
+        }
+        for (key, times) in changes.limitKeys {
+            try execute("INSERT OR REPLACE INTO limit_key (key, times) VALUES (?, ?)",
+                [key, PersistentValue.encode(.list(times.map(Value.timestamp)))])
+        }
+        for change in batch.tasks { try write(change) }
+        if let progress = batch.progress {
+            try execute("INSERT OR REPLACE INTO file_progress (spool, file, items, finished) VALUES (?, ?, ?, ?)",
+                [progress.spool, progress.file, progress.items, progress.finished])
+            for rejection in batch.rejects {
+                try execute("INSERT INTO file_reject (spool, file, line, error, raw) VALUES (?, ?, ?, ?, ?)",
+                    [progress.spool, progress.file, rejection.line, rejection.error, rejection.raw])
+            }
+        }
+        for (spool, file) in batch.finishedFiles {
+            try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
+            try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
+        }
+    }
+
+    private func write(_ change: TaskChange) throws {
+        switch change {
+        case .created(let task):
+            // A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
+            try execute("""
+                INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
+                    (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
+                    task.storedText])
+        case .released(let task):
+            try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
+                [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
+        case .suppressed:
+            break
+        }
+    }
+
+    private func execute(_ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

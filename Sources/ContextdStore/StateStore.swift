@@ -1,0 +1,97 @@
+public import ContextdEngine
+public import ContextdEvents
+
+/// Where the daemon keeps everything that must survive a crash: entity context, timers,
+/// dedup records, tasks and their delivery state, and how far each spool file got.
+///
+/// One interface so that SQLite (one machine) and, later, PostgreSQL (several daemons over
+/// partitions, SPEC §7) are interchangeable. Every method that changes state does so in one
+/// transaction: after a crash the store holds the state after a whole number of commits.
+public protocol StateStore: AnyObject, Sendable {
+    /// The engine state to go on from.
+    func snapshot() throws -> EngineSnapshot
+
+    /// Commits a batch: the engine's state changes, the tasks it made, file progress and rejects.
+    func commit(_ batch: Commit) throws
+
+    /// How far each file of a spool got (files still in `cur/`).
+    func progress(spool: String) throws -> [String: FileProgress]
+
+    /// The rejected lines recorded for a file, in file order.
+    func rejects(spool: String, file: String) throws -> [EventRejection]
+
+    /// Pending tasks due at `clock` and not expired, highest priority first, then oldest.
+    func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask]
+
+    /// Marks pending tasks whose `expires_at` has passed as expired; returns how many.
+    func expireTasks(at clock: Timestamp) throws -> Int
+
+    /// Delivery of the file outbox in two steps (see `FileOutbox`).
+    func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws
+    func tasks(in state: TaskDelivery) throws -> [StoredTask]
+
+    /// Forgets `(source, id)` records older than `horizon` (the dedup retention).
+    func forgetSeenEvents(before horizon: Timestamp) throws -> Int
+
+    /// The earliest `not_before` of a pending task still waiting, so the daemon knows when to wake.
+    func nextDue(after clock: Timestamp) throws -> Timestamp?
+
+    /// Counts of tasks by delivery state.
+    func taskCounts() throws -> [TaskDelivery: Int]
+}
+
+/// Everything one batch changes, committed together.
+public struct Commit: Sendable {
+    public var changes: StateChanges
+    public var tasks: [TaskChange]
+    /// Progress of the file the batch came from.
+    public var progress: FileProgress?
+    public var rejects: [EventRejection]
+    /// Files whose whole handling is over (moved out of `cur/`): forget their progress and rejects.
+    public var finishedFiles: [(spool: String, file: String)]
+
+    public init(
+        changes: StateChanges, tasks: [TaskChange] = [], progress: FileProgress? = nil, rejects: [EventRejection] = [],
+        finishedFiles: [(spool: String, file: String)] = []
+    ) {
+        self.changes = changes
+        self.tasks = tasks
+        self.progress = progress
+        self.rejects = rejects
+        self.finishedFiles = finishedFiles
+    }
+}
+
+/// How far a spool file got: its first `items` lines or batch elements (events and rejects
+/// alike) are applied; `finished` once the whole file is read.
+public struct FileProgress: Sendable, Hashable {
+    public var spool: String
+    public var file: String
+    public var items: Int
+    public var finished: Bool
+
+    public init(spool: String, file: String, items: Int, finished: Bool) {
+        self.spool = spool
+        self.file = file
+        self.items = items
+        self.finished = finished
+    }
+}
+
+/// Where a task is on its way out.
+public enum TaskDelivery: String, Sendable, CaseIterable {
+    /// Committed, not yet handed out (possibly not due yet).
+    case pending
+    /// Its outbox file is complete in `tmp/`; the rename into `new/` may or may not have happened.
+    case staged
+    /// Its outbox file is in `new/` (or was, before a consumer took it).
+    case written
+    /// `expires_at` passed before it was handed out.
+    case expired
+}
+
+/// A task as the store keeps it.
+public struct StoredTask: Sendable {
+    public var record: TaskRecord
+    public var delivery: TaskDelivery
+}
