@@ -47,10 +47,12 @@ let package = Package(
         .target(
             name: "ContextdDaemon",
             dependencies: [
-                "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdStore", "ContextdSpool",
+                "ContextdEngine", "ContextdEvents", "ContextdExpressions", "ContextdRules", "ContextdReplay",
+                "ContextdStore", "ContextdSpool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -60,6 +62,7 @@ let package = Package(
                 "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,6 +82,17 @@ let package = Package(
         .testTarget(
             name: "ContextdStoreTests",
             dependencies: ["ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ContextdDaemonTests",
+            dependencies: ["ContextdDaemon", "ContextdRules", "ContextdEvents"],
+            exclude: ["Fixtures"],  // read from disk by path, as operators' files are
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ContextdDaemonProcessTests",
+            dependencies: ["contextd", "ContextdStore", "ContextdEngine", "ContextdEvents"],
             swiftSettings: strict
         ),
         .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),

@@ -20,10 +20,16 @@ public protocol StateStore: AnyObject, Sendable {
     /// The rejected lines recorded for a file, in file order.
     func rejects(spool: String, file: String) throws -> [EventRejection]
 
-    /// Pending tasks due at `clock` and not expired, highest priority first, then oldest.
+    /// Pending tasks due at `clock` that had not expired when they became due, highest
+    /// priority first, then oldest.
+    ///
+    /// Expiry is judged at the instant a task becomes due on the engine's clock, not at the
+    /// instant the daemon gets to write it, so what reaches the outbox depends only on the
+    /// events and the rules, never on how files were sliced or when the daemon restarted.
     func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask]
 
-    /// Marks pending tasks whose `expires_at` has passed as expired; returns how many.
+    /// Marks pending tasks that expired before they became due (at or before `clock`) as
+    /// expired; returns how many.
     func expireTasks(at clock: Timestamp) throws -> Int
 
     /// Delivery of the file outbox in two steps (see `FileOutbox`).

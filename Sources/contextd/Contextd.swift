@@ -1,20 +1,24 @@
 import ArgumentParser
 import Foundation
 
-/// The one executable: `check`, `replay` (and, as the project grows, `run` and `test`).
+/// The one executable: `run`, `check`, `replay` (and, as the project grows, `test`).
 @main
-struct Contextd: ParsableCommand {
+struct Contextd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contextd",
         abstract: "Folds events into per-entity context, evaluates rules and emits next-best-action tasks.",
-        subcommands: [CheckCommand.self, ReplayCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ReplayCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (64) to SPEC §4's exit code 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 StandardError.write(fullMessage(for: error))

@@ -91,9 +91,9 @@ public final class SQLiteStore: StateStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, record FROM task
-                WHERE delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > ?)
+                WHERE delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)
                 ORDER BY priority DESC, created_at, id LIMIT ?
-                """, arguments: [clock.milliseconds, clock.milliseconds, limit]
+                """, arguments: [clock.milliseconds, limit]
             ).map { StoredTask(record: try TaskRecord(id: $0["id"], storedText: $0["record"]), delivery: .pending) }
         }
     }
@@ -102,7 +102,7 @@ public final class SQLiteStore: StateStore {
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE task SET delivery = 'expired', delivered_at = ?
-                WHERE delivery = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
+                WHERE delivery = 'pending' AND due_at <= ? AND expires_at IS NOT NULL AND expires_at <= due_at
                 """, arguments: [clock.milliseconds, clock.milliseconds])
             return db.changesCount
         }

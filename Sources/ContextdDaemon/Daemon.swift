@@ -1,0 +1,135 @@
+public import ContextdEngine
+import ContextdEvents
+import ContextdRules
+import ContextdSpool
+public import Logging
+public import ServiceLifecycle
+import UnixSignals
+
+/// `contextd run`: the long-running service of SPEC §1–§5, one `Service` in the process's
+/// `ServiceGroup` (so SIGTERM/SIGINT become a graceful shutdown).
+///
+/// All event work happens in one loop (``Pipeline``), which is what keeps it simple to reason
+/// about: events are applied in order, a rule reload happens between two files, and a shutdown
+/// is noticed between two committed slices. inotify, SIGHUP and rule edits only ring a
+/// ``Doorbell``; the loop rescans anyway every `rescan_interval`.
+public struct Daemon: Service {
+    let configuration: DaemonConfiguration
+    let ruleSet: RuleSet
+    let logger: Logger
+
+    /// `ruleSet` is the first rule load, already checked: a daemon never starts without rules.
+    public init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger) {
+        self.configuration = configuration
+        self.ruleSet = ruleSet
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stop = StopFlag()
+        let doorbell = Doorbell()
+        let reloads = ReloadRequests()
+        let notifier = SystemdNotifier()
+        let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, logger: logger,
+            shouldStop: { stop.isSet })
+        let watchdog = Watchdog(notifier: notifier)
+        pipeline.heartbeat = { watchdog.beat() }
+        let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
+        let ruleWatcher = configuration.watchRules
+            ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in spoolWatcher.changes { doorbell.ring() }
+            }
+            if let ruleWatcher {
+                group.addTask {
+                    for await _ in ruleWatcher.changes {
+                        reloads.noteChange(at: WallClock.now())
+                        doorbell.ring()
+                    }
+                }
+            }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    reloads.requestNow()
+                    doorbell.ring()
+                }
+            }
+            defer {
+                spoolWatcher.stop()
+                ruleWatcher?.stop()
+                group.cancelAll()
+            }
+            try await withGracefulShutdownHandler {
+                try await loop(pipeline: pipeline, doorbell: doorbell, reloads: reloads, notifier: notifier,
+                    watchdog: watchdog, stop: stop)
+            } onGracefulShutdown: {
+                stop.set()
+                doorbell.ring()
+            }
+        }
+        notifier.stopping()
+        let counters = pipeline.counters
+        logger.notice("stopped", metadata: [
+            "files": "\(counters.files)", "events": "\(counters.events)", "tasks_written": "\(counters.tasksWritten)",
+        ])
+    }
+
+    private func loop(
+        pipeline: Pipeline, doorbell: Doorbell, reloads: ReloadRequests, notifier: SystemdNotifier,
+        watchdog: Watchdog, stop: StopFlag
+    ) async throws {
+        logger.notice("started", metadata: [
+            "rules": "\(ruleSet.rules.count)", "inputs": "\(configuration.inputs.map(\.name).joined(separator: ","))",
+            "database": "\(configuration.database)", "outbox": "\(configuration.outbox)",
+        ])
+        guard try pipeline.recover() else { return }
+        notifier.ready()
+        while !stop.isSet {
+            if let reason = reloads.take(at: WallClock.now(), debounce: configuration.reloadDebounce) {
+                reload(pipeline: pipeline, reason: reason, notifier: notifier)
+            }
+            if try pipeline.step() { continue }
+            try pipeline.idle()
+            watchdog.beat()
+            let now = WallClock.now()
+            var wake = now + configuration.rescanInterval
+            if let deadline = try pipeline.nextDeadline(), deadline < wake { wake = max(now, deadline) }
+            if let deadline = reloads.deadline(debounce: configuration.reloadDebounce), deadline < wake {
+                wake = max(now, deadline)
+            }
+            if let interval = watchdog.interval, now + interval < wake { wake = now + interval }
+            await doorbell.wait(timeout: .milliseconds(max(1, (wake - now).milliseconds)))
+        }
+    }
+
+    /// Loads and checks the whole rule set; swaps it in only when it has no error.
+    private func reload(pipeline: Pipeline, reason: String, notifier: SystemdNotifier) {
+        notifier.reloading()
+        defer { notifier.ready() }
+        switch RuleLoader.load(paths: configuration.rules) {
+        case .success(let ruleSet):
+            pipeline.replace(ruleSet: ruleSet)
+            logger.notice("rules reloaded", metadata: [
+                "reason": "\(reason)", "rules": "\(ruleSet.rules.count)", "policies": "\(ruleSet.policies.count)",
+                "reload_ok": "true",
+            ])
+            notifier.status("rules reloaded: \(ruleSet.rules.count) rules")
+        case .failure(let failure):
+            for diagnostic in failure.diagnostics {
+                logger.error("rule error", metadata: [
+                    "at": "\(diagnostic.file):\(diagnostic.line):\(diagnostic.column)", "error": "\(diagnostic.message)",
+                ])
+            }
+            logger.error("reload failed; the previous rules stay in force", metadata: [
+                "reason": "\(reason)", "errors": "\(failure.diagnostics.count)", "reload_ok": "false",
+            ])
+            notifier.status("last reload failed: \(failure.diagnostics.count) errors; previous rules in force")
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        (try? DirectoryProbe.isDirectory(path)) ?? false
+    }
+}

@@ -1,0 +1,67 @@
+import ContextdEvents
+import Foundation
+public import Logging
+
+/// One line per log record on standard error, as text for people or JSON for log shippers
+/// (journald keeps either; `log.format: json` suits Loki, Elastic and friends).
+///
+/// Text: `2026-11-23T10:00:00.123Z info file done spool=events file=a.jsonl events=12`.
+/// JSON: `{"time":"…","level":"info","message":"file done","spool":"events",…}`.
+public struct LineLogHandler: LogHandler {
+    public enum Format: Sendable { case text, json }
+
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    let format: Format
+    let label: String
+
+    public init(label: String, format: Format, level: Logger.Level) {
+        self.label = label
+        self.format = format
+        logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider?
+
+    public func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
+        var fields = metadata
+        if let provided = metadataProvider?.get() { fields.merge(provided) { $1 } }
+        if let explicit = event.metadata { fields.merge(explicit) { $1 } }
+        if let error = event.error { fields["error"] = "\(error)" }
+        let time = WallClock.now().rfc3339
+        var text: String
+        switch format {
+        case .text:
+            text = "\(time) \(level) \(message)"
+            for key in fields.keys.sorted() { text += " \(key)=\(LineLogHandler.plain(fields[key]!))" }
+        case .json:
+            var object: [String: Value] = ["time": .string(time), "level": .string("\(level)"),
+                "message": .string("\(message)")]
+            for (key, value) in fields where object[key] == nil { object[key] = LineLogHandler.json(value) }
+            text = JSON.encode(.object(object))
+        }
+        text += "\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func plain(_ value: Logger.Metadata.Value) -> String {
+        let text = "\(value)"
+        return text.contains(" ") || text.isEmpty ? JSON.encode(.string(text)) : text
+    }
+
+    static func json(_ value: Logger.Metadata.Value) -> Value {
+        switch value {
+        case .string(let text): .string(text)
+        case .stringConvertible(let item): Double("\(item)").map(Value.number) ?? .string("\(item)")
+        case .array(let items): .list(items.map(json))
+        case .dictionary(let items): .object(items.mapValues(json))
+        }
+    }
+}

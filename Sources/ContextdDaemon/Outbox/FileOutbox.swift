@@ -1,0 +1,58 @@
+import ContextdEngine
+import ContextdEvents
+import ContextdStore
+
+/// The file outbox of SPEC §3: `<outbox>/new/<task id>.json`, each written exactly once.
+///
+/// A consumer may take a file out of `new/` the instant it appears, so "is it in `new/`?"
+/// cannot tell whether a task was written. The store tells instead, in two steps:
+/// 1. the file is written completely to `tmp/` and fsynced, then the task is marked `staged`;
+/// 2. the file is renamed into `new/`, then the task is marked `written`.
+/// After a crash, a `staged` task whose file is still in `tmp/` was never renamed (rename it
+/// now); one whose file is gone from `tmp/` was renamed (mark it written). A `pending` task is
+/// simply written again from `tmp/` up: nobody has seen it.
+struct FileOutbox {
+    let directory: String
+    var tmp: String { directory + "/tmp" }
+    var new: String { directory + "/new" }
+
+    init(directory: String) throws {
+        self.directory = directory
+        try DurableFile.makeDirectory(directory + "/tmp")
+        try DurableFile.makeDirectory(directory + "/new")
+    }
+
+    /// Finishes what a crash interrupted; drops files in `tmp/` that no staged task owns.
+    func recover(store: some StateStore, at time: Timestamp) throws -> Int {
+        var finished: [String] = []
+        for task in try store.tasks(in: .staged) {
+            let staged = tmp + "/" + task.record.id + ".json"
+            if DurableFile.exists(staged) { try DurableFile.rename(staged, to: new + "/" + task.record.id + ".json") }
+            finished.append(task.record.id)
+        }
+        if !finished.isEmpty { try DurableFile.syncDirectory(new) }
+        try store.markTasks(finished, as: .written, at: time)
+        for name in try DurableFile.names(in: tmp) { DurableFile.remove(tmp + "/" + name) }
+        return finished.count
+    }
+
+    /// Writes every task due at `clock`; expires the ones whose time ran out first.
+    func flush(store: some StateStore, clock: Timestamp) throws -> (written: Int, expired: Int) {
+        let expired = try store.expireTasks(at: clock)
+        var written = 0
+        while true {
+            let due = try store.dueTasks(at: clock, limit: 512)
+            if due.isEmpty { break }
+            let ids = due.map(\.record.id)
+            for task in due {
+                try DurableFile.write(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
+            }
+            try store.markTasks(ids, as: .staged, at: clock)
+            for id in ids { try DurableFile.rename(tmp + "/" + id + ".json", to: new + "/" + id + ".json") }
+            try DurableFile.syncDirectory(new)
+            try store.markTasks(ids, as: .written, at: clock)
+            written += ids.count
+        }
+        return (written, expired)
+    }
+}

@@ -1,0 +1,11 @@
+/// What became of an attempt to claim a file from `new/` (or to take up a leftover in `cur/`).
+public enum Claim: Sendable {
+    /// The file is in `cur/`, a regular file with a readable format: process it.
+    case claimed(ClaimedFile)
+    /// The file was gone before contextd could claim it (another contextd, or the producer took
+    /// it back). Nothing to do.
+    case vanished
+    /// The entry cannot be an event file (a symlink, a directory, a pipe, an unknown extension);
+    /// it is already in `rejected/` with a sidecar saying `reason`.
+    case rejected(reason: String)
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ContextdDaemon
+import ContextdEngine
+import ContextdRules
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `contextd run [--config FILE]`: the daemon (SPEC §4). Without a config it runs on the
+/// embedded default: rules from ./rules, state in ./var, one spool ./var/spool/events, the
+/// outbox ./var/outbox.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: spools in, rules, tasks out to the outbox."
+    )
+
+    @Option(name: .long, help: "The configuration file (YAML). Default: the embedded default of SPEC §4.")
+    var config: String?
+
+    func run() async throws {
+        let configuration: DaemonConfiguration
+        if let config {
+            switch DaemonConfiguration.load(path: config) {
+            case .success(let loaded): configuration = loaded
+            case .failure(let errors):
+                StandardError.write(errors.description + "\n")
+                throw ExitStatus.configuration
+            }
+        } else {
+            configuration = DaemonConfiguration.embeddedDefault(workingDirectory: FileManager.default.currentDirectoryPath)
+        }
+        let format: LineLogHandler.Format = configuration.logFormat == .json ? .json : .text
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "contextd")
+
+        // The first rule load decides whether the daemon starts: it never runs without rules.
+        let ruleSet: RuleSet
+        switch RuleLoader.load(paths: configuration.rules) {
+        case .success(let loaded): ruleSet = loaded
+        case .failure(let failure):
+            StandardError.write(failure.description + "\n")
+            StandardError.write("contextd: the rules have \(failure.diagnostics.count) error(s); not starting\n")
+            throw ExitStatus.configuration
+        }
+        let daemon = Daemon(configuration: configuration, ruleSet: ruleSet, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+}

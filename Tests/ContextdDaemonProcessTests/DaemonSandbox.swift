@@ -1,0 +1,174 @@
+import ContextdEngine
+import ContextdStore
+import Foundation
+import Testing
+
+/// A temporary directory with everything `contextd run` needs — a copy of the stock rules, a
+/// config naming one spool, the data directory, the outbox — and the real binary running on it.
+///
+/// Files are dropped the way a producer drops them (write into `tmp/`, rename into `new/`), and
+/// results are read the way a consumer reads them (the outbox's `new/`), so these tests see
+/// what an operator sees.
+final class DaemonSandbox {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static let binary: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [beside, beside.deletingLastPathComponent(), root.appendingPathComponent(".build/debug")] {
+            let url = candidate.appendingPathComponent("contextd")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return root.appendingPathComponent(".build/debug/contextd")
+    }()
+
+    let directory: URL
+    var spool: URL { directory.appendingPathComponent("spool") }
+    var outbox: URL { directory.appendingPathComponent("outbox") }
+    var rules: URL { directory.appendingPathComponent("rules") }
+    var log: URL { directory.appendingPathComponent("contextd.log") }
+    var database: String { directory.appendingPathComponent("var/contextd.sqlite").path }
+    private(set) var process: Process?
+    private var dropped = 0
+
+    /// `extra` is appended to the config file (e.g. `limits:` for small slices).
+    init(batchEvents: Int = 10_000, extra: String = "") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
+        let config = """
+            rules: ./rules
+            data_dir: ./var
+            inputs:
+              - name: events
+                path: ./spool
+            outbox: ./outbox
+            limits:
+              batch_events: \(batchEvents)
+              rescan_interval: 200ms
+            reload:
+              debounce: 200ms
+            \(extra)
+            """
+        try config.write(to: directory.appendingPathComponent("contextd.yaml"), atomically: true, encoding: .utf8)
+        for folder in ["tmp", "new"] {
+            try FileManager.default.createDirectory(
+                at: spool.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: The daemon
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]
+        process.currentDirectoryURL = directory
+        if !FileManager.default.fileExists(atPath: log.path) {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        self.process = process
+    }
+
+    /// Sends `signal` and waits (bounded) for the exit; returns the exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Double = 20) throws -> Int32 {
+        let process = try #require(process)
+        kill(process.processIdentifier, signal)
+        try waitUntil("the daemon exits after signal \(signal)", timeout: timeout) { !process.isRunning }
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    // MARK: Producer side
+
+    /// Writes `text` to `spool/tmp/<name>` and renames it into `new/`.
+    func drop(_ name: String, _ text: String) throws {
+        let temporary = spool.appendingPathComponent("tmp").appendingPathComponent(name)
+        try text.write(to: temporary, atomically: false, encoding: .utf8)
+        try FileManager.default.moveItem(at: temporary, to: spool.appendingPathComponent("new").appendingPathComponent(name))
+        dropped += 1
+    }
+
+    func names(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
+    }
+
+    var isDrained: Bool { names(in: "new").isEmpty && names(in: "cur").isEmpty }
+
+    // MARK: Consumer side
+
+    /// The task files in the outbox, by id (file name without `.json`), as their JSON text.
+    func outboxTasks() throws -> [String: String] {
+        let folder = outbox.appendingPathComponent("new")
+        var tasks: [String: String] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            tasks[String(name.dropLast(".json".count))] = text.trimmingCharacters(in: .newlines)
+        }
+        return tasks
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass (then the test
+    /// fails with `what` and the daemon's log). Waiting on another process has no other clock.
+    func waitUntil(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("timed out waiting until \(what); daemon log:\n\(logText.suffix(4000))")
+        throw CancellationError()
+    }
+
+    /// Waits until every dropped file left new/ and cur/ and the daemon has gone idle (its
+    /// outbox stops changing).
+    func waitUntilDrained(timeout: Double = 120) throws {
+        try waitUntil("the spool is drained", timeout: timeout) { isDrained }
+        var last = try outboxTasks().count
+        try waitUntil("the outbox settles", timeout: timeout) {
+            Thread.sleep(forTimeInterval: 0.4)
+            let now = try outboxTasks().count
+            defer { last = now }
+            return now == last
+        }
+    }
+
+    // MARK: What replay says
+
+    /// `contextd replay --until <now>` over `files`, in that order: one JSON line per task.
+    func replay(_ files: [String]) throws -> [String] {
+        let process = Process()
+        process.executableURL = Self.binary
+        let until = ISO8601DateFormatter().string(from: Date())
+        process.arguments = ["replay", "--rules", rules.path, "--until", until] + files
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// The store, opened read-side after the daemon stopped.
+    func store() throws -> SQLiteStore { try SQLiteStore(path: database) }
+
+    static func id(of taskJSON: String) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(taskJSON.utf8)) as? [String: Any]
+        return try #require(object?["id"] as? String)
+    }
+}

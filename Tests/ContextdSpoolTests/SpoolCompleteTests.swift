@@ -1,0 +1,57 @@
+import ContextdSpool
+import Glibc
+import Testing
+
+@Suite("Spool: completing files")
+struct SpoolCompleteTests {
+    @Test func completeMovesTheFileToDone() throws {
+        let fixture = try SpoolFixture()
+        try fixture.drop("a.jsonl", "{}\n")
+        _ = try fixture.claimed("a.jsonl")
+        try fixture.spool.complete("a.jsonl")
+        #expect(try fixture.names("cur") == [])
+        #expect(try fixture.names("done") == ["a.jsonl"])
+        #expect(try Disk.read(fixture.path("done", "a.jsonl")) == "{}\n")
+        #expect(try fixture.names("rejected") == [])
+    }
+
+    @Test func completeDeletesTheFileWhenConfiguredTo() throws {
+        let fixture = try SpoolFixture(onDone: .delete)
+        try fixture.drop("a.jsonl")
+        _ = try fixture.claimed("a.jsonl")
+        try fixture.spool.complete("a.jsonl")
+        #expect(try fixture.names("cur") == [])
+        #expect(try fixture.names("done") == [])
+    }
+
+    @Test func aReusedNameNeverOverwritesDone() throws {
+        let fixture = try SpoolFixture()
+        for round in 0..<3 {
+            try fixture.drop("hourly.jsonl", "round \(round)\n")
+            _ = try fixture.claimed("hourly.jsonl")
+            try fixture.spool.complete("hourly.jsonl")
+        }
+        #expect(try fixture.names("done") == ["hourly.jsonl", "hourly.jsonl.1", "hourly.jsonl.2"])
+        #expect(try Disk.read(fixture.path("done", "hourly.jsonl")) == "round 0\n")
+        #expect(try Disk.read(fixture.path("done", "hourly.jsonl.1")) == "round 1\n")
+        #expect(try Disk.read(fixture.path("done", "hourly.jsonl.2")) == "round 2\n")
+    }
+
+    @Test func completingAFileNotInCurThrows() throws {
+        let fixture = try SpoolFixture()
+        let error = try #require(throws: SpoolError.self) { try fixture.spool.complete("missing.jsonl") }
+        #expect(error.code == ENOENT)
+        #expect(error.path == fixture.path("cur", "missing.jsonl"))
+        #expect(error.description.hasSuffix(": complete: No such file or directory"))
+    }
+
+    @Test func fsyncDirectoryNamesThePathItCouldNotFlush() throws {
+        let directory = try TemporaryDirectory()
+        try fsyncDirectory(directory.path)
+        let error = try #require(throws: SpoolError.self) { try fsyncDirectory(directory.child("absent")) }
+        #expect(error == SpoolError(
+            path: directory.child("absent"), operation: "open directory", code: ENOENT,
+            message: "No such file or directory"
+        ))
+    }
+}
