@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContextdDaemonProcessTests",
-            dependencies: ["contextd", "ContextdStore", "ContextdEngine", "ContextdEvents"],
+            dependencies: ["contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay"],
             swiftSettings: strict
         ),
         .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),
