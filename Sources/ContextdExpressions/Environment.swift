@@ -35,6 +35,12 @@ public struct Environment: Sendable {
         return slot
     }
 
+    /// Removes a variable for expressions compiled afterwards: a rule's `timer` is computed
+    /// when context changes, with no event at hand, so it is compiled without `event`.
+    public mutating func hide(_ name: String) {
+        variables[name] = nil
+    }
+
     /// A record read field by field through a resolver (``Activation/bindFields(_:_:)``), for
     /// `context` and `score`, whose fields are costly to compute and mostly unused by any one
     /// rule. `name.field` is typed from `type.fields` (unknown fields are `dyn` on an open

@@ -4,9 +4,12 @@ import ContextdExpressions
 import Yams
 
 extension RuleSetBuilder {
+    /// Types an event field may be declared with: what JSON can carry. A `timestamp` or
+    /// `duration` field would arrive as a string and never compare as declared, so those are
+    /// refused with the conversion to write instead.
     static let typeNames: [String: ValueType] = [
-        "number": .number, "string": .string, "bool": .bool, "boolean": .bool, "timestamp": .timestamp,
-        "date": .string, "duration": .duration, "any": .dyn, "list": .list(.dyn), "map": .map(.dyn),
+        "number": .number, "string": .string, "bool": .bool, "boolean": .bool, "date": .string, "any": .dyn,
+        "list": .list(.dyn), "map": .map(.dyn),
     ]
 
     /// `events: {card.transaction: {amount: number, city: string}}`.
@@ -18,6 +21,14 @@ extension RuleSetBuilder {
             else { continue }
             var fields: [String: ValueType] = [:]
             for (field, _, typeNode) in reader.entries {
+                if let name = typeNode.string, name == "timestamp" || name == "duration" {
+                    log.report(file.diagnostic(at: typeNode, length: name.count,
+                        "field '\(field)' of '\(type)' cannot be declared '\(name)': event data is JSON, where a "
+                            + "\(name) arrives as a string; declare it 'string' and convert where it is used, "
+                            + "e.g. \(name)(event.data.\(field))"))
+                    fields[field] = .string
+                    continue
+                }
                 guard let name = typeNode.string, let fieldType = Self.typeNames[name] else {
                     let given = typeNode.string ?? "?"
                     log.report(file.diagnostic(at: typeNode, length: given.count,

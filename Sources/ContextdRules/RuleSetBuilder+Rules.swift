@@ -37,8 +37,11 @@ extension RuleSetBuilder {
         if let forEachNode = reader["for_each"] {
             forEach = readForEach(forEachNode, scope: &scope, what: what, in: file)
         }
+        var timerEnvironment = scope.environment
+        timerEnvironment.hide("event")
         let timer = reader["timer"].flatMap {
-            site.expression($0, in: scope.environment, expecting: .timestamp, what: "'timer' of \(what)")
+            site.expression($0, in: timerEnvironment, expecting: .timestamp,
+                what: "'timer' of \(what) (a timer has no 'event': it is computed when context changes)")
         }
         if let letNode = reader["let"] { bindLets(letNode, into: &scope, what: what, in: file) }
         let condition = reader["when"].flatMap { site.conditions($0, in: scope.environment, what: "'when' of \(what)") }

@@ -41,7 +41,7 @@ enum OutboxComparison {
             let id = try #require(object["id"] as? String)
             #expect(expected[id] == nil, "replay printed \(id) twice")
             let due = (object["not_before"] as? String) ?? (object["created_at"] as? String) ?? ""
-            guard let dueDate = ISO8601DateFormatter().date(from: due),
+            guard let dueDate = parse(due),
                 dueDate.timeIntervalSince1970 * 1000 <= Double(clock.milliseconds)
             else { continue }
             if expired.contains(id) { continue }
@@ -52,5 +52,12 @@ enum OutboxComparison {
         #expect(expired.isSubset(of: Set(try replayed.map(DaemonSandbox.id))))
         #expect(!expected.isEmpty)
         return expected.count
+    }
+
+    /// RFC 3339 as contextd writes it, with or without fractional seconds.
+    static func parse(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
     }
 }

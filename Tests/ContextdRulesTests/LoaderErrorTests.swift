@@ -20,6 +20,10 @@ import Testing
          "4:19", "'for_each' of rule 'r' must be a list, but it is number"),
         ("policies:\n  - id: p\n    kind: expire\n    after: soon\n", "4:12", "'after' in a policy must be a positive duration such as 30m, 12h or 7d, got 'soon'"),
         ("policies:\n  - id: p\n    kind: expire\n    after: 1h\n    when: true\n", "5:5", "'when' does not apply to an expire policy"),
+        ("events:\n  a: {due: timestamp}\n", "2:12",
+         "field 'due' of 'a' cannot be declared 'timestamp': event data is JSON"),
+        ("rules:\n  - id: r\n    on: [a]\n    timer: event.time\n    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
+         "4:12", "'timer' of rule 'r' (a timer has no 'event': it is computed when context changes): unknown identifier 'event'"),
     ]
 
     @Test(arguments: cases) func reportsTheMistake(_ yaml: String, _ position: String, _ message: String) throws {
