@@ -20,8 +20,8 @@ public func fsyncDirectory(_ path: String) throws(SpoolError) {
 /// Writes `bytes` to a new file at `path` (replacing one of the same name) and fsyncs it.
 ///
 /// Only ever called on private temporary names under `tmp/`; the caller renames the result to
-/// where others can see it.
-func writeDurably(_ bytes: [UInt8], to path: String) throws(SpoolError) {
+/// where others can see it (the spools' rejects and sidecars, the file outbox's tasks).
+public func writeDurably(_ bytes: [UInt8], to path: String) throws(SpoolError) {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
     guard descriptor >= 0 else { throw .system("create", path: path) }
     defer { close(descriptor) }
@@ -40,7 +40,7 @@ func writeDurably(_ bytes: [UInt8], to path: String) throws(SpoolError) {
 }
 
 /// Whether anything (a file, a directory, a dangling symlink) has this name.
-func entryExists(_ path: String) -> Bool {
+public func entryExists(_ path: String) -> Bool {
     var status = stat()
     return lstat(path, &status) == 0
 }

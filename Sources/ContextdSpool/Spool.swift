@@ -114,8 +114,8 @@ private func makeDirectory(_ path: String) throws(SpoolError) -> Bool {
     return true
 }
 
-/// `mkdir -p`: the spool root and any missing parents.
-private func makeDirectories(_ path: String) throws(SpoolError) {
+/// Creates `path` and its missing parents (`mkdir -p`); also used for the outbox and data directory.
+public func makeDirectories(_ path: String) throws(SpoolError) {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for component in path.split(separator: "/") {
         prefix += component

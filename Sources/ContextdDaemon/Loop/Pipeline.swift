@@ -36,7 +36,7 @@ final class Pipeline {
         self.configuration = configuration
         self.logger = logger
         self.shouldStop = shouldStop
-        try DurableFile.makeDirectory(configuration.dataDirectory)
+        try makeDirectories(configuration.dataDirectory)
         store = try SQLiteStore(path: configuration.database)
         engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention, restoring: try store.snapshot())
         engine.recordsChanges = true

@@ -1,7 +1,7 @@
+import ContextdSpool
 import Glibc
 
-/// Writing files so they survive a power cut: data fsynced before the rename that publishes
-/// it, and the directory fsynced after.
+/// The few file operations the outbox needs beyond the spool module's durable writes.
 enum DurableFile {
     struct Failure: Error, CustomStringConvertible {
         var operation: String
@@ -10,46 +10,9 @@ enum DurableFile {
         var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Failure(operation: "write", path: path, code: errno)
-            }
-            offset += written
-        }
-        guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: path, code: errno) }
-    }
-
+    /// Publishes a complete file: the outbox's names are its own, so a plain rename.
     static func rename(_ from: String, to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw Failure(operation: "rename to \(to)", path: from, code: errno) }
-    }
-
-    static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: path, code: errno) }
-    }
-
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
-    }
-
-    static func makeDirectory(_ path: String) throws {
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw Failure(operation: "mkdir", path: prefix, code: errno)
-            }
-        }
     }
 
     static func remove(_ path: String) { unlink(path) }

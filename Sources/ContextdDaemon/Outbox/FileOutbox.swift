@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdEvents
+import ContextdSpool
 import ContextdStore
 
 /// The file outbox of SPEC §3: `<outbox>/new/<task id>.json`, each written exactly once.
@@ -18,8 +19,8 @@ struct FileOutbox {
 
     init(directory: String) throws {
         self.directory = directory
-        try DurableFile.makeDirectory(directory + "/tmp")
-        try DurableFile.makeDirectory(directory + "/new")
+        try makeDirectories(directory + "/tmp")
+        try makeDirectories(directory + "/new")
     }
 
     /// Finishes what a crash interrupted; drops files in `tmp/` that no staged task owns.
@@ -27,10 +28,10 @@ struct FileOutbox {
         var finished: [String] = []
         for task in try store.tasks(in: .staged) {
             let staged = tmp + "/" + task.record.id + ".json"
-            if DurableFile.exists(staged) { try DurableFile.rename(staged, to: new + "/" + task.record.id + ".json") }
+            if entryExists(staged) { try DurableFile.rename(staged, to: new + "/" + task.record.id + ".json") }
             finished.append(task.record.id)
         }
-        if !finished.isEmpty { try DurableFile.syncDirectory(new) }
+        if !finished.isEmpty { try fsyncDirectory(new) }
         try store.markTasks(finished, as: .written, at: time)
         for name in try DurableFile.names(in: tmp) { DurableFile.remove(tmp + "/" + name) }
         return finished.count
@@ -45,11 +46,11 @@ struct FileOutbox {
             if due.isEmpty { break }
             let ids = due.map(\.record.id)
             for task in due {
-                try DurableFile.write(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
+                try writeDurably(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
             }
             try store.markTasks(ids, as: .staged, at: clock)
             for id in ids { try DurableFile.rename(tmp + "/" + id + ".json", to: new + "/" + id + ".json") }
-            try DurableFile.syncDirectory(new)
+            try fsyncDirectory(new)
             try store.markTasks(ids, as: .written, at: clock)
             written += ids.count
         }
