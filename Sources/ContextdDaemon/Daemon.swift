@@ -26,6 +26,9 @@ public struct Daemon: Service {
     }
 
     public func run() async throws {
+        // Trap SIGHUP before anything else, above all before READY=1: until the handler is in
+        // place, SIGHUP's default action ends the process, and systemd may send it at once.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let stop = StopFlag()
         let doorbell = Doorbell()
         let reloads = ReloadRequests()
@@ -51,7 +54,7 @@ public struct Daemon: Service {
                 }
             }
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                for await _ in hangups {
                     reloads.requestNow()
                     doorbell.ring()
                 }

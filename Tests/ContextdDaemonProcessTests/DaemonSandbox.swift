@@ -64,11 +64,17 @@ final class DaemonSandbox {
 
     // MARK: The daemon
 
-    func start() throws {
+    func start() throws { try start(environment: [:]) }
+
+    /// `start()` with `environment` added to the daemon's (e.g. `NOTIFY_SOCKET`).
+    func start(environment: [String: String]) throws {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if !FileManager.default.fileExists(atPath: log.path) {
             FileManager.default.createFile(atPath: log.path, contents: nil)
         }
