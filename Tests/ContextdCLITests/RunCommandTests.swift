@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// `contextd run` refuses to start, with exit 78 and a located error, on a bad configuration or
+/// on rules that do not load: a daemon next to a core banking system never runs half-configured.
+@Suite struct RunCommandTests {
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func badConfigurationExits78WithItsLocation() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("contextd.yaml")
+        try "inputs:\n  - name: cards\n    path: ./spool\n    on_done: archive\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let result = try ContextdProcess.run(["run", "--config", config.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("contextd.yaml:4:14: error:"), "\(result.stderr)")
+        #expect(result.stderr.contains("archive"))
+    }
+
+    @Test func rulesThatDoNotLoadExit78WithTheirLocation() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rules = directory.appendingPathComponent("rules")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        try "rulez: []\n".write(to: rules.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("contextd.yaml")
+        try "rules: ./rules\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = try ContextdProcess.run(["run", "--config", config.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("a.yaml:1:1: error: unknown field 'rulez'"), "\(result.stderr)")
+        #expect(result.stderr.contains("not starting"))
+    }
+}
