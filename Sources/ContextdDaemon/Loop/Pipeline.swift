@@ -27,7 +27,6 @@ final class Pipeline {
     /// Called after every commit (the systemd watchdog).
     var heartbeat: () -> Void = {}
     private(set) var counters = PipelineCounters()
-    private var nextInput = 0
     private var lastPrune: Timestamp?
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger,
@@ -70,12 +69,12 @@ final class Pipeline {
         return true
     }
 
-    /// One fair round: the first waiting file of each spool, starting after the spool served
-    /// first last time. False when every spool was drained.
+    /// One fair round: the first waiting file of each spool, in configuration order, so a
+    /// flood in one spool delays another by at most one file per round. False when every
+    /// spool was drained.
     func step() throws -> Bool {
         var worked = false
-        for offset in 0..<inputs.count {
-            let (input, spool) = inputs[(nextInput + offset) % inputs.count]
+        for (input, spool) in inputs {
             guard let name = try spool.waiting().first else { continue }
             worked = true
             if try process(try spool.claim(name), input: input, spool: spool, progress: nil) == .interrupted {
@@ -83,7 +82,6 @@ final class Pipeline {
             }
             if shouldStop() { return true }
         }
-        nextInput = (nextInput + 1) % max(1, inputs.count)
         return worked
     }
 
