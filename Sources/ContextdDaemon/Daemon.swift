@@ -75,7 +75,7 @@ public struct Daemon: Service {
         notifier.stopping()
         let counters = pipeline.counters
         logger.notice("stopped", metadata: [
-            "files": "\(counters.files)", "events": "\(counters.events)", "tasks_written": "\(counters.tasksWritten)",
+            "files": "\(counters.files)", "events_read": "\(counters.events)", "tasks_written": "\(counters.tasksWritten)",
         ])
     }
 

@@ -27,6 +27,7 @@ final class Pipeline {
     /// Called after every commit (the systemd watchdog).
     var heartbeat: () -> Void = {}
     private(set) var counters = PipelineCounters()
+    private var faultsLogged = 0
     private var lastPrune: Timestamp?
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger,
@@ -61,7 +62,7 @@ final class Pipeline {
             for name in leftovers {
                 logger.notice("redoing file left in cur/", metadata: ["spool": "\(input.name)", "file": "\(name)"])
                 let claim = try spool.reclaim(name)
-                if try process(claim, input: input, spool: spool, progress: progress[name]) == .interrupted {
+                if try process(claim, named: name, input: input, spool: spool, progress: progress[name]) == .interrupted {
                     return false
                 }
             }
@@ -77,7 +78,7 @@ final class Pipeline {
         for (input, spool) in inputs {
             guard let name = try spool.waiting().first else { continue }
             worked = true
-            if try process(try spool.claim(name), input: input, spool: spool, progress: nil) == .interrupted {
+            if try process(try spool.claim(name), named: name, input: input, spool: spool, progress: nil) == .interrupted {
                 return true
             }
             if shouldStop() { return true }
@@ -110,8 +111,9 @@ final class Pipeline {
 
     enum Outcome { case done, interrupted }
 
-    private func process(_ claim: Claim, input: DaemonConfiguration.Input, spool: Spool, progress: FileProgress?)
-        throws -> Outcome
+    private func process(
+        _ claim: Claim, named name: String, input: DaemonConfiguration.Input, spool: Spool, progress: FileProgress?
+    ) throws -> Outcome
     {
         let file: ClaimedFile
         switch claim {
@@ -119,7 +121,7 @@ final class Pipeline {
             return .done
         case .rejected(let reason):
             counters.filesRejected += 1
-            logger.warning("file rejected", metadata: ["spool": "\(input.name)", "reason": "\(reason)"])
+            logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(name)", "reason": "\(reason)"])
             return .done
         case .claimed(let claimed):
             file = claimed
@@ -209,8 +211,24 @@ final class Pipeline {
     private func commit(_ batch: Commit) throws {
         try store.commit(batch)
         counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
+        logNewFaults()
         try flushOutbox()
         heartbeat()
+    }
+
+    /// Rule and policy expressions that failed at run time (counted as false) since the last
+    /// commit: an operator must see them, since `check` cannot catch every one.
+    private func logNewFaults() {
+        let total = engine.statistics.evaluationErrors
+        guard total > faultsLogged else { return }
+        let new = total - faultsLogged
+        for fault in engine.faults.suffix(min(new, 20)) {
+            logger.error("rule evaluation failed", metadata: [
+                "rule": "\(fault.rule)", "event": "\(fault.eventID ?? "-")", "error": "\(fault.message)",
+            ])
+        }
+        if new > 20 { logger.error("more rule evaluations failed", metadata: ["count": "\(new - 20)"]) }
+        faultsLogged = total
     }
 
     /// The last slice is committed: write the rejects file, let the file leave `cur/`, forget it.
@@ -223,7 +241,7 @@ final class Pipeline {
 
     private func flushOutbox() throws {
         guard let clock = engine.clock else { return }
-        let result = try outbox.flush(store: store, clock: clock)
+        let result = try outbox.flush(store: store, clock: clock, heartbeat: heartbeat)
         counters.tasksWritten += result.written
         counters.tasksExpired += result.expired
         if result.expired > 0 { logger.notice("tasks expired undelivered", metadata: ["count": "\(result.expired)"]) }

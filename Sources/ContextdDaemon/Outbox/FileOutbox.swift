@@ -38,7 +38,9 @@ struct FileOutbox {
     }
 
     /// Writes every task due at `clock`; expires the ones whose time ran out first.
-    func flush(store: some StateStore, clock: Timestamp) throws -> (written: Int, expired: Int) {
+    /// `heartbeat` is called after every group of files, so a large flush on a slow disk
+    /// does not look like a hang to the systemd watchdog.
+    func flush(store: some StateStore, clock: Timestamp, heartbeat: () -> Void) throws -> (written: Int, expired: Int) {
         let expired = try store.expireTasks(at: clock)
         var written = 0
         while true {
@@ -53,6 +55,7 @@ struct FileOutbox {
             try fsyncDirectory(new)
             try store.markTasks(ids, as: .written, at: clock)
             written += ids.count
+            heartbeat()
         }
         return (written, expired)
     }
