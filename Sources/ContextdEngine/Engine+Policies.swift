@@ -7,26 +7,45 @@ extension Engine {
     func submit(_ task: inout TaskRecord, rule: Rule, activation ruleActivation: Activation) {
         var claims: [(key: String, limitWindow: TimeSpan?)] = []
         for policy in ruleSet.policies {
-            if let rules = policy.rules, !rules.contains(task.rule) { continue }
-            do {
-                if let stopped = try apply(policy, to: &task, claims: &claims) {
-                    suppress(task, policy: stopped)
-                    return
+            let effect: PolicyStep.Effect
+            if let rules = policy.rules, !rules.contains(task.rule) {
+                effect = .notApplicable(.ruleNotListed)
+            } else {
+                do {
+                    effect = try apply(policy, to: &task, claims: &claims)
+                } catch {
+                    record(fault: "policy '\(policy.id)': \(error.message)", rule: task.rule,
+                        eventID: task.evidence.last)
+                    effect = .failed(error.description)
                 }
-            } catch {
-                record(fault: "policy '\(policy.id)': \(error.message)", rule: task.rule, eventID: task.evidence.last)
+            }
+            observer?.didApply(PolicyStep(policy: policy.id, kind: policy.action.kind, rule: task.rule, task: task.id,
+                effect: effect))
+            if effect.stops {
+                suppress(task, policy: policy.id)
+                return
             }
         }
         if let dedup = rule.task.dedup {
+            let effect: PolicyStep.Effect
             do {
-                let key = "rule:" + rule.id + Engine.keySeparator + (try dedup.key.render(ruleActivation))
-                if isDuplicate(key: key, window: dedup.window, at: task.createdAt) {
-                    suppress(task, policy: "dedup")
-                    return
+                let rendered = try dedup.key.render(ruleActivation)
+                let key = "rule:" + rule.id + Engine.keySeparator + rendered
+                if let previous = previousEmission(key: key, window: dedup.window, at: task.createdAt) {
+                    effect = .deduplicated(key: rendered, previous: previous, window: dedup.window)
+                } else {
+                    claims.append((key, nil))
+                    effect = .firstForKey(key: rendered, window: dedup.window)
                 }
-                claims.append((key, nil))
             } catch {
                 record(fault: "dedup key: \(error.message)", rule: rule.id, eventID: task.evidence.last)
+                effect = .failed(error.description)
+            }
+            observer?.didApply(
+                PolicyStep(policy: "dedup", kind: .ruleDedup, rule: rule.id, task: task.id, effect: effect))
+            if effect.stops {
+                suppress(task, policy: "dedup")
+                return
             }
         }
         for claim in claims {
@@ -43,50 +62,68 @@ extension Engine {
         emit(task)
     }
 
-    /// Applies one policy; returns its id when it stops the task.
-    private func apply(_ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [(key: String, limitWindow: TimeSpan?)])
-        throws(EvaluationError) -> String?
+    /// Applies one policy to a task its `rules` allow; says what it did.
+    private func apply(
+        _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [(key: String, limitWindow: TimeSpan?)]
+    ) throws(EvaluationError) -> PolicyStep.Effect
     {
         let activation = makeActivation(
             policy.scope, subject: task.subject, eventValue: nil, now: task.createdAt, scores: nil)
         if let slot = policy.scope.task { activation.set(slot, task.asValue) }
-        if let appliesTo = policy.appliesTo, try appliesTo.evaluate(activation) != .bool(true) { return nil }
+        if let appliesTo = policy.appliesTo, try appliesTo.evaluate(activation) != .bool(true) {
+            return .notApplicable(.appliesTo)
+        }
         func holds(_ condition: CompiledExpression?) throws(EvaluationError) -> Bool {
             guard let condition else { return true }
             return try condition.evaluate(activation) == .bool(true)
         }
         switch policy.action {
         case .defer(let when, let until, _):
-            guard try holds(when) else { return nil }
-            guard case .timestamp(let notBefore) = try until.evaluate(activation) else { return nil }
-            if notBefore > task.createdAt, notBefore > (task.notBefore ?? task.createdAt) {
-                task.notBefore = notBefore
-                task.deferredBy = policy.id
-            }
+            guard try holds(when) else { return .notApplicable(.when) }
+            let untilValue = try until.evaluate(activation)
+            guard case .timestamp(let notBefore) = untilValue, notBefore > task.createdAt,
+                notBefore > (task.notBefore ?? task.createdAt)
+            else { return .notDeferred(until: untilValue) }
+            task.notBefore = notBefore
+            task.deferredBy = policy.id
+            return .deferred(until: notBefore)
         case .suppress(let when, let limit):
-            guard try holds(when) else { return nil }
-            guard let limit else { return policy.id }
-            let key = "limit:" + policy.id + Engine.keySeparator + (try limit.key.render(activation))
+            guard try holds(when) else { return .notApplicable(.when) }
+            guard let limit else { return .suppressed }
+            let rendered = try limit.key.render(activation)
+            let key = "limit:" + policy.id + Engine.keySeparator + rendered
             let recent = (limitIndex[key] ?? []).filter { $0 > task.createdAt - limit.per && $0 <= task.createdAt }
-            if recent.count >= limit.count { return policy.id }
+            if recent.count >= limit.count {
+                return .limitReached(key: rendered, count: recent.count, limit: limit.count, per: limit.per)
+            }
             claims.append((key, limit.per))
+            return .counted(key: rendered, count: recent.count, limit: limit.count, per: limit.per)
         case .dedup(let keyTemplate, let window):
-            let key = "policy:" + policy.id + Engine.keySeparator + (try keyTemplate.render(activation))
-            if isDuplicate(key: key, window: window, at: task.createdAt) { return policy.id }
+            let rendered = try keyTemplate.render(activation)
+            let key = "policy:" + policy.id + Engine.keySeparator + rendered
+            if let previous = previousEmission(key: key, window: window, at: task.createdAt) {
+                return .deduplicated(key: rendered, previous: previous, window: window)
+            }
             claims.append((key, nil))
+            return .firstForKey(key: rendered, window: window)
         case .expire(let after):
-            if task.expiresAt == nil { task.expiresAt = task.createdAt + after }
+            guard task.expiresAt == nil else { return .keptExpiry(at: task.expiresAt) }
+            task.expiresAt = task.createdAt + after
+            return .expires(at: task.createdAt + after)
         case .route(let when, let assignee):
-            if try holds(when) { task.assignee = try assignee.render(activation) }
+            guard try holds(when) else { return .notApplicable(.when) }
+            let from = task.assignee
+            task.assignee = try assignee.render(activation)
+            return .routed(from: from, to: task.assignee)
         }
-        return nil
     }
 
-    private func isDuplicate(key: String, window: TimeSpan?, at time: Timestamp) -> Bool {
-        guard let last = dedupIndex[key] else { return false }
-        guard let window else { return true }
+    /// When a task with `key` was last emitted, if that is within `window` of `time` (nil: for ever).
+    private func previousEmission(key: String, window: TimeSpan?, at time: Timestamp) -> Timestamp? {
+        guard let last = dedupIndex[key] else { return nil }
+        guard let window else { return last }
         let gap = time - last
-        return abs(gap.milliseconds) < window.milliseconds
+        return abs(gap.milliseconds) < window.milliseconds ? last : nil
     }
 
     private func emit(_ task: TaskRecord) {
@@ -97,11 +134,24 @@ extension Engine {
             deferredByAssignee[task.assignee, default: []].insert(task.id)
         }
         changes.append(.created(task))
+        observer?.didEmit(task)
     }
 
     private func suppress(_ task: TaskRecord, policy: String) {
         statistics.tasksSuppressed += 1
         statistics.rules[task.rule, default: RuleStatistics()].suppressed += 1
         changes.append(.suppressed(task, policy: policy))
+    }
+}
+
+extension TaskPolicy.Action {
+    var kind: PolicyStep.Kind {
+        switch self {
+        case .defer: .defer
+        case .suppress: .suppress
+        case .dedup: .dedup
+        case .expire: .expire
+        case .route: .route
+        }
     }
 }

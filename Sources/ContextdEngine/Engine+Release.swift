@@ -31,6 +31,9 @@ extension Engine {
                 forget(deferred: task)
                 statistics.tasksReleased += 1
                 changes.append(.released(task))
+                observer?.didRelease(EarlyRelease(task: task, policy: policy.id, eventID: event.id,
+                    eventSource: event.source, eventType: event.type, previousNotBefore: notBefore,
+                    notBefore: event.time))
                 break
             }
         }

@@ -7,6 +7,12 @@ extension Engine {
     func evaluate(
         _ rule: Rule, subject: String, event: Event?, eventValue: Value?, now: Timestamp, onlyKey: String? = nil
     ) {
+        let started = monotonicClock?()
+        defer {
+            if let started, let monotonicClock {
+                statistics.rules[rule.id, default: RuleStatistics()].nanoseconds += monotonicClock() &- started
+            }
+        }
         guard let forEach = rule.forEach, let itemSlot = rule.scope.item else {
             evaluate(rule, subject: subject, event: event, eventValue: eventValue, now: now, item: nil)
             return
@@ -18,12 +24,19 @@ extension Engine {
             items = list
         } catch {
             record(fault: "for_each: \(error.message)", rule: rule.id, eventID: event?.id)
+            if let observer {
+                var evaluation = RuleEvaluation(rule: rule.id, subject: subject, trigger: .init(event, now), now: now,
+                    item: nil)
+                evaluation.error = "for_each: \(error.description)"
+                observer.didEvaluate(evaluation)
+            }
             return
         }
         for item in items {
             let key = Engine.itemKey(item)
             if let onlyKey, key != onlyKey { continue }
-            evaluate(rule, subject: subject, event: event, eventValue: eventValue, now: now, item: (itemSlot, item, key))
+            evaluate(
+                rule, subject: subject, event: event, eventValue: eventValue, now: now, item: (itemSlot, item, key))
         }
     }
 
@@ -35,15 +48,73 @@ extension Engine {
         let activation = makeActivation(rule.scope, subject: subject, eventValue: eventValue, now: now, scores: scores)
         if let item { activation.set(item.slot, item.value) }
         statistics.rules[rule.id, default: RuleStatistics()].evaluations += 1
+        var evaluation = observer.map { _ in
+            RuleEvaluation(rule: rule.id, subject: subject, trigger: .init(event, now), now: now, item: item?.key)
+        }
         do {
-            if let condition = rule.condition, try condition.evaluate(activation) != .bool(true) { return }
+            guard try conditionsHold(rule, activation, noting: &evaluation) else {
+                report(&evaluation, rule: rule, activation: activation, scores: scores)
+                return
+            }
             statistics.rules[rule.id, default: RuleStatistics()].matches += 1
+            evaluation?.matched = true
             var task = try makeTask(rule, subject: subject, event: event, now: now, itemKey: item?.key,
                 activation: activation, scores: scores)
+            evaluation?.candidate = task
+            report(&evaluation, rule: rule, activation: activation, scores: scores)
             submit(&task, rule: rule, activation: activation)
         } catch {
             record(fault: error.message, rule: rule.id, eventID: event?.id)
+            evaluation?.error = error.description
+            report(&evaluation, rule: rule, activation: activation, scores: scores)
         }
+    }
+
+    /// Evaluates the parts of `when` in order and stops at the first that is not true (false or
+    /// null), as `&&` would; an observed evaluation notes every part's outcome.
+    private func conditionsHold(_ rule: Rule, _ activation: Activation, noting evaluation: inout RuleEvaluation?)
+        throws(EvaluationError) -> Bool
+    {
+        for (index, condition) in rule.conditions.enumerated() {
+            let value: Value
+            do {
+                value = try condition.evaluate(activation)
+            } catch {
+                evaluation?.conditions.append(.init(source: condition.source, outcome: .failed(error.description)))
+                evaluation?.conditions += Self.notEvaluated(rule.conditions[(index + 1)...])
+                throw error
+            }
+            evaluation?.conditions.append(.init(source: condition.source, outcome: .value(value)))
+            if value != .bool(true) {
+                evaluation?.conditions += Self.notEvaluated(rule.conditions[(index + 1)...])
+                return false
+            }
+        }
+        return true
+    }
+
+    private static func notEvaluated(_ parts: ArraySlice<CompiledExpression>) -> [RuleEvaluation.Condition] {
+        parts.map { RuleEvaluation.Condition(source: $0.source, outcome: .notEvaluated) }
+    }
+
+    /// Hands an observed evaluation to the observer, with what its activation resolved: the
+    /// `let` bindings and `context` fields it read, and the scores it computed.
+    private func report(_ evaluation: inout RuleEvaluation?, rule: Rule, activation: Activation, scores: ScoreMemo) {
+        guard var observed = evaluation, let observer else { return }
+        evaluation = nil
+        for binding in rule.lets {
+            switch activation.resolution(of: binding.slot) {
+            case .success(let value)?: observed.lets.append(.init(name: binding.name, value: value))
+            case .failure(let error)?:
+                observed.lets.append(.init(name: binding.name, value: nil, error: error.description))
+            case nil: continue
+            }
+        }
+        if let slot = rule.scope.context {
+            observed.context = activation.resolvedFields(of: slot).map { .init(name: $0.name, value: $0.value) }
+        }
+        observed.scores = scores.scores
+        observer.didEvaluate(observed)
     }
 
     private func makeTask(
@@ -85,5 +156,15 @@ extension Engine {
     static func itemKey(_ item: Value) -> String {
         if case .string(let key) = item["key"] { return key }
         return JSON.encode(item)
+    }
+}
+
+extension RuleEvaluation.Trigger {
+    init(_ event: Event?, _ now: Timestamp) {
+        if let event {
+            self = .event(id: event.id, source: event.source, type: event.type, time: event.time)
+        } else {
+            self = .timer(at: now)
+        }
     }
 }

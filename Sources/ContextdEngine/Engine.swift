@@ -16,6 +16,9 @@ public import ContextdEvents
 /// 5. evaluate the rules its type triggers, in rule order, and pass each candidate task through
 ///    the policies in declared order;
 /// 6. recompute the subject's timers if its context changed.
+///
+/// An ``EngineObserver`` set as ``observer`` is told of each of these decisions (explain, the
+/// decision funnel, test coverage); with none, observing costs one nil check per decision.
 public final class Engine {
     public private(set) var ruleSet: RuleSet
     /// The virtual clock: the greatest event time applied (or time advanced to); nil before the first event.
@@ -25,6 +28,14 @@ public final class Engine {
     public internal(set) var faults: [EvaluationFault] = []
     /// How long `(source, id)` is remembered for duplicate detection.
     public var dedupRetention: TimeSpan
+    /// Told of every decision (``EngineObserver``); nil, the default, observes nothing and
+    /// costs one nil check per decision. Held strongly: the observer must not hold the engine.
+    public var observer: (any EngineObserver)?
+    /// A monotonic clock in nanoseconds. When set, the engine measures how long each rule's
+    /// evaluations take (``RuleStatistics/nanoseconds``, the rule's `for_each`, `when`, task and
+    /// policies included). The engine reads no clock of its own, so the adapter that wants the
+    /// figure passes one in (`replay --stats`, the daemon's metrics); nil measures nothing.
+    public var monotonicClock: (() -> UInt64)?
 
     var contexts: [String: EntityContext] = [:]
     var timers = TimerQueue()

@@ -17,7 +17,16 @@ public struct Rule: Sendable {
     /// Also evaluate at this instant, computed per item (or once per entity without for_each),
     /// even when no event arrives then.
     public var timer: CompiledExpression?
+    /// The whole `when` as one expression (the parts of a list joined with `&&`), for tools that
+    /// show or count it; the engine evaluates ``conditions``.
     public var condition: CompiledExpression?
+    /// The parts of `when`, in order (one part when `when` is a single expression). The engine
+    /// evaluates them one by one and stops at the first that is not true, so an explanation can
+    /// say which part held a rule back.
+    public var conditions: [CompiledExpression]
+    /// The `let` names, in order, with the slots their values are memoized in; read back after
+    /// an evaluation to explain it.
+    public var lets: [Binding]
     public var task: TaskSpec
     public var scope: EvaluationScope
 
@@ -30,10 +39,23 @@ public struct Rule: Sendable {
         }
     }
 
+    /// A `let` binding: its name, the slot its value is kept in, and its source text.
+    public struct Binding: Sendable {
+        public var name: String
+        public var slot: VariableSlot
+        public var source: String
+        public init(name: String, slot: VariableSlot, source: String) {
+            self.name = name
+            self.slot = slot
+            self.source = source
+        }
+    }
+
+    /// `conditions` defaults to `condition` as its only part.
     public init(
         id: String, description: String, owner: String?, tags: [String], file: String, order: Int, on: Set<String>,
-        forEach: ForEach?, timer: CompiledExpression?, condition: CompiledExpression?, task: TaskSpec,
-        scope: EvaluationScope
+        forEach: ForEach?, timer: CompiledExpression?, condition: CompiledExpression?,
+        conditions: [CompiledExpression]? = nil, lets: [Binding] = [], task: TaskSpec, scope: EvaluationScope
     ) {
         self.id = id
         self.description = description
@@ -45,6 +67,8 @@ public struct Rule: Sendable {
         self.forEach = forEach
         self.timer = timer
         self.condition = condition
+        self.conditions = conditions ?? condition.map { [$0] } ?? []
+        self.lets = lets
         self.task = task
         self.scope = scope
     }

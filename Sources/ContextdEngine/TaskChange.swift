@@ -22,12 +22,21 @@ public struct EngineStatistics: Sendable, Hashable {
     public init() {}
 }
 
+/// Counts per rule: what `replay --stats` prints under `rules` and the daemon exports as
+/// per-rule metrics.
 public struct RuleStatistics: Sendable, Hashable {
+    /// Evaluations (one per event or timer, per `for_each` item).
     public var evaluations = 0
+    /// Evaluations whose `when` held.
     public var matches = 0
+    /// Tasks emitted (past every policy).
     public var tasks = 0
+    /// Candidate tasks a policy or the rule's own dedup stopped.
     public var suppressed = 0
+    /// Run-time faults (the rule's expressions, or a policy's on its tasks).
     public var errors = 0
+    /// Time spent evaluating the rule, when ``Engine/monotonicClock`` is set; else 0.
+    public var nanoseconds: UInt64 = 0
     public init() {}
 }
 

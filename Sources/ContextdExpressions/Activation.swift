@@ -57,6 +57,26 @@ public final class Activation {
         cells[index] = cell
     }
 
+    // MARK: - What an evaluation resolved (for explaining it)
+
+    /// What a `let` binding resolved to in this activation: its value, the error it failed
+    /// with, or nil when no expression read it. (For a plain variable, the value it was set to.)
+    public func resolution(of slot: VariableSlot) -> Result<Value, EvaluationError>? {
+        guard slot.index < cells.count else { return nil }
+        switch cells[slot.index] {
+        case .value(let value): return .success(value)
+        case .failed(let error): return .failure(error)
+        case .unset, .evaluating, .record: return nil
+        }
+    }
+
+    /// The fields of a lazy record (``bindFields(_:_:)``) that expressions read in this
+    /// activation, in the order first read. Fields whose resolver threw are not included.
+    public func resolvedFields(of slot: VariableSlot) -> [(name: String, value: Value)] {
+        guard slot.index < cells.count, case .record(let record) = cells[slot.index] else { return [] }
+        return record.resolved
+    }
+
     // MARK: - Reads by compiled expressions
 
     func value(at index: Int) -> Value {

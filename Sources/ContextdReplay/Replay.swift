@@ -14,6 +14,11 @@ public final class Replay {
     public private(set) var rejectedFiles: [(file: String, reason: String)] = []
     /// Valid events read, duplicates included.
     public private(set) var eventsRead = 0
+    /// Keeps the engine's decisions for `--explain` (it becomes the engine's observer); nil,
+    /// the default, keeps none.
+    public var recorder: DecisionRecorder? {
+        didSet { engine.observer = recorder }
+    }
     private var index: [String: Int] = [:]
 
     public init(ruleSet: RuleSet) {
@@ -36,12 +41,20 @@ public final class Replay {
 
     public func apply(_ event: Event) {
         eventsRead += 1
+        guard let recorder else {
+            record(engine.apply(event))
+            return
+        }
+        let duplicates = engine.statistics.duplicates
+        recorder.willApply(event)
         record(engine.apply(event))
+        recorder.didApply(event, duplicate: engine.statistics.duplicates > duplicates)
     }
 
     /// Advances the clock to `time` (`--until`), firing due timers.
     public func finish(until time: Timestamp?) {
         if let time { record(engine.advance(to: time)) }
+        recorder?.finish()
     }
 
     private func record(_ changes: [TaskChange]) {

@@ -61,17 +61,28 @@ struct ExpressionSite {
 
     /// Several conditions that must all hold (a list), or one.
     func conditions(_ node: Node, in environment: Environment, what: String) -> CompiledExpression? {
+        conditionParts(node, in: environment, what: what)?.whole
+    }
+
+    /// Several conditions that must all hold (a list), or one: each part compiled on its own
+    /// (what the engine evaluates, so it can say which part held a rule back) and the whole
+    /// joined with `&&`.
+    func conditionParts(_ node: Node, in environment: Environment, what: String)
+        -> (whole: CompiledExpression, parts: [CompiledExpression])?
+    {
         guard case .sequence(let sequence) = node else {
-            return expression(node, in: environment, expecting: .bool, what: what)
+            return expression(node, in: environment, expecting: .bool, what: what).map { ($0, [$0]) }
         }
-        var parts: [String] = []
+        var parts: [CompiledExpression] = []
+        var sources: [String] = []
         for item in sequence {
-            guard expression(item, in: environment, expecting: .bool, what: what) != nil else { return nil }
-            parts.append("(" + (item.string ?? "true") + ")")
+            guard let part = expression(item, in: environment, expecting: .bool, what: what) else { return nil }
+            parts.append(part)
+            sources.append("(" + (item.string ?? "true") + ")")
         }
         guard !parts.isEmpty else { return nil }
-        switch Expression.compile(parts.joined(separator: " && "), in: environment, expecting: .bool) {
-        case .success(let compiled): return compiled
+        switch Expression.compile(sources.joined(separator: " && "), in: environment, expecting: .bool) {
+        case .success(let compiled): return (compiled, parts)
         case .failure(let diagnostics):
             report(diagnostics, in: node)
             return nil

@@ -43,14 +43,14 @@ extension RuleSetBuilder {
             site.expression($0, in: timerEnvironment, expecting: .timestamp,
                 what: "'timer' of \(what) (a timer has no 'event': it is computed when context changes)")
         }
-        if let letNode = reader["let"] { bindLets(letNode, into: &scope, what: what, in: file) }
-        let condition = reader["when"].flatMap { site.conditions($0, in: scope.environment, what: "'when' of \(what)") }
+        let lets = reader["let"].map { bindLets($0, into: &scope, what: what, in: file) } ?? []
+        let when = reader["when"].flatMap { site.conditionParts($0, in: scope.environment, what: "'when' of \(what)") }
         guard let taskNode = reader.required("task"), let task = readTask(taskNode, scope: scope, what: what, in: file)
         else { return nil }
         if reader.bool("enabled") == false || !unique { return nil }
         return Rule(id: id, description: reader.string("description") ?? "", owner: reader.string("owner"),
             tags: reader.strings("tags")?.map(\.0) ?? [], file: file.path, order: order, on: on, forEach: forEach,
-            timer: timer, condition: condition, task: task, scope: scope)
+            timer: timer, condition: when?.whole, conditions: when?.parts ?? [], lets: lets, task: task, scope: scope)
     }
 
     /// `for_each: {rent: context.payments.filter(p, p.value.category == "rent")}`.
@@ -80,19 +80,23 @@ extension RuleSetBuilder {
     }
 
     /// `let: {previous: …, km: …}`: named values, each usable by the ones after it, computed
-    /// at most once per evaluation and only when used.
-    func bindLets(_ node: Node, into scope: inout EvaluationScope, what: String, in file: RuleFile) {
+    /// at most once per evaluation and only when used. Returns the bindings, in order.
+    @discardableResult
+    func bindLets(_ node: Node, into scope: inout EvaluationScope, what: String, in file: RuleFile) -> [Rule.Binding] {
         guard case .mapping(let mapping) = node else {
             log.report(file.diagnostic(at: node, "'let' of \(what) must be a mapping of names to expressions"))
-            return
+            return []
         }
         let site = ExpressionSite(file: file, log: log)
+        var bindings: [Rule.Binding] = []
         for (nameNode, valueNode) in mapping {
             guard let name = nameNode.string,
                 let compiled = site.expression(valueNode, in: scope.environment, what: "'\(name)' in 'let' of \(what)")
             else { continue }
-            _ = scope.environment.bind(name, to: compiled)
+            let slot = scope.environment.bind(name, to: compiled)
+            bindings.append(Rule.Binding(name: name, slot: slot, source: compiled.source))
         }
+        return bindings
     }
 
     private func readTask(_ node: Node, scope: EvaluationScope, what: String, in file: RuleFile) -> TaskSpec? {

@@ -19,8 +19,25 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Advance the virtual clock to this RFC 3339 time at the end, firing due timers.")
     var until: String?
 
-    @Flag(help: "Print a JSON summary on stderr.")
+    @Flag(help: "Print a JSON summary on stderr, with figures per rule.")
     var stats = false
+
+    @Flag(help: ArgumentHelp(
+        "Explain each task: its trigger, each condition's value, the context and let values used, "
+            + "score contributions and every policy step.",
+        discussion: "Written on stderr (or to --explain-file); stdout keeps only the task JSON lines."))
+    var explain = false
+
+    @Flag(help: ArgumentHelp(
+        "Explain what produced no task: each evaluation held back by a condition, stopped by a policy or failed, "
+            + "each event no rule runs on, and a per-rule decision funnel."))
+    var funnel = false
+
+    @Option(help: "Format of --explain and --funnel: text (the default) or json (one JSON object per line).")
+    var explainFormat: String?
+
+    @Option(help: "Write --explain and --funnel to this file instead of stderr.")
+    var explainFile: String?
 
     @Option(help: "Format of standard input ('-'): jsonl or json.")
     var stdinFormat: String = "jsonl"
@@ -34,6 +51,12 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--until must be an RFC 3339 time such as 2026-11-30T00:00:00Z, got '\(until)'")
         }
         if !["jsonl", "json"].contains(stdinFormat) { throw ValidationError("--stdin-format must be jsonl or json") }
+        if let explainFormat, !["text", "json"].contains(explainFormat) {
+            throw ValidationError("--explain-format must be text or json")
+        }
+        if (explainFormat != nil || explainFile != nil) && !(explain || funnel) {
+            throw ValidationError("--explain-format and --explain-file go with --explain or --funnel")
+        }
     }
 
     func run() throws {
@@ -60,12 +83,19 @@ struct ReplayCommand: ParsableCommand {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let replay = Replay(ruleSet: ruleSet)
+        if stats { replay.engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds } }
+        if explain || funnel { replay.recorder = DecisionRecorder(scope: funnel ? .everything : .tasks) }
         for reader in readers { replay.apply(file: reader) }
         replay.finish(until: until.flatMap { Timestamp(rfc3339: $0) })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var output = ""
         for task in replay.tasks { output += task.json + "\n" }
         FileHandle.standardOutput.write(Data(output.utf8))
+        if let recorder = replay.recorder {
+            let report = ExplainReport(recorder: recorder, includesTasks: explain, includesFunnel: funnel,
+                scorers: ruleSet.scorers)
+            try write(explanation: explainFormat == "json" ? report.jsonLines : report.text)
+        }
         for (file, rejection) in replay.rejected {
             StandardError.write("\(file):\(rejection.line): rejected: \(rejection.error)")
         }
@@ -74,5 +104,19 @@ struct ReplayCommand: ParsableCommand {
             StandardError.write("warning: rule '\(fault.rule)'\(fault.eventID.map { " on event \($0)" } ?? ""): \(fault.message)")
         }
         if stats { StandardError.write(ReplayStatistics(replay: replay, seconds: seconds).json) }
+    }
+
+    /// Writes the explanation to `--explain-file`, or to stderr.
+    private func write(explanation: String) throws {
+        guard let explainFile else {
+            FileHandle.standardError.write(Data(explanation.utf8))
+            return
+        }
+        do {
+            try Data(explanation.utf8).write(to: URL(fileURLWithPath: explainFile))
+        } catch {
+            StandardError.write("\(explainFile): error: cannot write the explanation: \(error.localizedDescription)")
+            throw ExitStatus.usage
+        }
     }
 }

@@ -2,7 +2,11 @@ import ContextdEngine
 import ContextdEvents
 import ContextdReplay
 
-/// The `--stats` summary of SPEC §4, plus per-rule counts.
+/// The `--stats` summary of SPEC §4, plus figures per rule: under `rules`, every rule of the
+/// set (none left out for never running) with `evaluations`, `matches` (its `when` held),
+/// `tasks` (emitted), `suppressed` (stopped by a policy or its dedup), `errors` (run-time faults)
+/// and `seconds` (evaluation time, policies included, measured by the engine through
+/// ``Engine/monotonicClock``) — the figures the daemon exports as per-rule metrics.
 struct ReplayStatistics {
     let replay: Replay
     let seconds: Double
@@ -11,11 +15,14 @@ struct ReplayStatistics {
         let statistics = replay.engine.statistics
         let rejected = replay.rejected.count + replay.rejectedFiles.count
         var rules: [String: Value] = [:]
-        for (id, rule) in statistics.rules {
+        let ids = replay.engine.ruleSet.rules.map(\.id) + statistics.rules.keys
+        for id in ids where rules[id] == nil {
+            let rule = statistics.rules[id] ?? RuleStatistics()
             rules[id] = .object([
                 "evaluations": .number(Double(rule.evaluations)), "matches": .number(Double(rule.matches)),
                 "tasks": .number(Double(rule.tasks)), "suppressed": .number(Double(rule.suppressed)),
                 "errors": .number(Double(rule.errors)),
+                "seconds": .number((Double(rule.nanoseconds) / 1e3).rounded() / 1e6),
             ])
         }
         let object: [String: Value] = [
