@@ -26,6 +26,8 @@ public final class RuleTestRunner {
     private func run(_ test: RuleTest, ruleSet: RuleSet) -> RuleTestResult {
         let started = DispatchTime.now().uptimeNanoseconds
         let replay = Replay(ruleSet: ruleSet)
+        let observer = CoverageObserver(coverage)
+        replay.engine.observer = observer
         var failures: [String] = []
         if let path = test.eventsFile {
             if let reader = EventFileReader(path: path), FileManager.default.isReadableFile(atPath: path) {
@@ -42,7 +44,7 @@ public final class RuleTestRunner {
         for fault in replay.engine.faults {
             failures.append("rule '\(fault.rule)' failed at run time\(fault.eventID.map { " on event \($0)" } ?? ""): \(fault.message)")
         }
-        coverage.record(replay)
+        coverage = observer.coverage
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return RuleTestResult(test: test, failures: failures, tasks: replay.tasks, seconds: seconds)
     }
