@@ -89,18 +89,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     private func eventReaders() throws -> [EventFileReader] {
-        try files.map { file in
-            let format: EventStreamDecoder.Format? = file == "-" ? (stdinFormat == "json" ? .json : .jsonLines) : nil
-            guard let reader = EventFileReader(path: file, format: format) else {
-                StandardError.write("\(file): error: not an event file (expected .json, .jsonl or .ndjson)")
-                throw ExitStatus.usage
-            }
-            guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
-                StandardError.write("\(file): error: no such file or not readable")
-                throw ExitStatus.usage
-            }
-            return reader
-        }
+        try EventFileArguments.readers(files, stdinFormat: stdinFormat)
     }
 
     /// Rejected input (the same for both sides) and run-time rule errors (per side), on stderr.

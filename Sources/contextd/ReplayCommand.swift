@@ -68,19 +68,7 @@ struct ReplayCommand: ParsableCommand {
             for diagnostic in diagnostics { StandardError.write(diagnostic.description) }
             throw ExitStatus.configuration
         }
-        var readers: [EventFileReader] = []
-        for file in files {
-            let format: EventStreamDecoder.Format? = file == "-" ? (stdinFormat == "json" ? .json : .jsonLines) : nil
-            guard let reader = EventFileReader(path: file, format: format) else {
-                StandardError.write("\(file): error: not an event file (expected .json, .jsonl or .ndjson)")
-                throw ExitStatus.usage
-            }
-            guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
-                StandardError.write("\(file): error: no such file or not readable")
-                throw ExitStatus.usage
-            }
-            readers.append(reader)
-        }
+        let readers = try EventFileArguments.readers(files, stdinFormat: stdinFormat)
         let started = DispatchTime.now().uptimeNanoseconds
         let replay = Replay(ruleSet: ruleSet)
         if stats { replay.engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds } }
