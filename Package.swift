@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "contextd",
             dependencies: [
-                "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon",
+                "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon", "ContextdStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -44,6 +44,22 @@ public protocol StateStore: AnyObject, Sendable {
 
     /// Counts of tasks by delivery state.
     func taskCounts() throws -> [TaskDelivery: Int]
+
+    /// A task and the explanation kept with it (`contextd explain TASK_ID`); nil when unknown.
+    func explanation(of taskID: String) throws -> (task: StoredTask, text: String?)?
+}
+
+/// Why a task exists, as `replay --explain` prints it; `appends` adds a line (an early
+/// release) to the explanation kept when the task was created.
+public struct TaskExplanation: Sendable {
+    public var taskID: String
+    public var text: String
+    public var appends: Bool
+    public init(taskID: String, text: String, appends: Bool) {
+        self.taskID = taskID
+        self.text = text
+        self.appends = appends
+    }
 }
 
 /// Everything one batch changes, committed together.
@@ -55,11 +71,13 @@ public struct Commit: Sendable {
     public var rejects: [EventRejection]
     /// Files whose whole handling is over (moved out of `cur/`): forget their progress and rejects.
     public var finishedFiles: [(spool: String, file: String)]
+    public var explanations: [TaskExplanation]
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: FileProgress? = nil, rejects: [EventRejection] = [],
-        finishedFiles: [(spool: String, file: String)] = []
+        finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = []
     ) {
+        self.explanations = explanations
         self.changes = changes
         self.tasks = tasks
         self.progress = progress

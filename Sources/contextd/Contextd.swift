@@ -7,7 +7,7 @@ struct Contextd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contextd",
         abstract: "Folds events into per-entity context, evaluates rules and emits next-best-action tasks.",
-        subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, ReplayCommand.self, DiffCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (64) to SPEC §4's exit code 2.

@@ -28,6 +28,7 @@ final class Pipeline {
     var heartbeat: () -> Void = {}
     private(set) var counters = PipelineCounters()
     private var faultsLogged = 0
+    private let explanations: TaskExplanations
     private var lastPrune: Timestamp?
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger,
@@ -40,6 +41,8 @@ final class Pipeline {
         store = try SQLiteStore(path: configuration.database)
         engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention, restoring: try store.snapshot())
         engine.recordsChanges = true
+        explanations = TaskExplanations(scorers: ruleSet.scorers)
+        engine.observer = explanations
         outbox = try FileOutbox(directory: configuration.outbox)
         inputs = try configuration.inputs.map { input in
             (input, try Spool(name: input.name, directory: input.path, onDone: input.onDone == .delete ? .delete : .move))
@@ -47,7 +50,10 @@ final class Pipeline {
     }
 
     /// Swaps the rule set between two events (the loop calls it between files).
-    func replace(ruleSet: RuleSet) { engine.replace(ruleSet: ruleSet) }
+    func replace(ruleSet: RuleSet) {
+        engine.replace(ruleSet: ruleSet)
+        explanations.scorers = ruleSet.scorers
+    }
 
     /// Finishes what a previous process left: staged outbox files, then files in `cur/`.
     /// False when a shutdown interrupted it.
@@ -209,6 +215,8 @@ final class Pipeline {
     }
 
     private func commit(_ batch: Commit) throws {
+        var batch = batch
+        batch.explanations = explanations.take()
         try store.commit(batch)
         counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
         logNewFaults()

@@ -14,7 +14,7 @@ extension ExplainReport {
         return blocks.joined(separator: "\n")
     }
 
-    func text(_ trace: DecisionTrace) -> String {
+    public func text(_ trace: DecisionTrace) -> String {
         var lines = TraceLines()
         lines.header(Self.header(trace))
         lines.add("trigger", Self.trigger(trace.evaluation.trigger))

@@ -148,4 +148,16 @@ public final class SQLiteStore: StateStore {
             return counts
         }
     }
+
+    public func explanation(of taskID: String) throws -> (task: StoredTask, text: String?)? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT record, delivery FROM task WHERE id = ?", arguments: [taskID])
+            else { return nil }
+            let task = StoredTask(
+                record: try TaskRecord(id: taskID, storedText: row["record"]),
+                delivery: TaskDelivery(rawValue: row["delivery"]) ?? .pending)
+            let text = try String.fetchOne(db, sql: "SELECT text FROM task_explanation WHERE id = ?", arguments: [taskID])
+            return (task, text)
+        }
+    }
 }

@@ -44,6 +44,9 @@ enum StoreMigrations {
                 CREATE INDEX file_reject_by_file ON file_reject (spool, file);
                 """)
         }
+        migrator.registerMigration("v2-task-explanations") { db in
+            try db.execute(sql: "CREATE TABLE task_explanation (id TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

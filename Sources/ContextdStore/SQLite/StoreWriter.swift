@@ -45,6 +45,14 @@ struct StoreWriter {
                     [progress.spool, progress.file, rejection.line, rejection.error, rejection.raw])
             }
         }
+        for explanation in batch.explanations {
+            if explanation.appends {
+                try execute("UPDATE task_explanation SET text = text || ? WHERE id = ?", [explanation.text, explanation.taskID])
+            } else {
+                try execute("INSERT OR IGNORE INTO task_explanation (id, text) VALUES (?, ?)",
+                    [explanation.taskID, explanation.text])
+            }
+        }
         for (spool, file) in batch.finishedFiles {
             try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
             try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])

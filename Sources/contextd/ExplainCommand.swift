@@ -1,0 +1,46 @@
+import ArgumentParser
+import ContextdDaemon
+import ContextdEngine
+import ContextdStore
+import Foundation
+
+/// `contextd explain TASK_ID [--config FILE]`: why the daemon made a task, from its store —
+/// the explanation `replay --explain` would print, kept with the task when it was created.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain a task the daemon made: trigger, conditions, context, scores and policy steps."
+    )
+
+    @Argument(help: "The task id (t-…), as in the outbox file name.")
+    var taskID: String
+
+    @Option(name: .long, help: "The daemon's configuration file (default: the embedded default's ./var).")
+    var config: String?
+
+    func run() throws {
+        let configuration: DaemonConfiguration
+        if let config {
+            switch DaemonConfiguration.load(path: config) {
+            case .success(let loaded): configuration = loaded
+            case .failure(let errors):
+                StandardError.write(errors.description)
+                throw ExitStatus.configuration
+            }
+        } else {
+            configuration = DaemonConfiguration.embeddedDefault(workingDirectory: FileManager.default.currentDirectoryPath)
+        }
+        guard FileManager.default.fileExists(atPath: configuration.database) else {
+            StandardError.write("error: no store at \(configuration.database) (has the daemon run here?)")
+            throw ExitStatus.configuration
+        }
+        let store = try SQLiteStore(path: configuration.database)
+        guard let found = try store.explanation(of: taskID) else {
+            StandardError.write("error: no task '\(taskID)' in \(configuration.database)")
+            throw ExitStatus.failureFound
+        }
+        print(found.text ?? "task \(taskID): created before explanations were kept; no explanation stored", terminator: "")
+        print("  delivery  \(found.task.delivery.rawValue)")
+        print("  task      \(found.task.record.json)")
+    }
+}
