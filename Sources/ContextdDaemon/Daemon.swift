@@ -2,6 +2,7 @@ public import ContextdEngine
 import ContextdEvents
 import ContextdRules
 import ContextdSpool
+import Glibc
 public import Logging
 public import ServiceLifecycle
 import UnixSignals
@@ -132,7 +133,9 @@ public struct Daemon: Service {
         }
     }
 
+    /// Whether a configured rules path is a directory (watched) or a single file.
     static func isDirectory(_ path: String) -> Bool {
-        (try? DirectoryProbe.isDirectory(path)) ?? false
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

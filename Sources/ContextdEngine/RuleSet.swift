@@ -18,6 +18,8 @@ public struct RuleSet: Sendable {
     let timerRules: [Int]
     /// Defer policies with an early release, per releasing event type.
     let releasesByEventType: [String: [Int]]
+    /// Rule indexes by id.
+    let rulesByID: [String: Int]
 
     public init(
         contexts: [ContextDeclaration], scorers: [String: Scorer], rules: [Rule], policies: [TaskPolicy],
@@ -47,7 +49,9 @@ public struct RuleSet: Sendable {
             }
         }
         releasesByEventType = releases
+        rulesByID = Dictionary(self.rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public func rule(named id: String) -> Rule? { rules.first { $0.id == id } }
+    /// Looked up on every timer that fires, so by index rather than by scanning the rules.
+    public func rule(named id: String) -> Rule? { rulesByID[id].map { rules[$0] } }
 }

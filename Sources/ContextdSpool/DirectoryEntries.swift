@@ -4,8 +4,9 @@ import Glibc
 ///
 /// `readdir` directly rather than `FileManager`, so a failure keeps its `errno` and a name that
 /// is not valid UTF-8 comes back as it is instead of being skipped or altered: a file in `new/`
-/// that contextd cannot name is a file it would never claim nor reject.
-func directoryEntries(_ path: String) throws(SpoolError) -> [[UInt8]] {
+/// that contextd cannot name is a file it would never claim nor reject. Public for the file
+/// outbox, which clears its `tmp/` with it.
+public func directoryEntries(_ path: String) throws(SpoolError) -> [[UInt8]] {
     guard let directory = opendir(path) else { throw .system("open directory", path: path) }
     defer { closedir(directory) }
     var names: [[UInt8]] = []

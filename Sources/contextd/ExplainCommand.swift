@@ -19,17 +19,7 @@ struct ExplainCommand: ParsableCommand {
     var config: String?
 
     func run() throws {
-        let configuration: DaemonConfiguration
-        if let config {
-            switch DaemonConfiguration.load(path: config) {
-            case .success(let loaded): configuration = loaded
-            case .failure(let errors):
-                StandardError.write(errors.description)
-                throw ExitStatus.configuration
-            }
-        } else {
-            configuration = DaemonConfiguration.embeddedDefault(workingDirectory: FileManager.default.currentDirectoryPath)
-        }
+        let configuration = try ConfigurationArgument.load(config)
         guard FileManager.default.fileExists(atPath: configuration.database) else {
             StandardError.write("error: no store at \(configuration.database) (has the daemon run here?)")
             throw ExitStatus.configuration

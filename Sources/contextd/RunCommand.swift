@@ -20,17 +20,7 @@ struct RunCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let configuration: DaemonConfiguration
-        if let config {
-            switch DaemonConfiguration.load(path: config) {
-            case .success(let loaded): configuration = loaded
-            case .failure(let errors):
-                StandardError.write(errors.description + "\n")
-                throw ExitStatus.configuration
-            }
-        } else {
-            configuration = DaemonConfiguration.embeddedDefault(workingDirectory: FileManager.default.currentDirectoryPath)
-        }
+        let configuration = try ConfigurationArgument.load(config)
         let format: LineLogHandler.Format = configuration.logFormat == .json ? .json : .text
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
@@ -41,8 +31,8 @@ struct RunCommand: AsyncParsableCommand {
         switch RuleLoader.load(paths: configuration.rules) {
         case .success(let loaded): ruleSet = loaded
         case .failure(let failure):
-            StandardError.write(failure.description + "\n")
-            StandardError.write("contextd: the rules have \(failure.diagnostics.count) error(s); not starting\n")
+            StandardError.write(failure.description)
+            StandardError.write("contextd: the rules have \(failure.diagnostics.count) error(s); not starting")
             throw ExitStatus.configuration
         }
         let daemon = Daemon(configuration: configuration, ruleSet: ruleSet, logger: logger)

@@ -64,7 +64,7 @@ final class Pipeline {
             let leftovers = try spool.leftovers()
             let progress = try store.progress(spool: input.name)
             let stale = progress.keys.filter { !leftovers.contains($0) }.map { (spool: input.name, file: $0) }
-            if !stale.isEmpty { try store.commit(Commit(changes: engine.takeChanges(), finishedFiles: stale)) }
+            if !stale.isEmpty { try commit(Commit(changes: engine.takeChanges(), finishedFiles: stale)) }
             for name in leftovers {
                 logger.notice("redoing file left in cur/", metadata: ["spool": "\(input.name)", "file": "\(name)"])
                 let claim = try spool.reclaim(name)
@@ -172,7 +172,7 @@ final class Pipeline {
             try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
             let reason = "\(error)" + (slice.items > 0 ? " (the \(slice.items) lines or elements before were taken)" : "")
             try spool.reject(file.name, reason: reason)
-            try store.commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, file.name)]))
+            try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, file.name)]))
             counters.filesRejected += 1
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(file.name)",
                 "reason": "\(reason)"])
@@ -243,7 +243,7 @@ final class Pipeline {
     private func finish(_ name: String, input: DaemonConfiguration.Input, spool: Spool) throws {
         try spool.writeRejects(name, try store.rejects(spool: input.name, file: name))
         try spool.complete(name)
-        try store.commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, name)]))
+        try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, name)]))
         counters.files += 1
     }
 

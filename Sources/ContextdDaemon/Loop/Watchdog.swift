@@ -29,12 +29,3 @@ final class Watchdog: Sendable {
         if due { notifier.watchdog() }
     }
 }
-
-/// Whether a configured rules path is a directory (watched) or a single file.
-enum DirectoryProbe {
-    static func isDirectory(_ path: String) throws -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return false }
-        return (info.st_mode & S_IFMT) == S_IFDIR
-    }
-}

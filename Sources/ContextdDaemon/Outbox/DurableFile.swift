@@ -1,7 +1,7 @@
 import ContextdSpool
 import Glibc
 
-/// The few file operations the outbox needs beyond the spool module's durable writes.
+/// The two file operations the outbox needs beyond the spool module's durable writes.
 enum DurableFile {
     struct Failure: Error, CustomStringConvertible {
         var operation: String
@@ -16,17 +16,4 @@ enum DurableFile {
     }
 
     static func remove(_ path: String) { unlink(path) }
-
-    static func names(in directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw Failure(operation: "opendir", path: directory, code: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
 }

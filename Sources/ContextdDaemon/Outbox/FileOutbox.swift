@@ -33,7 +33,7 @@ struct FileOutbox {
         }
         if !finished.isEmpty { try fsyncDirectory(new) }
         try store.markTasks(finished, as: .written, at: time)
-        for name in try DurableFile.names(in: tmp) { DurableFile.remove(tmp + "/" + name) }
+        for name in try directoryEntries(tmp) { DurableFile.remove(tmp + "/" + String(decoding: name, as: UTF8.self)) }
         return finished.count
     }
 
