@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure engine: no I/O, no third-party dependencies.
@@ -45,11 +50,24 @@ let package = Package(
         ),
         .target(name: "ContextdSpool", dependencies: ["ContextdEvents"], swiftSettings: strict),
         .target(
+            name: "ContextdHTTP",
+            dependencies: [
+                "ContextdEngine", "ContextdEvents", "ContextdStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ContextdDaemon",
             dependencies: [
                 "ContextdEngine", "ContextdEvents", "ContextdExpressions", "ContextdRules", "ContextdReplay",
-                "ContextdStore", "ContextdSpool",
+                "ContextdStore", "ContextdSpool", "ContextdHTTP",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -92,7 +110,35 @@ let package = Package(
         ),
         .testTarget(
             name: "ContextdDaemonProcessTests",
-            dependencies: ["contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay"],
+            dependencies: [
+                "contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
+                "ContextdTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // What the HTTP and process tests share: a real HTTP client and the response shape.
+        .target(
+            name: "ContextdTestSupport",
+            dependencies: [
+                "ContextdEvents",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ContextdTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ContextdHTTPTests",
+            dependencies: [
+                "ContextdHTTP", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),

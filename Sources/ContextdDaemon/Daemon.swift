@@ -1,7 +1,9 @@
 public import ContextdEngine
 import ContextdEvents
+import ContextdHTTP
 import ContextdRules
 import ContextdSpool
+import ContextdStore
 import Glibc
 public import Logging
 public import ServiceLifecycle
@@ -34,13 +36,23 @@ public struct Daemon: Service {
         let doorbell = Doorbell()
         let reloads = ReloadRequests()
         let notifier = SystemdNotifier()
-        let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, logger: logger,
-            shouldStop: { stop.isSet })
+        let status = DaemonStatus()
+        let metrics = DaemonMetrics()
+        let signal = TaskSignal()
+        try makeDirectories(configuration.dataDirectory)
+        let store = try SQLiteStore(path: configuration.database)
+        let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
+            metrics: metrics, logger: logger, shouldStop: { stop.isSet })
+        metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
         let watchdog = Watchdog(notifier: notifier)
         pipeline.heartbeat = { watchdog.beat() }
         let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
         let ruleWatcher = configuration.watchRules
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
+        let listening = Doorbell()
+        let apiStopped = Doorbell()
+        let api = makeAPI(store: store, signal: signal, metrics: metrics, status: status, doorbell: doorbell,
+            listening: listening)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -60,6 +72,10 @@ public struct Daemon: Service {
                     doorbell.ring()
                 }
             }
+            group.addTask {
+                defer { apiStopped.ring() }
+                try await api.run()
+            }
             defer {
                 spoolWatcher.stop()
                 ruleWatcher?.stop()
@@ -67,11 +83,14 @@ public struct Daemon: Service {
             }
             try await withGracefulShutdownHandler {
                 try await loop(pipeline: pipeline, doorbell: doorbell, reloads: reloads, notifier: notifier,
-                    watchdog: watchdog, stop: stop)
+                    watchdog: watchdog, stop: stop, status: status, metrics: metrics, listening: listening)
             } onGracefulShutdown: {
                 stop.set()
                 doorbell.ring()
             }
+            // The listener got the same shutdown: let it close its connections (long polls end
+            // at once) before the group is cancelled.
+            await apiStopped.wait(timeout: .seconds(10))
         }
         notifier.stopping()
         let counters = pipeline.counters
@@ -80,19 +99,47 @@ public struct Daemon: Service {
         ])
     }
 
+    /// The HTTP API (SPEC §3) over the daemon's store, with its metrics and readiness.
+    private func makeAPI(
+        store: SQLiteStore, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus, doorbell: Doorbell,
+        listening: Doorbell
+    ) -> APIServer {
+        let http = configuration.http
+        let settings = APISettings(
+            access: AccessControl(tokens: http.tokens.map {
+                AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees)
+            }),
+            lease: LeaseTerms(duration: http.lease, maxAttempts: http.maxAttempts), maxWait: http.maxWait)
+        let outboxNew = configuration.outbox + "/new"
+        let probe = OperationsProbe(
+            notReadyReasons: {
+                var reasons = status.notReadyReasons
+                if !(await store.isAvailable()) { reasons.append("the store does not answer") }
+                return reasons
+            },
+            metrics: { metrics.exposition(store: store, outboxNew: outboxNew, now: WallClock.now()) })
+        return APIServer(
+            host: http.listen.host, port: http.listen.port, store: store, settings: settings, signal: signal,
+            observer: APIActivity(metrics: metrics, outcomeArrived: { doorbell.ring() }), probe: probe, logger: logger,
+            now: { WallClock.now() }, onListening: { _ in listening.ring() })
+    }
+
     private func loop(
         pipeline: Pipeline, doorbell: Doorbell, reloads: ReloadRequests, notifier: SystemdNotifier,
-        watchdog: Watchdog, stop: StopFlag
+        watchdog: Watchdog, stop: StopFlag, status: DaemonStatus, metrics: DaemonMetrics, listening: Doorbell
     ) async throws {
         logger.notice("started", metadata: [
             "rules": "\(ruleSet.rules.count)", "inputs": "\(configuration.inputs.map(\.name).joined(separator: ","))",
             "database": "\(configuration.database)", "outbox": "\(configuration.outbox)",
         ])
         guard try pipeline.recover() else { return }
+        // READY=1 once serving (SPEC §5): the spools are recovered and the API accepts connections.
+        await listening.wait(timeout: .seconds(30))
+        status.recovered()
         notifier.ready()
-        while !stop.isSet {
+        while !stop.isSet && !Task.isCancelled {
             if let reason = reloads.take(at: WallClock.now(), debounce: configuration.reloadDebounce) {
-                reload(pipeline: pipeline, reason: reason, notifier: notifier)
+                reload(pipeline: pipeline, reason: reason, notifier: notifier, metrics: metrics)
             }
             if try pipeline.step() { continue }
             try pipeline.idle()
@@ -109,18 +156,20 @@ public struct Daemon: Service {
     }
 
     /// Loads and checks the whole rule set; swaps it in only when it has no error.
-    private func reload(pipeline: Pipeline, reason: String, notifier: SystemdNotifier) {
+    private func reload(pipeline: Pipeline, reason: String, notifier: SystemdNotifier, metrics: DaemonMetrics) {
         notifier.reloading()
         defer { notifier.ready() }
         switch RuleLoader.load(paths: configuration.rules) {
         case .success(let ruleSet):
             pipeline.replace(ruleSet: ruleSet)
+            metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
             logger.notice("rules reloaded", metadata: [
                 "reason": "\(reason)", "rules": "\(ruleSet.rules.count)", "policies": "\(ruleSet.policies.count)",
                 "reload_ok": "true",
             ])
             notifier.status("rules reloaded: \(ruleSet.rules.count) rules")
         case .failure(let failure):
+            metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
             for diagnostic in failure.diagnostics {
                 logger.error("rule error", metadata: [
                     "at": "\(diagnostic.file):\(diagnostic.line):\(diagnostic.column)", "error": "\(diagnostic.message)",

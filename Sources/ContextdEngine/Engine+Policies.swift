@@ -2,10 +2,14 @@ import ContextdEvents
 import ContextdExpressions
 
 extension Engine {
+    /// A key a task takes once it is emitted: a dedup key (no window: its time is the latest),
+    /// or a limit or contact key (its times are kept for the window).
+    typealias PolicyClaim = (key: String, limitWindow: TimeSpan?)
+
     /// Passes a candidate task through every policy, then the rule's own dedup; emits it or
     /// records which policy stopped it. Dedup and limit windows count only emitted tasks.
     func submit(_ task: inout TaskRecord, rule: Rule, activation ruleActivation: Activation) {
-        var claims: [(key: String, limitWindow: TimeSpan?)] = []
+        var claims: [PolicyClaim] = []
         for policy in ruleSet.policies {
             let effect: PolicyStep.Effect
             if let rules = policy.rules, !rules.contains(task.rule) {
@@ -64,7 +68,7 @@ extension Engine {
 
     /// Applies one policy to a task its `rules` allow; says what it did.
     private func apply(
-        _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [(key: String, limitWindow: TimeSpan?)]
+        _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [PolicyClaim]
     ) throws(EvaluationError) -> PolicyStep.Effect
     {
         let activation = makeActivation(
@@ -115,6 +119,10 @@ extension Engine {
             let from = task.assignee
             task.assignee = try assignee.render(activation)
             return .routed(from: from, to: task.assignee)
+        case .contact(let cap):
+            return contactEffect(of: policy.id, cap, on: task, claims: &claims)
+        case .cooldown(let outcomes, let period):
+            return cooldownEffect(outcomes, for: period, on: task)
         }
     }
 
@@ -152,6 +160,8 @@ extension TaskPolicy.Action {
         case .dedup: .dedup
         case .expire: .expire
         case .route: .route
+        case .contact: .contact
+        case .cooldown: .cooldown
         }
     }
 }

@@ -11,7 +11,8 @@ public import ContextdEvents
 /// 1. skip it if `(source, id)` was seen within the retention window;
 /// 2. if its time is past the clock, fire every timer due at or before it (in time order),
 ///    then move the clock;
-/// 3. fold it into its subject's context (every declaration whose `on` names its type);
+/// 3. if it is a task outcome (``TaskOutcome/eventType``), note it for cooldown policies; fold
+///    it into its subject's context (every declaration whose `on` names its type);
 /// 4. release deferred tasks of the subject (as assignee) that the event releases;
 /// 5. evaluate the rules its type triggers, in rule order, and pass each candidate task through
 ///    the policies in declared order;
@@ -41,9 +42,10 @@ public final class Engine {
     var timers = TimerQueue()
     var seenEvents: [String: Timestamp] = [:]
     var seenSincePrune = 0
-    /// Last emitted time per dedup key (rule-level and dedup policies).
+    /// Latest time per key: of the last emitted task per dedup key (rule-level and dedup
+    /// policies, `rule:`/`policy:`), and of the last reported outcome (`outcome:`, for cooldowns).
     var dedupIndex: [String: Timestamp] = [:]
-    /// Emitted times per suppress-limit key, oldest first.
+    /// Emitted times per suppress-limit and contact key (`limit:`/`contact:`), oldest first.
     var limitIndex: [String: [Timestamp]] = [:]
     /// Deferred tasks that an event may still release, by id, and their ids per assignee.
     var deferred: [String: TaskRecord] = [:]
@@ -94,6 +96,7 @@ public final class Engine {
         statistics.events += 1
         if let clock, event.time > clock { fireTimers(through: event.time) }
         if clock == nil || event.time > clock! { clock = event.time }
+        if event.type == TaskOutcome.eventType { recordOutcome(event) }
         let eventValue = event.value
         let changed = fold(event, eventValue: eventValue)
         releaseDeferred(by: event, eventValue: eventValue)

@@ -3,7 +3,7 @@ public import ContextdEvents
 /// What one policy (or a rule's own `dedup`) did to one candidate task (see ``EngineObserver``).
 public struct PolicyStep: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
-        case `defer`, suppress, dedup, expire, route
+        case `defer`, suppress, dedup, expire, route, contact, cooldown
         /// The rule's own `task.dedup`, which runs after every policy.
         case ruleDedup = "rule_dedup"
     }
@@ -43,8 +43,44 @@ public struct PolicyStep: Sendable, Hashable {
         case keptExpiry(at: Timestamp?)
         /// The assignee was replaced.
         case routed(from: String, to: String)
+        /// Stopped by a contact policy: `count` tasks for the same assignee (or subject) on the
+        /// same channel were already let through in the period.
+        case contactCapReached(ContactCount)
+        /// Let through under the contact cap; the task counts towards it from now on.
+        case contactCounted(ContactCount)
+        /// Let through by a contact policy whatever the count, because its priority is at least
+        /// `floor` (`exempt_priority`); it still counts towards the cap.
+        case exempt(priority: Double, floor: Double, ContactCount)
+        /// Stopped by a cooldown: `outcome` was reported for the task's rule and subject at `at`,
+        /// and the cooldown lasts until `until` (exclusive).
+        case coolingDown(outcome: TaskOutcome.Outcome, at: Timestamp, until: Timestamp)
+        /// Let through by a cooldown: none of `outcomes` was reported for the task's rule and
+        /// subject within the period before the task.
+        case notCoolingDown(outcomes: [TaskOutcome.Outcome], within: TimeSpan)
         /// The policy failed at run time (a fault); the task went on as if it did not apply.
         case failed(String)
+    }
+
+    /// What a contact policy counted for one task: the tasks already let through to `party`
+    /// (an assignee or a subject, as `by` says) on `channel` in the last `per`.
+    public struct ContactCount: Sendable, Hashable {
+        public var by: TaskPolicy.ContactCap.Party
+        public var party: String
+        public var channel: String
+        public var count: Int
+        public var limit: Int
+        public var per: TimeSpan
+
+        public init(
+            by: TaskPolicy.ContactCap.Party, party: String, channel: String, count: Int, limit: Int, per: TimeSpan
+        ) {
+            self.by = by
+            self.party = party
+            self.channel = channel
+            self.count = count
+            self.limit = limit
+            self.per = per
+        }
     }
 
     /// The policy id, or `dedup` for the rule's own dedup (as in ``TaskChange/suppressed(_:policy:)``).
@@ -71,11 +107,16 @@ public struct PolicyStep: Sendable, Hashable {
         }
     }
 
-    /// Whether the policy changed or stopped the task.
+    /// Whether the policy changed, stopped or exempted the task (an exempt task passed a
+    /// contact cap only because of its priority, so the exemption is the policy at work).
     public var acted: Bool {
         switch effect {
-        case .deferred, .suppressed, .limitReached, .deduplicated, .expires, .routed: true
-        case .notApplicable, .notDeferred, .counted, .firstForKey, .keptExpiry, .failed: false
+        case .deferred, .suppressed, .limitReached, .deduplicated, .expires, .routed, .contactCapReached, .exempt,
+            .coolingDown:
+            true
+        case .notApplicable, .notDeferred, .counted, .firstForKey, .keptExpiry, .failed, .contactCounted,
+            .notCoolingDown:
+            false
         }
     }
 
@@ -87,7 +128,7 @@ extension PolicyStep.Effect {
     /// Whether this effect stops the task: it goes to no further policy and is not emitted.
     public var stops: Bool {
         switch self {
-        case .suppressed, .limitReached, .deduplicated: true
+        case .suppressed, .limitReached, .deduplicated, .contactCapReached, .coolingDown: true
         default: false
         }
     }

@@ -28,6 +28,33 @@ public struct TaskPolicy: Sendable {
         case expire(after: TimeSpan)
         /// Hand the task to another assignee when `when` holds.
         case route(when: CompiledExpression?, assignee: Template)
+        /// At most `count` tasks per assignee (or subject) and channel per period; urgent tasks
+        /// are exempt (the contact policy of next-best-action systems).
+        case contact(ContactCap)
+        /// Stop a rule's tasks for a subject for a period after one of `outcomes` was reported
+        /// for that rule and subject.
+        case cooldown(outcomes: [TaskOutcome.Outcome], for: TimeSpan)
+    }
+
+    /// `kind: contact`: how many tasks one person (or one subject) may get on one channel.
+    public struct ContactCap: Sendable {
+        /// Whom tasks are counted for.
+        public enum Party: String, Sendable, Hashable, CaseIterable {
+            case assignee, subject
+        }
+
+        public var count: Int
+        public var per: TimeSpan
+        public var by: Party
+        /// Tasks with at least this priority are never stopped, though they count.
+        public var exemptPriority: Double?
+
+        public init(count: Int, per: TimeSpan, by: Party, exemptPriority: Double?) {
+            self.count = count
+            self.per = per
+            self.by = by
+            self.exemptPriority = exemptPriority
+        }
     }
 
     /// An event about the task's assignee that releases a deferred task early: not_before

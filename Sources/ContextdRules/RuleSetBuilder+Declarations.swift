@@ -13,9 +13,21 @@ extension RuleSetBuilder {
     ]
 
     /// `events: {card.transaction: {amount: number, city: string}}`.
+    ///
+    /// The task outcome type (``TaskOutcome/eventType``) is declared here by contextd itself, so a
+    /// rule or a test may name it, and `event.data.outcome` is checked, without every rule set
+    /// repeating a declaration that must match what the daemon sends.
     func readEvents() {
+        eventSchemas[TaskOutcome.eventType] = Dictionary(
+            uniqueKeysWithValues: TaskOutcome.dataFields.map { ($0, ValueType.string) })
         var seen: [String: (file: String, line: Int)] = [:]
         for (file, type, keyNode, value) in entries(of: "events") {
+            guard type != TaskOutcome.eventType else {
+                log.report(file.diagnostic(at: keyNode, length: type.count,
+                    "event type '\(type)' is built in (its data: \(TaskOutcome.dataFields.joined(separator: ", "))); "
+                        + "remove this declaration"))
+                continue
+            }
             guard checkUnique(type, kind: "event type", at: keyNode, in: file, seen: &seen) else { continue }
             guard let reader = MappingReader(value, file: file, log: log, what: "event type '\(type)'", allowed: [])
             else { continue }

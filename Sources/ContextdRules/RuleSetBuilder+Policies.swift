@@ -4,14 +4,17 @@ import ContextdExpressions
 import Yams
 
 extension RuleSetBuilder {
-    static let policyKinds = ["defer", "suppress", "dedup", "expire", "route"]
-    static let policyFields = [
-        "id", "description", "kind", "rules", "applies_to", "let", "when", "until", "release", "limit", "key",
-        "window", "after", "assignee",
+    static let policyKinds = ["defer", "suppress", "dedup", "expire", "route", "contact", "cooldown"]
+    /// Keys that only some kinds take; every other policy key is common to all kinds.
+    static let kindSpecificPolicyFields = [
+        "when", "until", "release", "limit", "key", "window", "after", "assignee", "count", "per", "by",
+        "exempt_priority", "outcomes", "for",
     ]
+    static let policyFields = ["id", "description", "kind", "rules", "applies_to", "let"] + kindSpecificPolicyFields
     static let fieldsByPolicyKind: [String: Set<String>] = [
         "defer": ["when", "until", "release"], "suppress": ["when", "limit"], "dedup": ["key", "window"],
-        "expire": ["after"], "route": ["when", "assignee"],
+        "expire": ["after"], "route": ["when", "assignee"], "contact": ["count", "per", "by", "exempt_priority"],
+        "cooldown": ["outcomes", "for"],
     ]
 
     func readPolicies() {
@@ -36,8 +39,7 @@ extension RuleSetBuilder {
                     + " (kinds: \(Self.policyKinds.joined(separator: ", ")))"))
             return nil
         }
-        for field in ["when", "until", "release", "limit", "key", "window", "after", "assignee"]
-        where !allowedHere.contains(field) {
+        for field in Self.kindSpecificPolicyFields where !allowedHere.contains(field) {
             if let keyNode = reader.keyNode(field) {
                 log.report(file.diagnostic(at: keyNode, length: field.count,
                     "'\(field)' does not apply to \(kind == "expire" ? "an" : "a") \(kind) policy (it takes: \(allowedHere.sorted().joined(separator: ", ")))"))
@@ -85,6 +87,12 @@ extension RuleSetBuilder {
         case "expire":
             guard reader.required("after") != nil, let after = reader.duration("after") else { return nil }
             action = .expire(after: after)
+        case "contact":
+            guard let cap = readContactCap(reader, what) else { return nil }
+            action = .contact(cap)
+        case "cooldown":
+            guard let cooldown = readCooldown(reader, what) else { return nil }
+            action = .cooldown(outcomes: cooldown.outcomes, for: cooldown.period)
         default:
             guard let assigneeNode = reader.required("assignee"),
                 let assignee = site.template(assigneeNode, in: env, what: "'assignee' of \(what)")

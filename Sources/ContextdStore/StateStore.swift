@@ -45,8 +45,9 @@ public protocol StateStore: AnyObject, Sendable {
     /// Counts of tasks by delivery state.
     func taskCounts() throws -> [TaskDelivery: Int]
 
-    /// A task and the explanation kept with it (`contextd explain TASK_ID`); nil when unknown.
-    func explanation(of taskID: String) throws -> (task: StoredTask, text: String?)?
+    /// A task, or a candidate a policy stopped, and the explanation kept with it
+    /// (`contextd explain TASK_ID`); nil when unknown.
+    func explanation(of taskID: String) throws -> StoredExplanation?
 }
 
 /// Why a task exists, as `replay --explain` prints it; `appends` adds a line (an early
@@ -72,11 +73,15 @@ public struct Commit: Sendable {
     /// Files whose whole handling is over (moved out of `cur/`): forget their progress and rejects.
     public var finishedFiles: [(spool: String, file: String)]
     public var explanations: [TaskExplanation]
+    /// Outcomes (``PendingOutcome/seq``) the engine applied in this batch: no longer pending.
+    public var appliedOutcomes: [Int64]
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: FileProgress? = nil, rejects: [EventRejection] = [],
-        finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = []
+        finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
+        appliedOutcomes: [Int64] = []
     ) {
+        self.appliedOutcomes = appliedOutcomes
         self.explanations = explanations
         self.changes = changes
         self.tasks = tasks
@@ -112,6 +117,22 @@ public enum TaskDelivery: String, Sendable, CaseIterable {
     case written
     /// `expires_at` passed before it was handed out.
     case expired
+    /// Due, for a consumer that polls over HTTP: the next lease may take it.
+    case queued
+    /// Handed to an HTTP consumer until `lease_until`; invisible to other pollers.
+    case leased
+    /// A consumer reported its outcome (`done`, `accepted` or `rejected`).
+    case acked
+    /// Leased `max_attempts` times without an ack; waits for an operator to requeue it.
+    case dead
+}
+
+/// What `contextd explain TASK_ID` shows: the task (or stopped candidate), where it is now
+/// (`written`, `acked (rejected: …)`, `suppressed by policy contact-cap`), and why it exists.
+public struct StoredExplanation: Sendable {
+    public var record: TaskRecord
+    public var status: String
+    public var text: String?
 }
 
 /// A task as the store keeps it.

@@ -30,7 +30,7 @@ struct ExplainCommand: ParsableCommand {
             throw ExitStatus.failureFound
         }
         print(found.text ?? "task \(taskID): created before explanations were kept; no explanation stored", terminator: "")
-        print("  delivery  \(found.task.delivery.rawValue)")
-        print("  task      \(found.task.record.json)")
+        print("  status    \(found.status)")
+        print("  task      \(found.record.json)")
     }
 }

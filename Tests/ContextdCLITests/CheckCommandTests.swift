@@ -6,7 +6,7 @@ import Testing
     @Test func stockRulesAreValid() throws {
         let result = try ContextdProcess.run(["check", "rules/"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.hasPrefix("ok: 3 rules, 1 policies"))
+        #expect(result.stdout.hasPrefix("ok: 3 rules, 3 policies"))
     }
 
     @Test func brokenRulesExitOneWithEveryErrorLocated() throws {

@@ -57,7 +57,10 @@ import Testing
         #expect(contributions.map { $0["feature"] as? String }
             == ["speed_thousand_kmh", "log_amount", "distance_thousand_km", "card_not_present"])
         let policies = try #require(trace["policies"] as? [[String: Any]])
-        #expect(policies.map { $0["effect"] as? String } == ["not_applicable", "first_for_key"])
+        #expect(policies.map { $0["effect"] as? String }
+            == ["exempt", "not_applicable", "not_applicable", "first_for_key"])
+        #expect(policies.first?["party"] as? String == "queue:fraud")
+        #expect(policies.first?["exempt_priority"] as? Double == 90)
     }
 
     @Test func theFunnelShowsTheConditionThatHeldARuleBack() throws {

@@ -35,4 +35,15 @@ import Testing
         #expect(result.stderr.contains("a.yaml:1:1: error: unknown field 'rulez'"), "\(result.stderr)")
         #expect(result.stderr.contains("not starting"))
     }
+
+    @Test func anOpenAPIOnANetworkInterfaceIsRefused() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("contextd.yaml")
+        try "http:\n  listen: 0.0.0.0:8470\n".write(to: config, atomically: true, encoding: .utf8)
+        let result = try ContextdProcess.run(["run", "--config", config.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("contextd.yaml:2:11: error:"), "\(result.stderr)")
+        #expect(result.stderr.contains("tokens"))
+    }
 }

@@ -17,8 +17,8 @@ import FoundationXML
     @Test func stockRuleTestsPassWithFullCoverage() throws {
         let result = try ContextdProcess.run(["test", "rules", "--coverage-min", "90"])
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout.contains("52 tests, 52 passed, 0 failed"))
-        #expect(result.stdout.contains("coverage: 20 of 20 rule and policy items exercised (100.0%)"))
+        #expect(result.stdout.contains("57 tests, 57 passed, 0 failed"))
+        #expect(result.stdout.contains("coverage: 22 of 22 rule and policy items exercised (100.0%)"))
     }
 
     @Test func aFailingTestPrintsExpectedAgainstActualAndJUnitSaysSo() throws {

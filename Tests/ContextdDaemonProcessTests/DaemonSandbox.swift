@@ -48,6 +48,7 @@ final class DaemonSandbox {
               rescan_interval: 200ms
             reload:
               debounce: 200ms
+            \(extra.contains("http:") ? "" : "http:\n  listen: 127.0.0.1:0")
             \(extra)
             """
         try config.write(to: directory.appendingPathComponent("contextd.yaml"), atomically: true, encoding: .utf8)
@@ -97,6 +98,21 @@ final class DaemonSandbox {
     }
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// The HTTP port the daemon bound (its config asks for port 0), from its `http listening`
+    /// log line; waits for that line.
+    func httpPort() throws -> Int {
+        var port: Int?
+        try waitUntil("the daemon listens on HTTP") {
+            for line in logText.split(separator: "\n") where line.contains("http listening") {
+                if let range = line.range(of: "port=") {
+                    port = Int(line[range.upperBound...].prefix { $0.isNumber })
+                }
+            }
+            return port != nil
+        }
+        return port ?? 0
+    }
 
     // MARK: Producer side
 
@@ -168,6 +184,22 @@ final class DaemonSandbox {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// `contextd replay --stats --until <now>` over `files`: the JSON summary it prints on stderr.
+    func replayStatistics(_ files: [String]) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = Self.binary
+        let until = ISO8601DateFormatter().string(from: Date())
+        process.arguments = ["replay", "--stats", "--rules", rules.path, "--until", until] + files
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     /// The store, opened read-side after the daemon stopped.

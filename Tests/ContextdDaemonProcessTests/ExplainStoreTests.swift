@@ -23,7 +23,7 @@ import Testing
         #expect(text.contains("+3.2258   speed_thousand_kmh = 9.2167"))
         #expect(text.contains("evidence  evt-fraud-01-a, evt-fraud-01-b"))
         #expect(text.contains("dedup (the rule's dedup): first task for key \"cust-42\" within 1d"))
-        #expect(text.contains("delivery  written"))
+        #expect(text.contains("status    written"))
 
         let unknown = try Self.run(["explain", "t-0000000000000000", "--config", config])
         #expect(unknown.status == 1)

@@ -20,6 +20,7 @@ import Testing
     @Test(arguments: [
         ("127.0.0.1:8470", "127.0.0.1", 8470), ("localhost:1", "localhost", 1), ("0.0.0.0:65535", "0.0.0.0", 65535),
         ("[::1]:8470", "::1", 8470), ("[fe80::1%eth0]:80", "fe80::1%eth0", 80), ("crm-gw.example.com:443", "crm-gw.example.com", 443),
+        ("127.0.0.1:0", "127.0.0.1", 0), ("[::]:0", "::", 0),
     ])
     func listenAddresses(_ text: String, _ host: String, _ port: Int) throws {
         let address = try ListenAddress.parse(text).get()
@@ -28,18 +29,23 @@ import Testing
     }
 
     @Test(arguments: [
-        "8470", ":8470", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:http", "256.0.0.1:80", "1.2.3:80",
+        "8470", ":8470", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:65536", "127.0.0.1:http", "256.0.0.1:80", "1.2.3:80",
         "::1:8470", "[::1]8470", "[::1:8470", "[zz::1]:80", "bad_host:80", "-x.example:80", "a b:80",
     ])
     func notListenAddresses(_ text: String) {
         #expect(throws: ValueProblem.self) { try ListenAddress.parse(text).get() }
     }
 
-    @Test func loopbackAddresses() {
-        #expect(ListenAddress(host: "127.0.0.2", port: 1).isLoopback)
-        #expect(ListenAddress(host: "::1", port: 1).isLoopback)
-        #expect(!ListenAddress(host: "0.0.0.0", port: 1).isLoopback)
-        #expect(!ListenAddress(host: "127.example.com", port: 1).isLoopback)
+    @Test(arguments: ["127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "localhost"])
+    func loopbackAddresses(_ host: String) {
+        #expect(ListenAddress(host: host, port: 0).isLoopback)
+    }
+
+    /// Every interface, a LAN address and any other host name may be reached from elsewhere.
+    @Test(arguments: ["0.0.0.0", "::", "10.1.2.3", "192.168.1.20", "fe80::1%eth0", "example.org", "127.example.com",
+        "localhost.example.org", "128.0.0.1"])
+    func notLoopbackAddresses(_ host: String) {
+        #expect(!ListenAddress(host: host, port: 8470).isLoopback)
     }
 
     @Test func pathsAreResolvedAndComparedAsText() {

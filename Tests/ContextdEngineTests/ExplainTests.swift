@@ -66,10 +66,14 @@ import Testing
             == ["speed_thousand_kmh", "log_amount", "distance_thousand_km", "card_not_present"])
         #expect(abs(risk.contributions[0].contribution - 3.2258) < 0.0001)
         #expect(evaluation.candidate?.evidence == ["evt-fraud-01-a", "evt-fraud-01-b"])
+        let fraudCount = PolicyStep.ContactCount(
+            by: .assignee, party: "queue:fraud", channel: "phone", count: 0, limit: 3, per: .days(1))
+        let priority = try #require(evaluation.candidate?.priority)
         #expect(log.steps.map(\.effect) == [
+            .exempt(priority: priority, floor: 90, fraudCount), .notApplicable(.ruleNotListed),
             .notApplicable(.appliesTo), .firstForKey(key: "cust-42", window: .hours(24)),
         ])
-        #expect(log.steps.map(\.policy) == ["defer-on-mobile", "dedup"])
+        #expect(log.steps.map(\.policy) == ["contact-cap", "cool-down-after-rejected-lead", "defer-on-mobile", "dedup"])
         #expect(log.steps.last?.kind == .ruleDedup)
         #expect(log.emitted == replay.tasks)
     }
@@ -84,7 +88,9 @@ import Testing
             case .emitted: "emitted"
             }
         }
-        #expect(kinds == ["evaluated", "defer-on-mobile", "dedup", "emitted"])
+        #expect(kinds == [
+            "evaluated", "contact-cap", "cool-down-after-rejected-lead", "defer-on-mobile", "dedup", "emitted",
+        ])
     }
 
     @Test func aFalseConditionIsNamedAndTheRestAreNotEvaluated() throws {
@@ -120,7 +126,8 @@ import Testing
 
     @Test func anEarlyReleaseNamesTheEventAndBothTimes() throws {
         let (replay, log) = try observed(["defer-released-by-desktop.jsonl"])
-        #expect(log.steps.first?.effect == .deferred(until: EventFactory.time("2026-11-18T13:00:00Z")))
+        #expect(log.steps.first { $0.policy == "defer-on-mobile" }?.effect
+            == .deferred(until: EventFactory.time("2026-11-18T13:00:00Z")))
         let release = try #require(log.releases.first)
         #expect(release.eventID == "evt-defer-07-c")
         #expect(release.policy == "defer-on-mobile")

@@ -63,6 +63,6 @@ import Testing
         if case .failure(let failure) = result { Issue.record("\(failure)") }
         let ruleSet = try result.get()
         #expect(Set(ruleSet.rules.map(\.id)) == ["location-mismatch-fraud", "low-balance-before-rent", "hot-lead-follow-up"])
-        #expect(ruleSet.policies.map(\.id) == ["defer-on-mobile"])
+        #expect(ruleSet.policies.map(\.id) == ["contact-cap", "cool-down-after-rejected-lead", "defer-on-mobile"])
     }
 }

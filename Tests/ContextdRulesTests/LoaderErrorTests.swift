@@ -24,6 +24,33 @@ import Testing
          "field 'due' of 'a' cannot be declared 'timestamp': event data is JSON"),
         ("rules:\n  - id: r\n    on: [a]\n    timer: event.time\n    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
          "4:12", "'timer' of rule 'r' (a timer has no 'event': it is computed when context changes): unknown identifier 'event'"),
+        // Contact and cooldown policies, and the built-in outcome event type.
+        ("policies:\n  - id: p\n    kind: cooldown\n    for: 14d\n    count: 3\n", "5:5",
+         "'count' does not apply to a cooldown policy (it takes: for, outcomes)"),
+        ("policies:\n  - id: p\n    kind: cooldown\n    outcomes: [rejected, acepted]\n    for: 14d\n", "4:26",
+         "unknown outcome 'acepted' in policy 'p'; did you mean 'accepted'? (outcomes: done, accepted, rejected)"),
+        ("policies:\n  - id: p\n    kind: cooldown\n    outcomes: []\n    for: 14d\n", "4:15",
+         "'outcomes' of policy 'p' must name at least one of done, accepted, rejected"),
+        ("policies:\n  - id: p\n    kind: cooldown\n", "2:5", "a policy is missing required field 'for'"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 3\n    per: 1d\n    by: asignee\n", "6:9",
+         "'by' of policy 'p' must be assignee or subject, got 'asignee'; did you mean 'assignee'?"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 0\n    per: 1d\n", "4:12",
+         "'count' of policy 'p' must be a whole number of at least 1, got '0'"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 3\n", "2:5", "a policy is missing required field 'per'"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 3\n    per: 1d\n    exempt_priority: 120\n", "6:22",
+         "'exempt_priority' of policy 'p' must be a priority from 0 to 100, got '120'"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 3\n    per: 1d\n    exempt_priorty: 90\n", "6:5",
+         "unknown field 'exempt_priorty' in a policy; did you mean 'exempt_priority'?"),
+        ("policies:\n  - id: p\n    kind: contact\n    count: 3\n    per: 1d\n    for: 1d\n", "6:5",
+         "'for' does not apply to a contact policy (it takes: by, count, exempt_priority, per)"),
+        ("events:\n  contextd.task.outcome: {rule: string}\n", "2:3",
+         "event type 'contextd.task.outcome' is built in (its data: task, rule, assignee, outcome, note)"),
+        ("rules:\n  - id: r\n    on: [contextd.task.outcom]\n"
+            + "    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
+         "3:10", "unknown event type 'contextd.task.outcom'; did you mean 'contextd.task.outcome'?"),
+        ("rules:\n  - id: r\n    on: [contextd.task.outcome]\n    when: event.data.outcom == 'rejected'\n"
+            + "    task: {assignee: a, where: b, what: c, why: d, priority: 1}\n",
+         "4:22", "unknown field 'outcom' on event.data; did you mean 'outcome'?"),
     ]
 
     @Test(arguments: cases) func reportsTheMistake(_ yaml: String, _ position: String, _ message: String) throws {

@@ -48,7 +48,8 @@ import Testing
     @Test func eachPolicyKindTakesTheLoadersKeys() throws {
         let schema = try Self.schema("rules.schema.json")
         let clauses = try #require(try Self.object(schema, ["$defs", "policy"])["allOf"] as? [[String: Any]])
-        let kindSpecific: Set<String> = ["when", "until", "release", "limit", "key", "window", "after", "assignee"]
+        let kindSpecific = Set(RuleSetBuilder.kindSpecificPolicyFields)
+        #expect(kindSpecific.isSubset(of: RuleSetBuilder.policyFields))
         for (kind, allowed) in RuleSetBuilder.fieldsByPolicyKind {
             let clause = try #require(clauses.first {
                 (($0["if"] as? [String: Any])?["properties"] as? [String: [String: Any]])?["kind"]?["const"] as? String

@@ -73,6 +73,26 @@ extension ConfigurationMapping {
 
     /// A duration such as `500ms`, `5s` or `7d`; zero only when `allowZero`.
     func duration(_ key: String, allowZero: Bool = false) -> TimeSpan? {
+        guard let (span, text, node) = anyDuration(key) else { return nil }
+        guard span.milliseconds > 0 || (allowZero && span.milliseconds == 0) else {
+            document.report(at: node, "\(label(key)) must be \(allowZero ? "zero or more" : "more than zero"), found '\(text)'")
+            return nil
+        }
+        return span
+    }
+
+    /// A duration of at least `minimum`, such as a lease that must outlast a round trip.
+    func duration(_ key: String, atLeast minimum: TimeSpan) -> TimeSpan? {
+        guard let (span, text, node) = anyDuration(key) else { return nil }
+        guard span >= minimum else {
+            document.report(at: node, "\(label(key)) must be at least \(minimum), found '\(text)'")
+            return nil
+        }
+        return span
+    }
+
+    /// Any duration, negative and zero included; the callers set the bounds.
+    private func anyDuration(_ key: String) -> (span: TimeSpan, text: String, node: Node)? {
         let expected = "a duration such as 500ms, 5s, 10m or 7d"
         guard let (text, node) = text(key, expected: expected) else { return nil }
         guard let span = TimeSpan(parsing: text) else {
@@ -81,11 +101,7 @@ extension ConfigurationMapping {
             document.report(at: node, message)
             return nil
         }
-        guard span.milliseconds > 0 || (allowZero && span.milliseconds == 0) else {
-            document.report(at: node, "\(label(key)) must be \(allowZero ? "zero or more" : "more than zero"), found '\(text)'")
-            return nil
-        }
-        return span
+        return (span, text, node)
     }
 
     /// A size in bytes, more than zero: `1048576`, `512KiB`, `1MiB`.
@@ -149,6 +165,47 @@ extension ConfigurationMapping {
         case .failure(let problem):
             document.report(at: node, "invalid address '\(text)' for \(label(key)): \(problem.reason)")
             return nil
+        }
+    }
+
+    /// A list of strings, such as assignee prefixes; `[]` only when `allowEmpty`.
+    ///
+    /// Each entry must be a string as YAML reads it: `5` or `yes` are refused rather than turned
+    /// into text, and an unquoted `sales:` (which YAML reads as a mapping) gets a hint to quote it.
+    func strings(_ key: String, allowEmpty: Bool, example: String) -> [String]? {
+        guard let value = self[key] else { return nil }
+        guard case .sequence(let items) = value else {
+            mismatch(value, key: key, expected: "a list such as \(example)")
+            return nil
+        }
+        guard allowEmpty || !items.isEmpty else {
+            document.report(at: value, "\(label(key)) is an empty list; give at least one entry, such as \(example)")
+            return nil
+        }
+        let strings = items.enumerated().map { string($1, number: $0 + 1, key: key) }
+        return strings.contains(nil) ? nil : strings.compactMap { $0 }
+    }
+
+    /// One entry of a list of strings, or nil (reported).
+    private func string(_ item: Node, number: Int, key: String) -> String? {
+        if let text = item.scalarText, item.tag.description == Tag.Name.str.rawValue { return text }
+        var message = "expected a string for entry \(number) of \(label(key)), found \(item.found)"
+        if case .mapping = item {
+            message += " (quote an entry that contains ': ' or ends in ':', such as \"sales:\")"
+        } else if let text = item.scalarText {
+            message += " (quote it: \"\(text)\")"
+        }
+        document.report(at: item, message)
+        return nil
+    }
+
+    /// True when an unknown key of this mapping was reported as a misspelling of `key`, so that
+    /// a check for `key` being absent need not report the same mistake again.
+    func misspells(_ key: String, allowed: [String]) -> Bool {
+        guard case .mapping(let mapping) = node else { return false }
+        return mapping.keys.contains { keyNode in
+            guard let text = keyNode.scalarText, !allowed.contains(text) else { return false }
+            return Suggestions.closest(to: text, among: Set(allowed)) == key
         }
     }
 }

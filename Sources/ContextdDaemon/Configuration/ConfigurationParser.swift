@@ -13,7 +13,6 @@ struct ConfigurationParser {
     let base: AbsolutePath
 
     static let rootKeys = ["rules", "data_dir", "inputs", "outbox", "http", "limits", "reload", "log"]
-    static let httpKeys = ["listen"]
     static let limitsKeys = ["max_line_bytes", "dedup_retention", "batch_events", "rescan_interval"]
     static let reloadKeys = ["watch", "debounce"]
     static let logKeys = ["format", "level"]
@@ -47,15 +46,10 @@ struct ConfigurationParser {
     }
 
     /// The mapping under `key`, nil when absent or not a mapping (reported).
-    private func section(_ key: String, of root: ConfigurationMapping, allowed: [String]) -> ConfigurationMapping? {
+    func section(_ key: String, of root: ConfigurationMapping, allowed: [String]) -> ConfigurationMapping? {
         guard let node = root[key] else { return nil }
         return ConfigurationMapping(node, in: document, what: "'\(key)'", expected: "a mapping", allowed: allowed,
             label: { "'\(key).\($0)'" })
-    }
-
-    private func readHTTP(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {
-        guard let http = section("http", of: root, allowed: Self.httpKeys) else { return }
-        if let listen = http.listenAddress("listen") { configuration.listen = listen }
     }
 
     private func readLimits(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {

@@ -17,7 +17,7 @@ extension DaemonConfiguration {
             dataDirectory: dataDirectory.description,
             inputs: [defaultInput(dataDirectory: dataDirectory)],
             outbox: defaultOutbox(dataDirectory: dataDirectory).description,
-            listen: ListenAddress(host: "127.0.0.1", port: 8470),
+            http: HTTPSettings(listen: ListenAddress(host: "127.0.0.1", port: 8470)),
             maxLineBytes: 1 << 20,
             dedupRetention: .days(7),
             batchEvents: 10_000,

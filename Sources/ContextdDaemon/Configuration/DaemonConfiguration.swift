@@ -16,8 +16,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var inputs: [Input]
     /// The file outbox: tasks appear in `<outbox>/new/` (SPEC §3).
     public var outbox: String
-    /// Where the HTTP API listens.
-    public var listen: ListenAddress
+    /// The HTTP API: listener, lease rules, tokens (SPEC §3).
+    public var http: HTTPSettings
     /// Longest accepted line of a `.jsonl` spool file; longer lines are rejected.
     public var maxLineBytes: Int
     /// How long `(source, id)` is remembered to skip duplicate events.

@@ -5,7 +5,7 @@
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// A host name or an IP address; an IPv6 address without its brackets.
     public var host: String
-    /// 1–65535.
+    /// 0–65535; 0 lets the kernel choose a free port (the bound port is logged).
     public var port: Int
 
     public init(host: String, port: Int) {
@@ -49,9 +49,10 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
             }
             if let problem = hostProblem(host) { return .failure(ValueProblem(problem)) }
         }
-        guard !portText.isEmpty, portText.allSatisfy(\.isASCIIDigit), let port = Int(portText), (1...65535).contains(port)
+        guard !portText.isEmpty, portText.allSatisfy(\.isASCIIDigit), let port = Int(portText), (0...65535).contains(port)
         else {
-            return .failure(ValueProblem("the port must be a whole number from 1 to 65535, got '\(portText)'"))
+            return .failure(
+                ValueProblem("the port must be a whole number from 0 to 65535 (0 = any free port), got '\(portText)'"))
         }
         return .success(ListenAddress(host: String(host), port: port))
     }

@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdEvents
+import ContextdHTTP
 import ContextdReplay
 import ContextdSpool
 import ContextdStore
@@ -30,19 +31,28 @@ final class Pipeline {
     private var faultsLogged = 0
     private let explanations: TaskExplanations
     private var lastPrune: Timestamp?
+    /// Wakes HTTP long polls when tasks are queued for them.
+    let signal: TaskSignal
+    let metrics: DaemonMetrics
+    /// The engine's per-rule statistics at the last commit, so metrics count the growth.
+    private var ruleStatisticsAtCommit: [String: RuleStatistics] = [:]
 
-    init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger,
-        shouldStop: @escaping @Sendable () -> Bool) throws
+    init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
+        metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
     {
         self.configuration = configuration
         self.logger = logger
         self.shouldStop = shouldStop
-        try makeDirectories(configuration.dataDirectory)
-        store = try SQLiteStore(path: configuration.database)
+        self.store = store
+        self.signal = signal
+        self.metrics = metrics
         engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention, restoring: try store.snapshot())
         engine.recordsChanges = true
+        engine.monotonicClock = MonotonicClock.nanoseconds
         explanations = TaskExplanations(scorers: ruleSet.scorers)
         engine.observer = explanations
+        ruleStatisticsAtCommit = engine.statistics.rules
+        metrics.engineClock(engine.clock)
         outbox = try FileOutbox(directory: configuration.outbox)
         inputs = try configuration.inputs.map { input in
             (input, try Spool(name: input.name, directory: input.path, onDone: input.onDone == .delete ? .delete : .move))
@@ -95,6 +105,7 @@ final class Pipeline {
     /// With every spool drained: the clock follows the wall clock (SPEC §2), due timers fire,
     /// due tasks go out, old dedup records are forgotten.
     func idle() throws {
+        try applyOutcomes()
         let now = WallClock.now()
         if let clock = engine.clock, now > clock {
             let tasks = engine.advance(to: now)
@@ -106,6 +117,31 @@ final class Pipeline {
             lastPrune = now
             let forgotten = try store.forgetSeenEvents(before: clock - configuration.dedupRetention)
             if forgotten > 0 { logger.info("dedup records past retention forgotten", metadata: ["count": "\(forgotten)"]) }
+            let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
+            if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
+        }
+    }
+
+    /// Outcomes acked over HTTP since the last look, applied as `contextd.task.outcome` events
+    /// (so cooldown policies see them) and forgotten in the same commit. Only once every
+    /// spool is drained: an ack happens on the wall clock, and applying it in the middle of a
+    /// backlog would move the clock past events still waiting.
+    private func applyOutcomes() throws {
+        while true {
+            let pending = try store.pendingOutcomes(limit: 1000)
+            if pending.isEmpty { return }
+            var tasks: [TaskChange] = []
+            for outcome in pending {
+                // Stored outcomes were checked when acked; an unknown word (a newer version's) is skipped.
+                guard let kind = TaskOutcome.Outcome(rawValue: outcome.outcome) else { continue }
+                let event = TaskOutcome(
+                    task: outcome.task, rule: outcome.rule, subject: outcome.subject, assignee: outcome.assignee,
+                    outcome: kind, note: outcome.note ?? "", time: outcome.time
+                ).event
+                tasks += engine.apply(event)
+            }
+            try commit(Commit(changes: engine.takeChanges(), tasks: tasks, appliedOutcomes: pending.map(\.seq)))
+            logger.info("outcomes applied", metadata: ["count": "\(pending.count)"])
         }
     }
 
@@ -127,6 +163,7 @@ final class Pipeline {
             return .done
         case .rejected(let reason):
             counters.filesRejected += 1
+            metrics.count("contextd_files_rejected_total", [("input", input.name)])
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(name)", "reason": "\(reason)"])
             return .done
         case .claimed(let claimed):
@@ -140,6 +177,7 @@ final class Pipeline {
             path: file.path, format: file.format, decoder: EventDecoder(defaultKind: input.kind),
             maxLineBytes: configuration.maxLineBytes)!
         var slice = Slice(input: input.name, file: file.name, items: progress?.items ?? 0)
+        slice.duplicatesBefore = engine.statistics.duplicates
         let skip = slice.items
         var seen = 0
         let before = engine.statistics
@@ -151,6 +189,7 @@ final class Pipeline {
                 switch item {
                 case .event(let event, _):
                     counters.events += 1
+                    slice.events += 1
                     slice.tasks += engine.apply(event)
                 case .rejected(let rejection):
                     counters.rejectedEvents += 1
@@ -174,6 +213,7 @@ final class Pipeline {
             try spool.reject(file.name, reason: reason)
             try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, file.name)]))
             counters.filesRejected += 1
+            metrics.count("contextd_files_rejected_total", [("input", input.name)])
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(file.name)",
                 "reason": "\(reason)"])
             return .done
@@ -198,16 +238,28 @@ final class Pipeline {
         /// Items of the file applied, including those committed before.
         var items: Int
         var size = 0
+        /// Events read in this slice (valid ones, duplicates included, as `replay --stats`
+        /// counts `events`) and, at its start, the engine's
+        /// duplicate count, for the per-input metrics.
+        var events = 0
+        var duplicatesBefore = 0
         var tasks: [TaskChange] = []
         var rejects: [EventRejection] = []
         var rejectedTotal = 0
     }
 
     private func commit(_ slice: inout Slice, finished: Bool) throws {
+        let duplicates = engine.statistics.duplicates - slice.duplicatesBefore
         try commit(Commit(
             changes: engine.takeChanges(), tasks: slice.tasks,
             progress: FileProgress(spool: slice.input, file: slice.file, items: slice.items, finished: finished),
             rejects: slice.rejects))
+        let input = [("input", slice.input)]
+        metrics.count("contextd_events_total", input, by: slice.events)
+        metrics.count("contextd_events_duplicate_total", input, by: duplicates)
+        metrics.count("contextd_events_rejected_total", input, by: slice.rejects.count)
+        slice.events = 0
+        slice.duplicatesBefore = engine.statistics.duplicates
         slice.rejectedTotal += slice.rejects.count
         slice.tasks.removeAll(keepingCapacity: true)
         slice.rejects.removeAll(keepingCapacity: true)
@@ -219,6 +271,10 @@ final class Pipeline {
         batch.explanations = explanations.take()
         try store.commit(batch)
         counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
+        metrics.record(batch.tasks)
+        metrics.record(rules: engine.statistics.rules, since: ruleStatisticsAtCommit)
+        ruleStatisticsAtCommit = engine.statistics.rules
+        metrics.engineClock(engine.clock)
         logNewFaults()
         try flushOutbox()
         heartbeat()
@@ -245,13 +301,21 @@ final class Pipeline {
         try spool.complete(name)
         try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, name)]))
         counters.files += 1
+        metrics.count("contextd_files_total", [("input", input.name)])
     }
 
     private func flushOutbox() throws {
         guard let clock = engine.clock else { return }
+        let queued = try store.queueDueTasks(assigneePrefixes: configuration.http.assignees, at: clock)
+        if queued > 0 {
+            metrics.count("contextd_tasks_queued_total", by: queued)
+            signal.ring()
+        }
         let result = try outbox.flush(store: store, clock: clock, heartbeat: heartbeat)
         counters.tasksWritten += result.written
         counters.tasksExpired += result.expired
+        metrics.count("contextd_tasks_written_total", by: result.written)
+        metrics.count("contextd_tasks_expired_total", by: result.expired)
         if result.expired > 0 { logger.notice("tasks expired undelivered", metadata: ["count": "\(result.expired)"]) }
     }
 }

@@ -3,12 +3,12 @@ import ContextdEvents
 import ContextdReplay
 import ContextdStore
 
-/// Keeps, for every task the daemon creates, the explanation `contextd replay --explain` would
+/// Keeps, for every task the daemon creates (and every candidate a policy stops), the explanation `contextd replay --explain` would
 /// print for it (trigger, conditions, context and let values, score contributions, policy
 /// steps), so that `contextd explain TASK_ID` can answer from the store long after the events
 /// are gone. Committed with the task, in the same transaction.
 final class TaskExplanations: EngineObserver {
-    private var recorder = DecisionRecorder(scope: .tasks)
+    private var recorder = DecisionRecorder(scope: .candidates)
     private var releases: [EarlyRelease] = []
     var scorers: [String: Scorer]
 
@@ -29,9 +29,10 @@ final class TaskExplanations: EngineObserver {
         var result: [TaskExplanation] = []
         var explained: Set<String> = []
         for trace in recorder.traces {
-            guard let task = trace.emitted else { continue }
-            explained.insert(task.id)
-            result.append(TaskExplanation(taskID: task.id, text: report.text(trace) + "\n", appends: false))
+            // An emitted task, or a candidate a policy stopped (kept under its would-be id).
+            guard let id = trace.emitted?.id ?? trace.stoppedBy?.task else { continue }
+            explained.insert(id)
+            result.append(TaskExplanation(taskID: id, text: report.text(trace) + "\n", appends: false))
         }
         for release in releases where !explained.contains(release.task.id) {
             result.append(TaskExplanation(
@@ -41,7 +42,7 @@ final class TaskExplanations: EngineObserver {
                     + "\(release.notBefore.rfc3339)\n",
                 appends: true))
         }
-        recorder = DecisionRecorder(scope: .tasks)
+        recorder = DecisionRecorder(scope: .candidates)
         releases = []
         return result
     }

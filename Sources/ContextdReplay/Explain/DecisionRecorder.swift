@@ -9,6 +9,9 @@ public final class DecisionRecorder: EngineObserver {
     public enum Scope: Sendable {
         /// Only the traces of emitted tasks (`--explain`).
         case tasks
+        /// The traces of emitted tasks and of candidates a policy stopped (the daemon keeps
+        /// both, so `contextd explain` can say why a task never went out).
+        case candidates
         /// Every evaluation, and the events that triggered none (`--funnel`).
         case everything
     }
@@ -110,6 +113,11 @@ public final class DecisionRecorder: EngineObserver {
     private func close() {
         guard open else { return }
         open = false
-        if scope == .tasks, traces.last?.emitted == nil { traces.removeLast() }
+        guard let last = traces.last, last.emitted == nil else { return }
+        switch scope {
+        case .tasks: traces.removeLast()
+        case .candidates: if last.stoppedBy == nil { traces.removeLast() }
+        case .everything: break
+        }
     }
 }

@@ -148,11 +148,38 @@ extension ExplainReport {
             object["effect"] = "routed"
             object["from"] = .string(from)
             object["to"] = .string(to)
+        case .contactCapReached(let tally), .contactCounted(let tally):
+            object["effect"] = step.stopped ? "contact_cap_reached" : "contact_counted"
+            add(tally, to: &object)
+        case .exempt(let priority, let floor, let tally):
+            object["effect"] = "exempt"
+            object["priority"] = .number(priority)
+            object["exempt_priority"] = .number(floor)
+            add(tally, to: &object)
+        case .coolingDown(let outcome, let at, let until):
+            object["effect"] = "cooling_down"
+            object["outcome"] = .string(outcome.rawValue)
+            object["at"] = .timestamp(at)
+            object["until"] = .timestamp(until)
+        case .notCoolingDown(let outcomes, let within):
+            object["effect"] = "not_cooling_down"
+            object["outcomes"] = .list(outcomes.map { .string($0.rawValue) })
+            object["for"] = .duration(within)
         case .failed(let message):
             object["effect"] = "failed"
             object["error"] = .string(message)
         }
         return .object(object)
+    }
+
+    /// `by`, `party`, `channel`, `count`, `limit` and `per` of a contact policy's count.
+    private static func add(_ tally: PolicyStep.ContactCount, to object: inout [String: Value]) {
+        object["by"] = .string(tally.by.rawValue)
+        object["party"] = .string(tally.party)
+        object["channel"] = .string(tally.channel)
+        object["count"] = count(tally.count)
+        object["limit"] = count(tally.limit)
+        object["per"] = .duration(tally.per)
     }
 
     static func value(_ release: EarlyRelease) -> Value {

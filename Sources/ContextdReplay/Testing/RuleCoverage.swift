@@ -6,7 +6,8 @@ import ContextdEvents
 ///
 /// Items: a rule **fired** (proposed a task in some test); each part of its `when` was seen
 /// **true** and seen **false** (a part after a false one is not evaluated, so it is not seen);
-/// a policy **acted** (deferred, suppressed, deduplicated, expired or re-routed a task).
+/// a policy **acted** (deferred, suppressed, deduplicated, expired or re-routed a task; a contact
+/// policy stopped or exempted one; a cooldown stopped one).
 /// Everything comes from the engine's observer, so it counts what the engine decided, not
 /// what its output suggests.
 public struct RuleCoverage: Sendable {

@@ -132,6 +132,18 @@ public final class SQLiteStore: StateStore {
         }
     }
 
+    /// Forgets candidates a policy stopped before `horizon`, with their explanations: they are
+    /// kept to answer "why did this not go out?" for as long as dedup records are kept.
+    public func forgetSuppressed(before horizon: Timestamp) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM task_explanation WHERE id IN (SELECT id FROM suppressed_task WHERE created_at < ?)
+                """, arguments: [horizon.milliseconds])
+            try db.execute(sql: "DELETE FROM suppressed_task WHERE created_at < ?", arguments: [horizon.milliseconds])
+            return db.changesCount
+        }
+    }
+
     public func nextDue(after clock: Timestamp) throws -> Timestamp? {
         try pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM task WHERE delivery = 'pending' AND due_at > ?",
@@ -149,15 +161,27 @@ public final class SQLiteStore: StateStore {
         }
     }
 
-    public func explanation(of taskID: String) throws -> (task: StoredTask, text: String?)? {
+    public func explanation(of taskID: String) throws -> StoredExplanation? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT record, delivery FROM task WHERE id = ?", arguments: [taskID])
-            else { return nil }
-            let task = StoredTask(
-                record: try TaskRecord(id: taskID, storedText: row["record"]),
-                delivery: TaskDelivery(rawValue: row["delivery"]) ?? .pending)
             let text = try String.fetchOne(db, sql: "SELECT text FROM task_explanation WHERE id = ?", arguments: [taskID])
-            return (task, text)
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT record, delivery, attempts, outcome, note FROM task WHERE id = ?
+                """, arguments: [taskID])
+            {
+                var status: String = row["delivery"]
+                if let outcome: String = row["outcome"] {
+                    status += " (\(outcome)" + ((row["note"] as String?).map { ": " + $0 } ?? "") + ")"
+                }
+                let attempts: Int = row["attempts"]
+                if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+                return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]), status: status,
+                    text: text)
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT record, policy FROM suppressed_task WHERE id = ?",
+                arguments: [taskID])
+            else { return nil }
+            return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]),
+                status: "suppressed by policy \(row["policy"] as String)", text: text)
         }
     }
 }

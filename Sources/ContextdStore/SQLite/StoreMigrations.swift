@@ -47,6 +47,29 @@ enum StoreMigrations {
         migrator.registerMigration("v2-task-explanations") { db in
             try db.execute(sql: "CREATE TABLE task_explanation (id TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v3-task-leases") { db in
+            // Tasks served over HTTP (SPEC §3): leased, acked with an outcome, or dead-lettered.
+            // Outcomes wait in task_outcome until the engine has applied them as events.
+            // Candidates a policy stopped are kept, so an operator can ask which policy and why.
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN lease_id TEXT;
+                ALTER TABLE task ADD COLUMN lease_holder TEXT;
+                ALTER TABLE task ADD COLUMN lease_until INTEGER;
+                ALTER TABLE task ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE task ADD COLUMN outcome TEXT;
+                ALTER TABLE task ADD COLUMN note TEXT;
+                ALTER TABLE task ADD COLUMN acked_at INTEGER;
+                CREATE INDEX task_queue ON task (delivery, priority DESC, created_at, id);
+                CREATE TABLE task_outcome (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, task TEXT NOT NULL, rule TEXT NOT NULL,
+                    subject TEXT NOT NULL, assignee TEXT NOT NULL, outcome TEXT NOT NULL, note TEXT,
+                    time INTEGER NOT NULL);
+                CREATE TABLE suppressed_task (
+                    id TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, assignee TEXT NOT NULL,
+                    policy TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;
+                CREATE INDEX suppressed_task_by_time ON suppressed_task (created_at);
+                """)
+        }
         return migrator
     }
 }

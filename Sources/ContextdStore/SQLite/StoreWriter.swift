@@ -53,6 +53,9 @@ struct StoreWriter {
                     [explanation.taskID, explanation.text])
             }
         }
+        for seq in batch.appliedOutcomes {
+            try execute("DELETE FROM task_outcome WHERE seq = ?", [seq])
+        }
         for (spool, file) in batch.finishedFiles {
             try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
             try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
@@ -72,8 +75,12 @@ struct StoreWriter {
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
-        case .suppressed:
-            break
+        case .suppressed(let task, let policy):
+            try execute("""
+                INSERT INTO suppressed_task (id, rule, subject, assignee, policy, created_at, record)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """, [task.id, task.rule, task.subject, task.assignee, policy, task.createdAt.milliseconds,
+                    task.storedText])
         }
     }
 

@@ -1,0 +1,150 @@
+import ContextdEngine
+import ContextdEvents
+import ContextdHTTP
+import ContextdSpool
+import ContextdStore
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// What `/metrics` shows (SPEC §5: per input, per rule, per outbox), through swift-metrics
+/// with a Prometheus registry of the daemon's own, so two daemons in one process (tests) never
+/// share counters and nothing depends on a global bootstrap.
+///
+/// Counters move when the work they count is committed; gauges that describe the store
+/// (outbox depth, lag) are read when Prometheus scrapes.
+final class DaemonMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let timers = Mutex<[String: CoreMetrics.FloatingPointCounter]>([:])
+    /// The engine's clock, for the lag gauge (written by the loop, read by scrapes).
+    private let engineClock = Mutex<Timestamp?>(nil)
+
+    init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    func count(_ name: String, _ dimensions: [(String, String)] = [], by amount: Int = 1) {
+        guard amount > 0 else { return }
+        Self.metric(in: counters, name, dimensions) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
+            .increment(by: amount)
+    }
+
+    func addSeconds(_ name: String, _ dimensions: [(String, String)], _ seconds: Double) {
+        guard seconds > 0 else { return }
+        Self.metric(in: timers, name, dimensions) {
+            CoreMetrics.FloatingPointCounter(label: $0, dimensions: $1, factory: factory)
+        }.increment(by: seconds)
+    }
+
+    func set(_ name: String, _ dimensions: [(String, String)] = [], to value: Double) {
+        Self.metric(in: gauges, name, dimensions) { CoreMetrics.Gauge(label: $0, dimensions: $1, factory: factory) }
+            .record(value)
+    }
+
+    /// The metric of this name and labels, made once and then reused (making one is a registry
+    /// lookup under a lock; the loop counts on every commit).
+    private static func metric<Metric>(
+        in cache: borrowing Mutex<[String: Metric]>, _ name: String, _ dimensions: [(String, String)],
+        make: (String, [(String, String)]) -> Metric
+    ) -> Metric {
+        let key = Self.key(name, dimensions)
+        return cache.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let made = make(name, dimensions)
+            cache[key] = made
+            return made
+        }
+    }
+
+    private static func key(_ name: String, _ dimensions: [(String, String)]) -> String {
+        dimensions.reduce(name) { $0 + "\u{1F}" + $1.0 + "=" + $1.1 }
+    }
+
+    // MARK: - From the loop
+
+    /// The tasks a commit created, released or stopped.
+    func record(_ changes: [TaskChange]) {
+        for change in changes {
+            switch change {
+            case .created(let task):
+                count("contextd_tasks_created_total", [("rule", task.rule)])
+                if task.deferredBy != nil { count("contextd_tasks_deferred_total", [("rule", task.rule)]) }
+            case .released(let task):
+                count("contextd_tasks_released_early_total", [("rule", task.rule)])
+            case .suppressed(let task, let policy):
+                count("contextd_tasks_suppressed_total", [("rule", task.rule), ("policy", policy)])
+            }
+        }
+    }
+
+    /// Per-rule counters, from the growth of the engine's own statistics since `previous`.
+    func record(rules current: [String: RuleStatistics], since previous: [String: RuleStatistics]) {
+        for (rule, now) in current {
+            let before = previous[rule] ?? RuleStatistics()
+            guard now != before else { continue }
+            let labels = [("rule", rule)]
+            count("contextd_rule_evaluations_total", labels, by: now.evaluations - before.evaluations)
+            count("contextd_rule_matches_total", labels, by: now.matches - before.matches)
+            count("contextd_rule_errors_total", labels, by: now.errors - before.errors)
+            if now.nanoseconds > before.nanoseconds {
+                addSeconds("contextd_rule_evaluation_seconds_total", labels,
+                    Double(now.nanoseconds - before.nanoseconds) / 1e9)
+            }
+        }
+    }
+
+    func engineClock(_ clock: Timestamp?) { engineClock.withLock { $0 = clock } }
+
+    func reload(succeeded: Bool, at time: Timestamp, rules: Int?) {
+        set("contextd_rules_last_reload_success", to: succeeded ? 1 : 0)
+        set("contextd_rules_last_reload_timestamp_seconds", to: Double(time.milliseconds) / 1000)
+        if let rules { set("contextd_rules_loaded", to: Double(rules)) }
+    }
+
+    // MARK: - Scrapes
+
+    /// The Prometheus text, after reading the gauges that describe the store now.
+    func exposition(store: SQLiteStore, outboxNew: String, now: Timestamp) -> String {
+        if let counts = try? store.taskCounts() {
+            for state in TaskDelivery.allCases {
+                set("contextd_outbox_tasks", [("state", state.rawValue)], to: Double(counts[state] ?? 0))
+            }
+        }
+        if let names = try? directoryEntries(outboxNew) {
+            set("contextd_outbox_files", [("directory", "new")], to: Double(names.count))
+        }
+        if let clock = engineClock.withLock({ $0 }) {
+            set("contextd_clock_timestamp_seconds", to: Double(clock.milliseconds) / 1000)
+            set("contextd_lag_seconds", to: Double((now - clock).milliseconds) / 1000)
+        }
+        return registry.emitToString()
+    }
+}
+
+/// The HTTP API's activity, counted, and outcomes handed on to the loop.
+struct APIActivity: TaskAPIObserver {
+    let metrics: DaemonMetrics
+    /// Rung after an ack: an outcome waits for the engine.
+    let outcomeArrived: @Sendable () -> Void
+
+    func leased(_ tasks: [LeasedTask], by caller: Caller) {
+        metrics.count("contextd_tasks_leased_total", [("token", caller.name)], by: tasks.count)
+    }
+
+    func acked(_ task: TaskState, outcome: TaskOutcome.Outcome, by caller: Caller) {
+        metrics.count("contextd_tasks_acked_total", [("outcome", outcome.rawValue), ("rule", task.record.rule)])
+        outcomeArrived()
+    }
+
+    func released(_ task: TaskState, by caller: Caller) {
+        metrics.count("contextd_tasks_lease_released_total")
+    }
+
+    func requeued(_ task: TaskState, by caller: Caller) {
+        metrics.count("contextd_tasks_requeued_total")
+    }
+}

@@ -1,0 +1,60 @@
+public import ContextdEvents
+public import ContextdStore
+import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The daemon's HTTP listener (SPEC §3, §5): the task API and the operations endpoints, one
+/// `Service` in the daemon's service group.
+///
+/// On graceful shutdown it ends every long poll at once (with what it has, usually nothing),
+/// so SIGTERM is not held up by pollers waiting up to `max_wait`.
+public struct APIServer: Service {
+    let host: String
+    let port: Int
+    let taskAPI: TaskAPI
+    let operationsAPI: OperationsAPI
+    let signal: TaskSignal
+    let logger: Logger
+    let onListening: @Sendable (Int) -> Void
+
+    /// `onListening` gets the bound port once the server accepts connections (useful with port 0).
+    public init(
+        host: String, port: Int, store: SQLiteStore, settings: APISettings, signal: TaskSignal,
+        observer: (any TaskAPIObserver)?, probe: OperationsProbe, logger: Logger,
+        now: @escaping @Sendable () -> Timestamp, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.host = host
+        self.port = port
+        self.signal = signal
+        self.logger = logger
+        self.onListening = onListening
+        taskAPI = TaskAPI(store: store, settings: settings, signal: signal, observer: observer, now: now)
+        operationsAPI = OperationsAPI(access: settings.access, probe: probe)
+    }
+
+    public func run() async throws {
+        let onListening = self.onListening
+        let logger = self.logger
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(JSONErrorMiddleware())
+        taskAPI.register(on: router)
+        operationsAPI.register(on: router)
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.notice("http listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")",
+                    "port": "\(port)"])
+                onListening(port)
+            },
+            logger: logger)
+        let signal = self.signal
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            signal.close()
+        }
+    }
+}

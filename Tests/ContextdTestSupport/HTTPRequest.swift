@@ -1,0 +1,61 @@
+public import ContextdEvents
+import Foundation
+public import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+
+/// A response as the tests read it.
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var json: Value
+    public var text: String
+
+    /// `{"tasks":[{"task":{…},"lease":{…}}]}` → the task ids, in order.
+    public var taskIDs: [String] {
+        guard case .object(let root) = json, case .list(let items)? = root["tasks"] else { return [] }
+        return items.compactMap { item in
+            guard case .object(let o) = item, case .object(let task)? = o["task"], case .string(let id)? = task["id"]
+            else { return nil }
+            return id
+        }
+    }
+
+    public func lease(of taskID: String) -> String? {
+        guard case .object(let root) = json, case .list(let items)? = root["tasks"] else { return nil }
+        for case .object(let o) in items {
+            if case .object(let task)? = o["task"], task["id"] == .string(taskID),
+                case .object(let lease)? = o["lease"], case .string(let id)? = lease["id"]
+            {
+                return id
+            }
+        }
+        return nil
+    }
+
+    public var errorCode: String? {
+        guard case .object(let root) = json, case .object(let error)? = root["error"], case .string(let code)? = error["code"]
+        else { return nil }
+        return code
+    }
+
+    public subscript(key: String) -> Value? {
+        guard case .object(let root) = json else { return nil }
+        return root[key]
+    }
+}
+
+/// One HTTP request on a fresh connection, through a real HTTP client (HummingbirdTesting's).
+public func request(
+    _ port: Int, _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil
+) async throws -> APIResponse {
+    try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(300))) { client in
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer " + token }
+        if body != nil { headers[.contentType] = "application/json" }
+        let response = try await client.execute(TestClient.Request(
+            uri, method: method, authority: "127.0.0.1", headers: headers, body: body.map { ByteBuffer(string: $0) }))
+        let text = response.body.map { String(buffer: $0) } ?? ""
+        let json = (try? JSON.parse(text)) ?? .null
+        return APIResponse(status: Int(response.status.code), json: json, text: text)
+    }
+}
