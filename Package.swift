@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "ContextdReplay",
-            dependencies: ["ContextdEngine", "ContextdEvents", "ContextdRules"],
+            dependencies: ["ContextdEngine", "ContextdEvents", "ContextdExpressions", "ContextdRules"],
             swiftSettings: strict
         ),
         .target(

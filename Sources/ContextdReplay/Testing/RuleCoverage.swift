@@ -1,5 +1,6 @@
-public import ContextdEngine
+import ContextdEngine
 import ContextdEvents
+import ContextdExpressions
 
 /// What the tests exercised, per rule, per condition and per policy, so an operator sees which
 /// parts of a rule set no test has ever shown working (the `opa test --coverage` of contextd).
