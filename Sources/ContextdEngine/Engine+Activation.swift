@@ -19,7 +19,9 @@ extension Engine {
         if let slot = scope.subject { activation.set(slot, .string(subject)) }
         if let slot = scope.context {
             let context = contexts[subject] ?? EntityContext(subject: subject)
-            activation.bindFields(slot) { [ruleSet, contextIndex] name throws(EvaluationError) -> Value in
+            // Captures the engine, not `ruleSet` and `contextIndex`: capturing those structs would
+            // box a copy of each (and retain every field) on every evaluation.
+            activation.bindFields(slot) { [unowned self] name throws(EvaluationError) -> Value in
                 guard let index = contextIndex[name] else {
                     throw EvaluationError.missingField(name)
                 }

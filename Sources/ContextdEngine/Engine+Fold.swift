@@ -13,7 +13,10 @@ extension Engine {
         if let slot = scope.event { activation.set(slot, eventValue) }
         if let slot = scope.now { activation.set(slot, .timestamp(event.time)) }
         if let slot = scope.subject { activation.set(slot, .string(event.subject)) }
-        var context = contexts[event.subject] ?? EntityContext(subject: event.subject)
+        // Taken out of the map while it is folded, so its storage is uniquely referenced and
+        // changes happen in place instead of copying the entity's states on every event.
+        let existing = contexts.removeValue(forKey: event.subject)
+        var context = existing ?? EntityContext(subject: event.subject)
         var changed = false
         for index in indexes {
             let declaration = ruleSet.contexts[index]
@@ -24,10 +27,8 @@ extension Engine {
                     eventID: event.id)
             }
         }
-        if changed {
-            contexts[event.subject] = context
-            if recordsChanges { touchedSubjects.insert(event.subject) }
-        }
+        if changed || existing != nil { contexts[event.subject] = context }
+        if changed, recordsChanges { touchedSubjects.insert(event.subject) }
         return changed
     }
 
@@ -36,7 +37,9 @@ extension Engine {
     ) throws(EvaluationError) -> Bool {
         if case .collection(let key, let removeOn) = declaration.kind, removeOn.contains(event.type) {
             let removed = try Engine.string(key.evaluate(activation))
-            guard case .collection(var items) = context.states[declaration.name] else { return false }
+            guard case .collection(var items) = context.states.removeValue(forKey: declaration.name) else {
+                return false
+            }
             let before = items.count
             items.removeAll { $0.key == removed }
             context.states[declaration.name] = .collection(items)
@@ -55,7 +58,7 @@ extension Engine {
             var item = entry
             item.key = try Engine.string(key.evaluate(activation))
             var items: [ContextEntry] = []
-            if case .collection(let existing) = context.states[name] { items = existing }
+            if case .collection(let existing) = context.states.removeValue(forKey: name) { items = existing }
             items.removeAll { $0.key == item.key }
             items.append(item)
             items.sort { ($0.time, $0.key ?? "") < ($1.time, $1.key ?? "") }
@@ -67,7 +70,7 @@ extension Engine {
                 amount = n
             }
             var points: [ContextState.WindowPoint] = []
-            if case .window(let existing) = context.states[name] { points = existing }
+            if case .window(let existing) = context.states.removeValue(forKey: name) { points = existing }
             let point = ContextState.WindowPoint(time: event.time, amount: amount)
             let at = ContextEntryWindow.firstIndex(in: points) { $0.time > event.time }
             points.insert(point, at: at)
@@ -78,7 +81,7 @@ extension Engine {
             context.states[name] = .window(points)
         case .history(let size):
             var entries: [ContextEntry] = []
-            if case .history(let existing) = context.states[name] { entries = existing }
+            if case .history(let existing) = context.states.removeValue(forKey: name) { entries = existing }
             let at = entries.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
             entries.insert(entry, at: at)
             if entries.count > size { entries.removeFirst(entries.count - size) }

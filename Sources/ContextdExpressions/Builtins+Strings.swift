@@ -1,3 +1,4 @@
+import Glibc
 import ContextdEvents
 
 /// Text functions: `contains startsWith endsWith lower upper trim split join`.
@@ -78,10 +79,43 @@ extension Builtins {
 
     @Sendable private static func contains(_ container: Value, _ part: Value) throws(EvaluationError) -> Value {
         switch container {
-        case .string(let text): return .bool(text.contains(try Argument.string(part, 1, of: "contains")))
+        case .string(let text): return .bool(asciiAwareContains(text, try Argument.string(part, 1, of: "contains")))
         case .list(let elements): return .bool(elements.contains(part))
         default: throw Argument.mismatch(container, 0, of: "contains", expected: [.string, .list])
         }
+    }
+
+    /// `text.contains(part)` with the same answer, but a byte search when both are ASCII (page
+    /// paths, codes, ids: nearly always), where characters and bytes coincide. The general
+    /// `String.contains` compares by canonical equivalence and costs several times more; it
+    /// was 6% of `replay` on the stock mix.
+    static func asciiAwareContains(_ text: String, _ part: String) -> Bool {
+        var text = text
+        var part = part
+        let answer: Bool? = text.withUTF8 { haystack in
+            part.withUTF8 { needle -> Bool? in
+                guard Self.isASCII(haystack), Self.isASCII(needle) else { return nil }
+                if needle.isEmpty { return true }
+                guard needle.count <= haystack.count else { return false }
+                let first = needle[0]
+                var start = 0
+                let last = haystack.count - needle.count
+                while start <= last {
+                    if haystack[start] == first, memcmp(haystack.baseAddress! + start, needle.baseAddress!, needle.count) == 0 {
+                        return true
+                    }
+                    start += 1
+                }
+                return false
+            }
+        }
+        return answer ?? text.contains(part)
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var any: UInt8 = 0
+        for byte in bytes { any |= byte }
+        return any < 0x80
     }
 
     /// Splits at every separator, keeping empty pieces; an empty separator splits into characters.

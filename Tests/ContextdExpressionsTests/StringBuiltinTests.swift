@@ -12,6 +12,13 @@ import Testing
         ("'abc'.size()", .number(3)),
         ("contains('/pricing/enterprise', '/pricing')", .bool(true)),
         ("'/docs'.contains('/pricing')", .bool(false)),
+        ("'/pricing'.contains('/pricing')", .bool(true)),
+        ("'/pri'.contains('/pricing')", .bool(false)),
+        ("'abc'.contains('')", .bool(true)),
+        ("'/enterprise/pricing'.contains('pricing')", .bool(true)),
+        // Not ASCII: characters, not bytes, as Swift compares them ("é" as e + U+0301 has no "e").
+        ("'caf\u{65}\u{301}'.contains('e')", .bool(false)),
+        ("'café'.contains('é')", .bool(true)),
         ("[1, 2].contains(2)", .bool(true)),
         ("startsWith('queue:fraud', 'queue:')", .bool(true)),
         ("'queue:fraud'.endsWith('fraud')", .bool(true)),
