@@ -11,16 +11,26 @@ extension Spool {
     /// a second time under the next free name, never lose them. Both directories are fsynced
     /// before this returns, so a completed file cannot come back after a power cut.
     public func complete(_ name: String) throws(SpoolError) {
-        try checkFileName(name)
-        let current = path(.cur, name)
-        guard entryExists(current) else { throw .system("complete", path: current, code: ENOENT) }
-        try settleRejects(of: name)
-        switch onDone {
-        case .move:
-            try moveToDone(name)
-        case .delete:
-            guard unlink(current) == 0 else { throw .system("delete", path: current) }
+        try complete([name])
+    }
+
+    /// Completes a group of files committed together, with one fsync of `done/` and one of
+    /// `cur/` for the whole group instead of two per file.
+    public func complete(_ names: [String]) throws(SpoolError) {
+        guard !names.isEmpty else { return }
+        for name in names {
+            try checkFileName(name)
+            let current = path(.cur, name)
+            guard entryExists(current) else { throw .system("complete", path: current, code: ENOENT) }
+            try settleRejects(of: name)
+            switch onDone {
+            case .move:
+                try moveToDone(name)
+            case .delete:
+                guard unlink(current) == 0 else { throw .system("delete", path: current) }
+            }
         }
+        if onDone == .move { try fsyncDirectory(path(.done)) }
         try fsyncDirectory(path(.cur))
     }
 
@@ -28,7 +38,6 @@ extension Spool {
         for candidate in collisionNames(name) {
             switch try renameWithoutReplacing(path(.cur, name), to: path(.done, candidate)) {
             case .moved:
-                try fsyncDirectory(path(.done))
                 return
             case .destinationTaken:
                 continue

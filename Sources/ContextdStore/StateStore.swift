@@ -67,17 +67,21 @@ public struct TaskExplanation: Sendable {
 public struct Commit: Sendable {
     public var changes: StateChanges
     public var tasks: [TaskChange]
-    /// Progress of the file the batch came from.
-    public var progress: FileProgress?
-    public var rejects: [EventRejection]
-    /// Files whose whole handling is over (moved out of `cur/`): forget their progress and rejects.
+    /// How far each file the batch read got: a group of files applied together, each with
+    /// its own row.
+    public var progress: [FileProgress]
+    /// The lines of those files that were rejected, each with its file.
+    public var rejects: [FileReject]
+    /// Files whose whole handling is over (moved out of `cur/`): forget their progress and
+    /// rejects. Forgotten before ``progress`` is written, so a file name that comes back (a
+    /// producer reusing it) in the same batch keeps its new row.
     public var finishedFiles: [(spool: String, file: String)]
     public var explanations: [TaskExplanation]
     /// Outcomes (``PendingOutcome/seq``) the engine applied in this batch: no longer pending.
     public var appliedOutcomes: [Int64]
 
     public init(
-        changes: StateChanges, tasks: [TaskChange] = [], progress: FileProgress? = nil, rejects: [EventRejection] = [],
+        changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
         finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
         appliedOutcomes: [Int64] = []
     ) {
@@ -88,6 +92,19 @@ public struct Commit: Sendable {
         self.progress = progress
         self.rejects = rejects
         self.finishedFiles = finishedFiles
+    }
+}
+
+/// A rejected line and the spool file it came from.
+public struct FileReject: Sendable {
+    public var spool: String
+    public var file: String
+    public var rejection: EventRejection
+
+    public init(spool: String, file: String, rejection: EventRejection) {
+        self.spool = spool
+        self.file = file
+        self.rejection = rejection
     }
 }
 

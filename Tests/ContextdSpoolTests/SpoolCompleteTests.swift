@@ -1,3 +1,4 @@
+import ContextdEvents
 import ContextdSpool
 import Glibc
 import Testing
@@ -13,6 +14,26 @@ struct SpoolCompleteTests {
         #expect(try fixture.names("done") == ["a.jsonl"])
         #expect(try Disk.read(fixture.path("done", "a.jsonl")) == "{}\n")
         #expect(try fixture.names("rejected") == [])
+    }
+
+    /// A group committed together leaves `cur/` together, each file whole in `done/` under
+    /// its own name (a reused one under the next free name), with a waiting rejects file
+    /// moved beside it.
+    @Test func aGroupOfFilesIsCompletedTogether() throws {
+        let fixture = try SpoolFixture()
+        try fixture.drop("a.jsonl", "{}\n")
+        _ = try fixture.claimed("a.jsonl")
+        try fixture.spool.complete("a.jsonl")
+        for name in ["a.jsonl", "b.jsonl", "c.json"] {
+            try fixture.drop(name, "[]")
+            _ = try fixture.claimed(name)
+        }
+        try fixture.spool.writeRejects("b.jsonl", [EventRejection(line: 1, error: "bad", raw: "x")])
+        try fixture.spool.complete(["a.jsonl", "b.jsonl", "c.json"])
+        #expect(try fixture.names("cur") == [])
+        #expect(try fixture.names("done") == ["a.jsonl", "a.jsonl.1", "b.jsonl", "c.json"])
+        #expect(try Disk.read(fixture.path("done", "a.jsonl.1")) == "[]")
+        #expect(try fixture.names("rejected") == ["b.jsonl.errors.jsonl"])
     }
 
     @Test func completeDeletesTheFileWhenConfiguredTo() throws {

@@ -6,16 +6,21 @@ import ContextdSpool
 import ContextdStore
 import Logging
 
-/// The daemon's work, done by one thread of control: claim a spool file, apply its events in
-/// bounded slices, commit each slice with its progress, write what became due to the outbox,
-/// and only then let the file leave `cur/`.
+/// The daemon's work, done by one thread of control: claim spool files, apply their events,
+/// commit them together with their progress, write what became due to the outbox, and only
+/// then let the files leave `cur/`.
 ///
 /// Every decision that matters for exactly-once lives here, in this order:
-/// 1. a slice's effects and "the file got this far" are one transaction;
+/// 1. the effects of a group of events and "each of these files got this far" are one
+///    transaction. A group is every file waiting when it was formed (one per spool per round,
+///    so spools are served fairly), up to `batch_events` events; a file larger than that is
+///    cut into slices, each committed with the rest of its group. One commit for a group of
+///    small files is what lets the daemon keep up with a thousand files a second: the disk
+///    flushes once per group, not once per file;
 /// 2. the outbox is written from committed tasks only (see ``FileOutbox``);
-/// 3. the file moves to `done/` (or is deleted) after its last slice is committed, and its
-///    progress is forgotten after that; so a crash at any point redoes at most one slice,
-///    whose events the store has not seen.
+/// 3. the files move to `done/` (or are deleted) after the commit that finished them, and
+///    their progress is forgotten in the next commit; so a crash at any point redoes at most
+///    one uncommitted group, whose events the store has not seen.
 final class Pipeline {
     let configuration: DaemonConfiguration
     let store: SQLiteStore
@@ -36,6 +41,10 @@ final class Pipeline {
     let metrics: DaemonMetrics
     /// The engine's per-rule statistics at the last commit, so metrics count the growth.
     private var ruleStatisticsAtCommit: [String: RuleStatistics] = [:]
+    /// What was applied since the last commit.
+    private var group = Group()
+    /// Files moved out of `cur/` whose progress the next commit forgets.
+    private var completed: [(spool: String, file: String)] = []
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
@@ -73,8 +82,7 @@ final class Pipeline {
         for (input, spool) in inputs {
             let leftovers = try spool.leftovers()
             let progress = try store.progress(spool: input.name)
-            let stale = progress.keys.filter { !leftovers.contains($0) }.map { (spool: input.name, file: $0) }
-            if !stale.isEmpty { try commit(Commit(changes: engine.takeChanges(), finishedFiles: stale)) }
+            completed += progress.keys.filter { !leftovers.contains($0) }.map { (spool: input.name, file: $0) }
             for name in leftovers {
                 logger.notice("redoing file left in cur/", metadata: ["spool": "\(input.name)", "file": "\(name)"])
                 let claim = try spool.reclaim(name)
@@ -83,24 +91,37 @@ final class Pipeline {
                 }
             }
         }
+        try commitGroup()
         return true
     }
 
-    /// One fair round: the first waiting file of each spool, in configuration order, so a
-    /// flood in one spool delays another by at most one file per round. False when every
-    /// spool was drained.
+    /// Applies and commits one group: rounds of the first waiting file of each spool, in
+    /// configuration order, so a flood in one spool delays another by at most one file per
+    /// round; rounds go on until the group holds `batch_events` events or
+    /// ``maximumGroupFiles`` files, or nothing waits. False when every spool was drained.
     func step() throws -> Bool {
-        var worked = false
-        for (input, spool) in inputs {
-            guard let name = try spool.waiting().first else { continue }
-            worked = true
-            if try process(try spool.claim(name), named: name, input: input, spool: spool, progress: nil) == .interrupted {
-                return true
+        var waiting = try inputs.map { try $0.spool.waiting()[...] }
+        guard waiting.contains(where: { !$0.isEmpty }) else { return false }
+        rounds: while true {
+            var worked = false
+            for (index, (input, spool)) in inputs.enumerated() {
+                guard let name = waiting[index].popFirst() else { continue }
+                worked = true
+                if try process(try spool.claim(name), named: name, input: input, spool: spool, progress: nil) == .interrupted {
+                    return true
+                }
+                if shouldStop() { break rounds }
             }
-            if shouldStop() { return true }
+            if !worked || group.items >= configuration.batchEvents || group.finished.count >= Self.maximumGroupFiles {
+                break
+            }
         }
-        return worked
+        try commitGroup()
+        return true
     }
+
+    /// At most this many files are committed (and their `file done` lines logged) together.
+    static let maximumGroupFiles = 1000
 
     /// With every spool drained: the clock follows the wall clock (SPEC §2), due timers fire,
     /// due tasks go out, old dedup records are forgotten.
@@ -109,7 +130,15 @@ final class Pipeline {
         let now = WallClock.now()
         if let clock = engine.clock, now > clock {
             let tasks = engine.advance(to: now)
-            try commit(Commit(changes: engine.takeChanges(), tasks: tasks))
+            let changes = engine.takeChanges()
+            if tasks.isEmpty && changes.isEmpty && completed.isEmpty {
+                // Only the clock moved: no commit (and no disk flush) for that. The next commit
+                // stores it; a restart before then starts from the older clock and moves it again.
+                metrics.engineClock(engine.clock)
+                try flushOutbox()
+            } else {
+                try commit(Commit(changes: changes, tasks: tasks))
+            }
         } else {
             try flushOutbox()
         }
@@ -153,6 +182,8 @@ final class Pipeline {
 
     enum Outcome { case done, interrupted }
 
+    /// Applies a claimed file to the engine; its effects join ``group`` (committed in slices
+    /// of `batch_events` when the file is large).
     private func process(
         _ claim: Claim, named name: String, input: DaemonConfiguration.Input, spool: Spool, progress: FileProgress?
     ) throws -> Outcome
@@ -170,106 +201,159 @@ final class Pipeline {
             file = claimed
         }
         if progress?.finished == true {
-            try finish(file.name, input: input, spool: spool)
+            group.finished.append(FinishedFile(
+                input: input.name, spool: spool, name: file.name, items: progress?.items ?? 0, rejectsStored: true,
+                summary: nil))
             return .done
         }
         let reader = EventFileReader(
             path: file.path, format: file.format, decoder: EventDecoder(defaultKind: input.kind),
             maxLineBytes: configuration.maxLineBytes)!
-        var slice = Slice(input: input.name, file: file.name, items: progress?.items ?? 0)
-        slice.duplicatesBefore = engine.statistics.duplicates
-        let skip = slice.items
+        let skip = progress?.items ?? 0
+        group.current = FileProgress(spool: input.name, file: file.name, items: skip, finished: false)
+        var rejected = 0
         var seen = 0
         let before = engine.statistics
         do {
             try reader.forEach { item in
                 seen += 1
                 guard seen > skip else { return }
-                slice.items += 1
+                group.current?.items += 1
                 switch item {
                 case .event(let event, _):
                     counters.events += 1
-                    slice.events += 1
-                    slice.tasks += engine.apply(event)
+                    let duplicates = engine.statistics.duplicates
+                    group.tasks += engine.apply(event)
+                    group.tally[input.name, default: InputTally()].events += 1
+                    if engine.statistics.duplicates != duplicates { group.tally[input.name]!.duplicates += 1 }
                 case .rejected(let rejection):
                     counters.rejectedEvents += 1
-                    slice.rejects.append(rejection)
+                    rejected += 1
+                    group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))
+                    group.tally[input.name, default: InputTally()].rejected += 1
                 }
-                slice.size += 1
-                if slice.size >= configuration.batchEvents {
-                    try commit(&slice, finished: false)
+                group.items += 1
+                if group.items >= configuration.batchEvents {
+                    try commitGroup()
                     if shouldStop() { throw Interrupted() }
                 }
             }
         } catch is Interrupted {
+            group.current = nil
             logger.notice("file interrupted by shutdown; it goes on at the next start",
-                metadata: ["spool": "\(input.name)", "file": "\(file.name)", "items": "\(slice.items)"])
+                metadata: ["spool": "\(input.name)", "file": "\(file.name)", "items": "\(seen)"])
             return .interrupted
         } catch let error as EventFileReader.ReadError {
             // Not readable as events (binary, not JSON): what was read so far stays applied.
-            try commit(&slice, finished: false)
+            try commitGroup()
+            group.current = nil
             try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
-            let reason = "\(error)" + (slice.items > 0 ? " (the \(slice.items) lines or elements before were taken)" : "")
+            let reason = "\(error)" + (seen > 0 ? " (the \(seen) lines or elements before were taken)" : "")
             try spool.reject(file.name, reason: reason)
-            try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, file.name)]))
+            completed.append((input.name, file.name))
             counters.filesRejected += 1
             metrics.count("contextd_files_rejected_total", [("input", input.name)])
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(file.name)",
                 "reason": "\(reason)"])
             return .done
         }
-        try commit(&slice, finished: true)
-        try finish(file.name, input: input, spool: spool)
         let after = engine.statistics
-        logger.info("file done", metadata: [
-            "spool": "\(input.name)", "file": "\(file.name)", "events": "\(after.events - before.events)",
-            "duplicates": "\(after.duplicates - before.duplicates)", "rejected": "\(slice.rejectedTotal)",
-            "tasks": "\(after.tasksCreated - before.tasksCreated)",
-        ])
+        group.finished.append(FinishedFile(
+            input: input.name, spool: spool, name: file.name, items: group.current?.items ?? seen,
+            rejectsStored: progress != nil || rejected > 0,
+            summary: [
+                "spool": "\(input.name)", "file": "\(file.name)", "events": "\(after.events - before.events)",
+                "duplicates": "\(after.duplicates - before.duplicates)", "rejected": "\(rejected)",
+                "tasks": "\(after.tasksCreated - before.tasksCreated)",
+            ]))
+        group.current = nil
         return .done
     }
 
     private struct Interrupted: Error {}
 
-    /// The part of a file applied since the last commit.
-    private struct Slice {
-        var input: String
-        var file: String
-        /// Items of the file applied, including those committed before.
-        var items: Int
-        var size = 0
-        /// Events read in this slice (valid ones, duplicates included, as `replay --stats`
-        /// counts `events`) and, at its start, the engine's
-        /// duplicate count, for the per-input metrics.
-        var events = 0
-        var duplicatesBefore = 0
+    /// What was applied since the last commit: whole files and, when a large file is cut into
+    /// slices, the part of the file in hand.
+    private struct Group {
         var tasks: [TaskChange] = []
-        var rejects: [EventRejection] = []
-        var rejectedTotal = 0
+        var rejects: [FileReject] = []
+        /// Files read to their end, in the order they were read.
+        var finished: [FinishedFile] = []
+        /// The file being read, and how far: its items are in this group or committed before.
+        var current: FileProgress?
+        /// Lines or elements applied (events, duplicates and rejects alike).
+        var items = 0
+        var tally: [String: InputTally] = [:]
     }
 
-    private func commit(_ slice: inout Slice, finished: Bool) throws {
-        let duplicates = engine.statistics.duplicates - slice.duplicatesBefore
-        try commit(Commit(
-            changes: engine.takeChanges(), tasks: slice.tasks,
-            progress: FileProgress(spool: slice.input, file: slice.file, items: slice.items, finished: finished),
-            rejects: slice.rejects))
-        let input = [("input", slice.input)]
-        metrics.count("contextd_events_total", input, by: slice.events)
-        metrics.count("contextd_events_duplicate_total", input, by: duplicates)
-        metrics.count("contextd_events_rejected_total", input, by: slice.rejects.count)
-        slice.events = 0
-        slice.duplicatesBefore = engine.statistics.duplicates
-        slice.rejectedTotal += slice.rejects.count
-        slice.tasks.removeAll(keepingCapacity: true)
-        slice.rejects.removeAll(keepingCapacity: true)
-        slice.size = 0
+    /// Per input, for the metrics: events read (valid ones, duplicates included, as
+    /// `replay --stats` counts `events`), duplicates among them, rejected lines.
+    private struct InputTally {
+        var events = 0
+        var duplicates = 0
+        var rejected = 0
     }
 
+    /// A file whose every item is applied; it leaves `cur/` once they are committed.
+    private struct FinishedFile {
+        var input: String
+        var spool: Spool
+        var name: String
+        var items: Int
+        /// Whether the store may hold rejects of it (this run's or a previous process's).
+        var rejectsStored: Bool
+        /// The `file done` log line; nil for a file a previous process had finished.
+        var summary: Logger.Metadata?
+    }
+
+    /// Commits the group with each file's progress, then lets its finished files leave `cur/`.
+    private func commitGroup() throws {
+        guard group.items > 0 || !group.finished.isEmpty || group.current != nil || !completed.isEmpty else { return }
+        var progress = group.finished.map {
+            FileProgress(spool: $0.input, file: $0.name, items: $0.items, finished: true)
+        }
+        if let current = group.current { progress.append(current) }
+        try commit(Commit(changes: engine.takeChanges(), tasks: group.tasks, progress: progress, rejects: group.rejects))
+        for (input, tally) in group.tally {
+            metrics.count("contextd_events_total", [("input", input)], by: tally.events)
+            metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
+            metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
+        }
+        let finished = group.finished
+        group = Group(current: group.current)
+        try complete(finished)
+    }
+
+    /// The files' last items are committed: write their rejects files, let them leave `cur/`
+    /// (one directory flush per spool for the whole group), forget them in the next commit.
+    private func complete(_ files: [FinishedFile]) throws {
+        guard !files.isEmpty else { return }
+        for (input, spool) in inputs {
+            let names = files.filter { $0.input == input.name }
+            guard !names.isEmpty else { continue }
+            // A file read whole in this process without a reject has none waiting: no look into tmp/
+            // (a producer writing there holds its lock).
+            for file in names where file.rejectsStored {
+                try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
+            }
+            try spool.complete(names.map(\.name))
+            completed += names.map { (spool: input.name, file: $0.name) }
+            counters.files += names.count
+            metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
+        }
+        for file in files {
+            if let summary = file.summary { logger.info("file done", metadata: summary) }
+        }
+    }
+
+    /// Commits a batch with the files completed since the last commit, then writes what
+    /// became due to the outbox.
     private func commit(_ batch: Commit) throws {
         var batch = batch
         batch.explanations = explanations.take()
+        batch.finishedFiles += completed
         try store.commit(batch)
+        completed = []
         counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
         metrics.record(batch.tasks)
         metrics.record(rules: engine.statistics.rules, since: ruleStatisticsAtCommit)
@@ -293,15 +377,6 @@ final class Pipeline {
         }
         if new > 20 { logger.error("more rule evaluations failed", metadata: ["count": "\(new - 20)"]) }
         faultsLogged = total
-    }
-
-    /// The last slice is committed: write the rejects file, let the file leave `cur/`, forget it.
-    private func finish(_ name: String, input: DaemonConfiguration.Input, spool: Spool) throws {
-        try spool.writeRejects(name, try store.rejects(spool: input.name, file: name))
-        try spool.complete(name)
-        try commit(Commit(changes: engine.takeChanges(), finishedFiles: [(input.name, name)]))
-        counters.files += 1
-        metrics.count("contextd_files_total", [("input", input.name)])
     }
 
     private func flushOutbox() throws {

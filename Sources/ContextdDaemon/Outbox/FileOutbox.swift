@@ -7,7 +7,8 @@ import ContextdStore
 ///
 /// A consumer may take a file out of `new/` the instant it appears, so "is it in `new/`?"
 /// cannot tell whether a task was written. The store tells instead, in two steps:
-/// 1. the file is written completely to `tmp/` and fsynced, then the task is marked `staged`;
+/// 1. the file is written completely to `tmp/` and synced (one `syncfs` for a group of files),
+///    then the task is marked `staged`;
 /// 2. the file is renamed into `new/`, then the task is marked `written`.
 /// After a crash, a `staged` task whose file is still in `tmp/` was never renamed (rename it
 /// now); one whose file is gone from `tmp/` was renamed (mark it written). A `pending` task is
@@ -47,9 +48,12 @@ struct FileOutbox {
             let due = try store.dueTasks(at: clock, limit: 512)
             if due.isEmpty { break }
             let ids = due.map(\.record.id)
+            // One flush for the whole group (docs/decisions/0006-group-commit.md): every file is
+            // complete on disk before any is staged.
             for task in due {
-                try writeDurably(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
+                try writeUnsynced(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
             }
+            try syncFileSystem(of: tmp)
             try store.markTasks(ids, as: .staged, at: clock)
             for id in ids { try DurableFile.rename(tmp + "/" + id + ".json", to: new + "/" + id + ".json") }
             try fsyncDirectory(new)

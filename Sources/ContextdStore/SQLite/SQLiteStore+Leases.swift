@@ -144,7 +144,7 @@ extension SQLiteStore {
 
     /// Outcomes the engine has not applied yet, oldest first.
     public func pendingOutcomes(limit: Int) throws -> [PendingOutcome] {
-        try pool.read { db in
+        try pipelineRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT seq, task, rule, subject, assignee, outcome, note, time FROM task_outcome ORDER BY seq LIMIT ?
                 """, arguments: [limit]

@@ -37,13 +37,17 @@ struct StoreWriter {
                 [key, PersistentValue.encode(.list(times.map(Value.timestamp)))])
         }
         for change in batch.tasks { try write(change) }
-        if let progress = batch.progress {
+        for (spool, file) in batch.finishedFiles {
+            try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
+            try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
+        }
+        for progress in batch.progress {
             try execute("INSERT OR REPLACE INTO file_progress (spool, file, items, finished) VALUES (?, ?, ?, ?)",
                 [progress.spool, progress.file, progress.items, progress.finished])
-            for rejection in batch.rejects {
-                try execute("INSERT INTO file_reject (spool, file, line, error, raw) VALUES (?, ?, ?, ?, ?)",
-                    [progress.spool, progress.file, rejection.line, rejection.error, rejection.raw])
-            }
+        }
+        for reject in batch.rejects {
+            try execute("INSERT INTO file_reject (spool, file, line, error, raw) VALUES (?, ?, ?, ?, ?)",
+                [reject.spool, reject.file, reject.rejection.line, reject.rejection.error, reject.rejection.raw])
         }
         for explanation in batch.explanations {
             if explanation.appends {
@@ -55,10 +59,6 @@ struct StoreWriter {
         }
         for seq in batch.appliedOutcomes {
             try execute("DELETE FROM task_outcome WHERE seq = ?", [seq])
-        }
-        for (spool, file) in batch.finishedFiles {
-            try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
-            try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
         }
     }
 
