@@ -1,27 +1,43 @@
 import Yams
 
-/// One parsed rule file: its YAML tree and its lines, for locating and quoting errors.
+/// One parsed rule file: its YAML tree and its text, for locating and quoting errors.
 struct RuleFile {
     var path: String
-    var lines: [Substring]
+    var text: String
     var root: Node?
 
     init(source: RuleSource, log: DiagnosticLog) {
         path = source.path
-        lines = source.text.split(separator: "\n", omittingEmptySubsequences: false)
+        text = source.text
         do {
-            root = try Yams.compose(yaml: source.text)
+            // The basic resolver tags every scalar as a string: the rule reader reads numbers
+            // and booleans itself, and the default resolver's regular expressions (run again
+            // each time Yams hashes a key to find duplicates) were a third of a 1,000-rule load.
+            root = try Yams.compose(yaml: source.text, .basic)
         } catch let error as YamlError {
             root = nil
-            log.report(RuleFile.diagnostic(for: error, path: source.path, lines: lines))
+            log.report(RuleFile.diagnostic(for: error, path: source.path, text: text))
         } catch {
             root = nil
             log.report(Diagnostic(file: path, line: 1, column: 1, message: "cannot parse YAML: \(error)"))
         }
     }
 
+    /// Line `line` (from 1) of the file; found when a diagnostic needs it, never split up front.
     func sourceLine(_ line: Int) -> String? {
-        line >= 1 && line <= lines.count ? String(lines[line - 1]) : nil
+        Self.line(line, of: text)
+    }
+
+    private static func line(_ number: Int, of text: String) -> String? {
+        guard number >= 1 else { return nil }
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        for _ in 1..<number {
+            guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            start = bytes.index(after: newline)
+        }
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+        return String(text[start..<end])
     }
 
     /// A diagnostic at a node's position.
@@ -32,10 +48,10 @@ struct RuleFile {
             sourceLine: sourceLine(line))
     }
 
-    private static func diagnostic(for error: YamlError, path: String, lines: [Substring]) -> Diagnostic {
+    private static func diagnostic(for error: YamlError, path: String, text: String) -> Diagnostic {
         func at(_ mark: Mark, _ message: String) -> Diagnostic {
             Diagnostic(file: path, line: mark.line, column: mark.column, message: "invalid YAML: " + message,
-                sourceLine: mark.line <= lines.count ? String(lines[mark.line - 1]) : nil)
+                sourceLine: line(mark.line, of: text))
         }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
