@@ -16,16 +16,17 @@ public final class SQLiteStore: StateStore {
         configuration.prepareDatabase { db in
             // A commit is on disk before the spool file it came from leaves cur/.
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // A group commit touches a page per row it writes, spread over the keys: a page
-            // cache of 32 MiB keeps them in memory instead of reading them back for every
-            // group (the default of 2 MiB read about 17 pages per one-event file).
-            try db.execute(sql: "PRAGMA cache_size = -32768")
             // A checkpoint copies the WAL into the database and fsyncs it; at the default of
             // 1000 pages a large group would checkpoint at nearly every commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
+        // The writer's connection only (readers keep SQLite's 2 MiB): a group commit touches a
+        // page per row it writes, spread over the keys, and a 32 MiB cache keeps them in memory
+        // instead of reading them back for every group (with 2 MiB the daemon read about 17
+        // pages per one-event file).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
         try StoreMigrations.migrator.migrate(pool)
     }
 
