@@ -17,11 +17,13 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
 def call(method, url, token, body=None):
-    """One request; returns (status, JSON body). Errors come back as JSON too."""
+    """One request; returns (status, JSON body). Errors come back as JSON too; when contextd
+    cannot be reached or answers something that is not JSON, the status is 0 (back off)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     if token:
@@ -32,7 +34,12 @@ def call(method, url, token, body=None):
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+        try:
+            return error.code, json.load(error)
+        except ValueError:
+            return error.code, {"error": {"code": "not_json", "message": error.reason}}
+    except (OSError, ValueError) as error:  # URLError (refused, timed out) is an OSError
+        return 0, {"error": {"code": "unreachable", "message": str(error)}}
 
 
 def act(task):
@@ -52,7 +59,7 @@ def main():
     parser.add_argument("--once", action="store_true", help="stop after the first empty poll")
     args = parser.parse_args()
 
-    query = f"assignee={urllib.request.quote(args.assignee)}&limit={args.limit}&wait={args.wait}"
+    query = f"assignee={urllib.parse.quote(args.assignee)}&limit={args.limit}&wait={args.wait}"
     while True:
         status, body = call("GET", f"{args.url}/v1/tasks?{query}", args.token)
         if status != 200:

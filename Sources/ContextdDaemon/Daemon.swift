@@ -51,8 +51,8 @@ public struct Daemon: Service {
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
         let listening = Doorbell()
         let apiStopped = Doorbell()
-        let api = makeAPI(store: store, signal: signal, metrics: metrics, status: status, doorbell: doorbell,
-            listening: listening)
+        let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
+            doorbell: doorbell, listening: listening)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -101,25 +101,19 @@ public struct Daemon: Service {
 
     /// The HTTP API (SPEC §3) over the daemon's store, with its metrics and readiness.
     private func makeAPI(
-        store: SQLiteStore, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus, doorbell: Doorbell,
-        listening: Doorbell
+        store: SQLiteStore, outboxNew: String, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus,
+        doorbell: Doorbell, listening: Doorbell
     ) -> APIServer {
         let http = configuration.http
-        let settings = APISettings(
-            access: AccessControl(tokens: http.tokens.map {
-                AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees)
-            }),
-            lease: LeaseTerms(duration: http.lease, maxAttempts: http.maxAttempts), maxWait: http.maxWait)
-        let outboxNew = configuration.outbox + "/new"
         let probe = OperationsProbe(
             notReadyReasons: {
                 var reasons = status.notReadyReasons
                 if !(await store.isAvailable()) { reasons.append("the store does not answer") }
                 return reasons
             },
-            metrics: { metrics.exposition(store: store, outboxNew: outboxNew, now: WallClock.now()) })
+            metrics: { await metrics.exposition(store: store, outboxNew: outboxNew, now: WallClock.now()) })
         return APIServer(
-            host: http.listen.host, port: http.listen.port, store: store, settings: settings, signal: signal,
+            host: http.listen.host, port: http.listen.port, store: store, settings: http.apiSettings, signal: signal,
             observer: APIActivity(metrics: metrics, outcomeArrived: { doorbell.ring() }), probe: probe, logger: logger,
             now: { WallClock.now() }, onListening: { _ in listening.ring() })
     }

@@ -10,15 +10,14 @@ extension Engine {
     ) -> PolicyStep.Effect {
         let party = cap.by == .assignee ? task.assignee : task.subject
         let key = "contact:" + policy + Engine.keySeparator + party + Engine.keySeparator + task.where
-        let recent = (limitIndex[key] ?? []).filter { $0 > task.createdAt - cap.per && $0 <= task.createdAt }
+        let recent = emissions(under: key, within: cap.per, at: task.createdAt)
         let count = PolicyStep.ContactCount(
-            by: cap.by, party: party, channel: task.where, count: recent.count, limit: cap.count, per: cap.per)
-        if let floor = cap.exemptPriority, task.priority >= floor {
-            claims.append((key, cap.per))
-            return .exempt(priority: task.priority, floor: floor, count)
-        }
-        if recent.count >= cap.count { return .contactCapReached(count) }
+            by: cap.by, party: party, channel: task.where, count: recent, limit: cap.count, per: cap.per)
+        let exemptFloor = cap.exemptPriority.flatMap { task.priority >= $0 ? $0 : nil }
+        if exemptFloor == nil && recent >= cap.count { return .contactCapReached(count) }
+        // An exempt task goes out whatever the count, and still counts.
         claims.append((key, cap.per))
+        if let floor = exemptFloor { return .exempt(priority: task.priority, floor: floor, count) }
         return .contactCounted(count)
     }
 

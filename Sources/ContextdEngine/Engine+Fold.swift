@@ -37,9 +37,9 @@ extension Engine {
     ) throws(EvaluationError) -> Bool {
         if case .collection(let key, let removeOn) = declaration.kind, removeOn.contains(event.type) {
             let removed = try Engine.string(key.evaluate(activation))
-            guard case .collection(var items) = context.states.removeValue(forKey: declaration.name) else {
-                return false
-            }
+            guard case .collection(var items)? = context.states[declaration.name] else { return false }
+            // Drop the map's reference so `items` is the only one and changes in place.
+            context.states[declaration.name] = nil
             let before = items.count
             items.removeAll { $0.key == removed }
             context.states[declaration.name] = .collection(items)

@@ -25,8 +25,7 @@ extension Engine {
         }
         let key = Engine.outcomeKey(outcome, rule: rule, subject: event.subject)
         if let previous = dedupIndex[key], previous >= event.time { return }
-        dedupIndex[key] = event.time
-        if recordsChanges { touchedDedupKeys.insert(key) }
+        claimDedupKey(key, at: event.time)
     }
 
     /// The latest of `outcomes` reported for `rule` and `subject` in `(time − period, time]`.

@@ -59,11 +59,21 @@ extension Engine {
                 limitIndex[claim.key] = (limitIndex[claim.key] ?? []).filter { $0 > horizon } + [task.createdAt]
                 if recordsChanges { touchedLimitKeys.insert(claim.key) }
             } else {
-                dedupIndex[claim.key] = task.createdAt
-                if recordsChanges { touchedDedupKeys.insert(claim.key) }
+                claimDedupKey(claim.key, at: task.createdAt)
             }
         }
         emit(task)
+    }
+
+    /// Tasks counted under a limit or contact key in `(time − window, time]`.
+    func emissions(under key: String, within window: TimeSpan, at time: Timestamp) -> Int {
+        (limitIndex[key] ?? []).count { $0 > time - window && $0 <= time }
+    }
+
+    /// Records `key` in the dedup index (a rule's dedup key, or an outcome) as of `time`.
+    func claimDedupKey(_ key: String, at time: Timestamp) {
+        dedupIndex[key] = time
+        if recordsChanges { touchedDedupKeys.insert(key) }
     }
 
     /// Applies one policy to a task its `rules` allow; says what it did.
@@ -96,12 +106,12 @@ extension Engine {
             guard let limit else { return .suppressed }
             let rendered = try limit.key.render(activation)
             let key = "limit:" + policy.id + Engine.keySeparator + rendered
-            let recent = (limitIndex[key] ?? []).filter { $0 > task.createdAt - limit.per && $0 <= task.createdAt }
-            if recent.count >= limit.count {
-                return .limitReached(key: rendered, count: recent.count, limit: limit.count, per: limit.per)
+            let recent = emissions(under: key, within: limit.per, at: task.createdAt)
+            if recent >= limit.count {
+                return .limitReached(key: rendered, count: recent, limit: limit.count, per: limit.per)
             }
             claims.append((key, limit.per))
-            return .counted(key: rendered, count: recent.count, limit: limit.count, per: limit.per)
+            return .counted(key: rendered, count: recent, limit: limit.count, per: limit.per)
         case .dedup(let keyTemplate, let window):
             let rendered = try keyTemplate.render(activation)
             let key = "policy:" + policy.id + Engine.keySeparator + rendered

@@ -20,9 +20,6 @@ public struct AccessToken: Sendable {
 public struct Caller: Sendable {
     public var name: String
     public var assignees: [String]
-
-    /// Whether the caller may see tasks under `prefix`: it must lie within one of its own prefixes.
-    public func covers(prefix: String) -> Bool { assignees.contains { prefix.hasPrefix($0) } }
 }
 
 /// Checks bearer tokens (SPEC §3). With no tokens configured every request is served as

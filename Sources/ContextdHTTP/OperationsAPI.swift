@@ -13,25 +13,23 @@ struct OperationsAPI: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { request, _ in
-            guard access.caller(authorization: request.headers[.authorization]) != nil else {
-                return APIError.unauthorized.response
-            }
+            try authorize(request)
             return JSONResponse.make(.ok, #"{"status":"ok"}"#)
         }
         router.get("readyz") { request, _ in
-            guard access.caller(authorization: request.headers[.authorization]) != nil else {
-                return APIError.unauthorized.response
-            }
+            try authorize(request)
             let reasons = await probe.notReadyReasons()
             if reasons.isEmpty { return JSONResponse.make(.ok, #"{"status":"ready"}"#) }
             return JSONResponse.make(.serviceUnavailable, #"{"status":"not_ready","reasons":"#
                 + JSON.encode(.list(reasons.map(Value.string))) + "}")
         }
         router.get("metrics") { request, _ in
-            guard access.caller(authorization: request.headers[.authorization]) != nil else {
-                return APIError.unauthorized.response
-            }
+            try authorize(request)
             return JSONResponse.text(.ok, await probe.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard access.caller(authorization: request.headers[.authorization]) != nil else { throw APIError.unauthorized }
     }
 }

@@ -28,29 +28,21 @@ struct TaskAPI: Sendable {
     }
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("v1/tasks") { request, _ in try await respond { try await lease(request) } }
+        router.get("v1/tasks") { request, _ in try await lease(request) }
         router.get("v1/tasks/:id") { request, context in
-            try await respond { try await show(request, id: try context.parameters.require("id")) }
+            try await show(request, id: try context.parameters.require("id"))
         }
         router.post("v1/tasks/:id/ack") { request, context in
-            try await respond { try await ack(request, id: try context.parameters.require("id")) }
+            try await ack(request, id: try context.parameters.require("id"))
         }
         router.post("v1/tasks/:id/release") { request, context in
-            try await respond { try await release(request, id: try context.parameters.require("id")) }
+            try await release(request, id: try context.parameters.require("id"))
         }
         router.post("v1/tasks/:id/requeue") { request, context in
-            try await respond { try await requeue(request, id: try context.parameters.require("id")) }
+            try await requeue(request, id: try context.parameters.require("id"))
         }
-        router.get("v1/dead-letters") { request, _ in try await respond { try await deadLetters(request) } }
-        router.get("v1/suppressed") { request, _ in try await respond { try await suppressed(request) } }
-    }
-
-    private func respond(_ handler: () async throws -> Response) async throws -> Response {
-        do {
-            return try await handler()
-        } catch let error as APIError {
-            return error.response
-        }
+        router.get("v1/dead-letters") { request, _ in try await deadLetters(request) }
+        router.get("v1/suppressed") { request, _ in try await suppressed(request) }
     }
 
     // MARK: - Lease
@@ -60,7 +52,8 @@ struct TaskAPI: Sendable {
         let caller = try authenticate(request)
         let prefixes = try scope(request, caller)
         let limit = try integer(request, "limit", default: 1, range: 1...settings.maxLimit)
-        let wait = try integer(request, "wait", default: 0, range: 0...Int.max)
+        // Cut to max_wait (rounded up to whole seconds) before it is multiplied, so no number overflows.
+        let wait = try integer(request, "wait", default: 0, range: 0...Int((settings.maxWait.milliseconds + 999) / 1000))
         let waitFor = Duration.milliseconds(min(Int64(wait) * 1000, settings.maxWait.milliseconds))
         let clock = ContinuousClock()
         let deadline = clock.now + waitFor
@@ -158,7 +151,7 @@ struct TaskAPI: Sendable {
     /// `GET /v1/tasks/{id}`: where a task (or a candidate a policy stopped) is, and why it exists.
     private func show(_ request: Request, id: String) async throws -> Response {
         let caller = try authenticate(request)
-        guard let found = try store.explanation(of: id) else { throw APIError(LeaseRefusal.unknownTask, taskID: id) }
+        guard let found = try await store.explanation(of: id) else { throw APIError(LeaseRefusal.unknownTask, taskID: id) }
         guard assignee(found.record.assignee, isUnder: caller.assignees) else {
             throw APIError(LeaseRefusal.outOfScope(assignee: found.record.assignee), taskID: id)
         }
@@ -185,7 +178,8 @@ struct TaskAPI: Sendable {
     /// prefixes (else 403); without it, all of them.
     private func scope(_ request: Request, _ caller: Caller) throws -> [String] {
         guard let prefix = request.uri.queryParameters.get("assignee") else { return caller.assignees }
-        guard caller.covers(prefix: prefix) else {
+        // Within the caller's scope: the prefix itself lies under one of the caller's prefixes.
+        guard assignee(prefix, isUnder: caller.assignees) else {
             throw APIError(.forbidden, "forbidden",
                 "assignee '\(prefix)' is outside this token's assignees (\(caller.assignees.joined(separator: ", ")))")
         }

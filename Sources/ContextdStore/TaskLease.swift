@@ -33,7 +33,6 @@ public struct TaskState: Sendable {
     public var attempts: Int
     public var outcome: String?
     public var note: String?
-    public var leaseHolder: String?
 }
 
 /// Why an ack, release or requeue was refused; each maps to the HTTP status a REST client

@@ -129,7 +129,7 @@ import Testing
         let explained = try ExplainStoreTests.run(["explain", candidate, "--config", config])
         #expect(explained.status == 0)
         #expect(explained.output.contains("suppressed by policy cool-down-after-rejected-lead"), "\(explained.output)")
-        let shown = try #require(try store.explanation(of: taskID))
+        let shown = try #require(try await store.explanation(of: taskID))
         #expect(shown.status.hasPrefix("acked (rejected: already a customer of a competitor)"))
     }
 }

@@ -39,7 +39,7 @@ import Testing
     @Test func theOutcomeEventIsTheOneTheDaemonIsToApply() {
         let event = TaskOutcome(task: "t-9", rule: "offer", subject: "c1", assignee: "a1", outcome: .rejected,
             note: "no budget", time: EventFactory.time("10:00")).event
-        #expect(event.type == "contextd.task.outcome" && event.type == TaskOutcome.eventType)
+        #expect(event.type == "contextd.task.outcome")
         #expect(event.source == "contextd/outcomes")
         #expect(event.id == "outcome-t-9")
         #expect(event.subject == "c1")

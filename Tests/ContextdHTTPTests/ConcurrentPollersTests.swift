@@ -44,7 +44,7 @@ import Testing
         #expect(Set(flat).count == 2000, "a task reached two pollers")
         #expect(Set(flat) == Set(tasks.map(\.id)))
         #expect(received.filter { !$0.isEmpty }.count > 1, "the work was shared")
-        #expect(try harness.store.taskCounts()[.acked] == 2000)
+        #expect(try await harness.store.taskCounts()[.acked] == 2000)
     }
 
     enum PollError: Error { case status(Int, String) }

@@ -191,7 +191,7 @@ import Testing
         try harness.publish([APIHarness.task("t-stale", expiresAt: Timestamp(rfc3339: "2026-11-23T08:30:00Z")!)])
         let leased = try await harness.withServer { port in try await request(port, .get, "/v1/tasks") }
         #expect(leased.taskIDs.isEmpty)
-        #expect(try harness.store.taskCounts()[.expired] == 1)
+        #expect(try await harness.store.taskCounts()[.expired] == 1)
     }
 
     @Test func showExplainsWhereATaskIs() async throws {
@@ -213,7 +213,7 @@ import Testing
         let harness = try APIHarness()
         let started = ContinuousClock.now
         // withServer shuts the server down gracefully as soon as the body returns; the poll
-        // below is still waiting (30 s) at that moment.
+        // below is still waiting (240 s) at that moment.
         let poll = try await harness.withServer { port in
             let poll = Task { try await request(port, .get, "/v1/tasks?wait=240") }
             try await harness.untilAPollWaits()

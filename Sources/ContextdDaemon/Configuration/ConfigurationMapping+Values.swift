@@ -201,11 +201,5 @@ extension ConfigurationMapping {
 
     /// True when an unknown key of this mapping was reported as a misspelling of `key`, so that
     /// a check for `key` being absent need not report the same mistake again.
-    func misspells(_ key: String, allowed: [String]) -> Bool {
-        guard case .mapping(let mapping) = node else { return false }
-        return mapping.keys.contains { keyNode in
-            guard let text = keyNode.scalarText, !allowed.contains(text) else { return false }
-            return Suggestions.closest(to: text, among: Set(allowed)) == key
-        }
-    }
+    func wasSuggested(_ key: String) -> Bool { suggested.contains(key) }
 }

@@ -13,7 +13,7 @@ struct ConfigurationMapping {
     let label: (String) -> String
     private(set) var entries: [(key: String, value: Node)] = []
     /// Known keys already offered as "did you mean" for a misspelt key: not reported again as missing.
-    private var suggested: Set<String> = []
+    private(set) var suggested: Set<String> = []
 
     /// Nil (with a diagnostic) when `node` is not a mapping.
     ///

@@ -33,7 +33,7 @@ extension ConfigurationParser {
         if let span = http.duration("max_wait", atLeast: .seconds(1)) { settings.maxWait = span }
         if let count = http.count("max_attempts", minimum: 1) { settings.maxAttempts = count }
         if let tokens = http["tokens"] { settings.tokens = readTokens(tokens) }
-        if let listen, let node = http["listen"], !http.misspells("tokens", allowed: Self.httpKeys) {
+        if let listen, let node = http["listen"], !http.wasSuggested("tokens") {
             checkExposure(listen, at: node, tokens: http["tokens"])
         }
         configuration.http = settings
@@ -92,7 +92,9 @@ extension ConfigurationParser {
         guard let mapping = ConfigurationMapping(node, in: document, what: what, expected: expected,
             allowed: Self.tokenKeys, label: { "'\($0)' of \(what)" })
         else { return nil }
-        let name = mapping.required("name", what: what).flatMap { _ in tokenName(mapping) }
+        let name = mapping.required("name", what: what).flatMap { _ in
+            checkedName(mapping, of: "token", example: "fraud-desk", appearsIn: "the name appears in logs instead of the secret")
+        }
         let secret = tokenSecret(mapping, what: what)
         let assignees = mapping.required("assignees", what: what).flatMap { _ in
             mapping.strings("assignees", allowEmpty: false, example: #"["queue:fraud"] (or [""] for every assignee)"#)
@@ -100,18 +102,6 @@ extension ConfigurationParser {
         guard let name, let secret, let assignees else { return nil }
         return TokenEntry(token: HTTPSettings.Token(name: name.text, secret: secret.text, assignees: assignees),
             nameNode: name.node, secretNode: secret.node)
-    }
-
-    /// The token's name, checked to be usable in logs and metric dimensions.
-    private func tokenName(_ mapping: ConfigurationMapping) -> (text: String, node: Node)? {
-        guard let (name, node) = mapping.text("name", expected: "a name such as fraud-desk") else { return nil }
-        let valid = !name.isEmpty && name.allSatisfy { $0.isASCIIDigit || ("a"..."z").contains($0) || $0 == "_" || $0 == "-" }
-        guard valid else {
-            document.report(at: node, "invalid token name '\(name)': use only lowercase letters, digits, '_' and '-' "
-                + "(the name appears in logs instead of the secret)")
-            return nil
-        }
-        return (name, node)
     }
 
     /// The secret, written inline as `token` or read from the file `token_file` names: exactly one.
@@ -130,7 +120,7 @@ extension ConfigurationParser {
         case (nil, .some):
             return secretFromFile(mapping, what: what)
         case (nil, nil):
-            let misspelt = ["token", "token_file"].contains { mapping.misspells($0, allowed: Self.tokenKeys) }
+            let misspelt = ["token", "token_file"].contains(where: mapping.wasSuggested)
             if !misspelt {
                 document.report(at: mapping.node, "\(what) has neither 'token' nor 'token_file'; give exactly one "
                     + "('token_file' keeps the secret out of this file)")
@@ -196,12 +186,6 @@ extension ConfigurationParser {
     /// What a misplaced value is, without quoting a scalar that may be a secret.
     private static func foundWithoutSecret(_ node: Node) -> String {
         node.scalarText == nil ? node.found : "a single value"
-    }
-
-    /// The `name` written in a token mapping, to name the token in messages about it.
-    private static func peekName(_ node: Node) -> String? {
-        guard case .mapping(let mapping) = node else { return nil }
-        return mapping.first { $0.key.scalarText == "name" }?.value.scalarText
     }
 
     /// Every value under `http.tokens` that may be a secret: all but names, paths and assignees,

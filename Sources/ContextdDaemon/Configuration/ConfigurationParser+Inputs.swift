@@ -31,7 +31,9 @@ extension ConfigurationParser {
         guard let mapping = ConfigurationMapping(node, in: document, what: what,
             expected: "a mapping with 'name' and 'path'", allowed: Self.inputKeys, label: { "'\($0)' of \(what)" })
         else { return nil }
-        let name = mapping.required("name", what: what).flatMap { _ in inputName(mapping) }
+        let name = mapping.required("name", what: what).flatMap { _ in
+            checkedName(mapping, of: "input", example: "cards", appearsIn: "the name appears in logs and metrics")
+        }
         let path = mapping.required("path", what: what).flatMap { _ in mapping.path("path", base: base) }
         let kind = mapping.choice("kind", of: EventKind.self)
         let onDone = mapping.choice("on_done", of: OnDone.self)
@@ -40,26 +42,5 @@ extension ConfigurationParser {
             input: DaemonConfiguration.Input(name: name.text, path: path.path.description, kind: kind ?? .data,
                 onDone: onDone ?? .move),
             nameNode: name.node, pathNode: path.node)
-    }
-
-    /// The input's name, checked to be usable in logs and metric dimensions.
-    private func inputName(_ mapping: ConfigurationMapping) -> (text: String, node: Node)? {
-        guard let (name, node) = mapping.text("name", expected: "a name such as cards") else { return nil }
-        let valid = !name.isEmpty && name.allSatisfy { $0.isASCIIDigit || ("a"..."z").contains($0) || $0 == "_" || $0 == "-" }
-        guard valid else {
-            document.report(at: node, "invalid input name '\(name)': use only lowercase letters, digits, '_' and '-' "
-                + "(the name appears in logs and metrics)")
-            return nil
-        }
-        return (name, node)
-    }
-
-    /// The `name` written in an input mapping, to name the input in messages about it.
-    private static func peekName(_ node: Node) -> String? {
-        guard case .mapping(let mapping) = node else { return nil }
-        for (key, value) in mapping where key.scalarText == "name" {
-            return value.scalarText
-        }
-        return nil
     }
 }

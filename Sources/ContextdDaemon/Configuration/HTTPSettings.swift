@@ -1,4 +1,6 @@
 public import ContextdEvents
+import ContextdHTTP
+public import ContextdStore
 
 /// The `http` section: where the API listens, which tasks it serves instead of the file
 /// outbox, the lease rules, and who may call it (SPEC §3).
@@ -19,8 +21,8 @@ public struct HTTPSettings: Sendable, Equatable {
     public var tokens: [Token]
 
     public init(
-        listen: ListenAddress, assignees: [String] = [], lease: TimeSpan = .seconds(300),
-        maxWait: TimeSpan = .seconds(60), maxAttempts: Int = 5, tokens: [Token] = []
+        listen: ListenAddress, assignees: [String] = [], lease: TimeSpan = LeaseTerms().duration,
+        maxWait: TimeSpan = .seconds(60), maxAttempts: Int = LeaseTerms().maxAttempts, tokens: [Token] = []
     ) {
         self.listen = listen
         self.assignees = assignees
@@ -51,5 +53,14 @@ public struct HTTPSettings: Sendable, Equatable {
         public var customMirror: Mirror {
             Mirror(self, children: ["name": name, "secret": "<hidden>", "assignees": assignees])
         }
+    }
+}
+
+extension HTTPSettings {
+    /// What the API server takes from this section.
+    var apiSettings: APISettings {
+        APISettings(
+            access: AccessControl(tokens: tokens.map { AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees) }),
+            lease: LeaseTerms(duration: lease, maxAttempts: maxAttempts), maxWait: maxWait)
     }
 }

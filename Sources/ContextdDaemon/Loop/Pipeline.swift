@@ -4,6 +4,7 @@ import ContextdHTTP
 import ContextdReplay
 import ContextdSpool
 import ContextdStore
+import Dispatch
 import Logging
 
 /// The daemon's work, done by one thread of control: claim spool files, apply their events,
@@ -57,7 +58,7 @@ final class Pipeline {
         self.metrics = metrics
         engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention, restoring: try store.snapshot())
         engine.recordsChanges = true
-        engine.monotonicClock = MonotonicClock.nanoseconds
+        engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds }
         explanations = TaskExplanations(scorers: ruleSet.scorers)
         engine.observer = explanations
         ruleStatisticsAtCommit = engine.statistics.rules
@@ -211,29 +212,37 @@ final class Pipeline {
             maxLineBytes: configuration.maxLineBytes)!
         let skip = progress?.items ?? 0
         group.current = FileProgress(spool: input.name, file: file.name, items: skip, finished: false)
-        var rejected = 0
         var seen = 0
+        var rejected = 0
         let before = engine.statistics
+        // What of this file is already in the group's tally: counted from the engine's
+        // statistics when a slice commits or the file ends, not per event.
+        var tallied = (statistics: before, rejected: 0)
+        func tally() {
+            let now = engine.statistics
+            let duplicates = now.duplicates - tallied.statistics.duplicates
+            let events = now.events - tallied.statistics.events + duplicates
+            group.tally[input.name, default: InputTally()].add(
+                events: events, duplicates: duplicates, rejected: rejected - tallied.rejected)
+            counters.events += events
+            counters.rejectedEvents += rejected - tallied.rejected
+            group.current?.items = seen
+            tallied = (now, rejected)
+        }
         do {
             try reader.forEach { item in
                 seen += 1
                 guard seen > skip else { return }
-                group.current?.items += 1
                 switch item {
                 case .event(let event, _):
-                    counters.events += 1
-                    let duplicates = engine.statistics.duplicates
                     group.tasks += engine.apply(event)
-                    group.tally[input.name, default: InputTally()].events += 1
-                    if engine.statistics.duplicates != duplicates { group.tally[input.name]!.duplicates += 1 }
                 case .rejected(let rejection):
-                    counters.rejectedEvents += 1
                     rejected += 1
                     group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))
-                    group.tally[input.name, default: InputTally()].rejected += 1
                 }
                 group.items += 1
                 if group.items >= configuration.batchEvents {
+                    tally()
                     try commitGroup()
                     if shouldStop() { throw Interrupted() }
                 }
@@ -245,6 +254,7 @@ final class Pipeline {
             return .interrupted
         } catch let error as EventFileReader.ReadError {
             // Not readable as events (binary, not JSON): what was read so far stays applied.
+            tally()
             try commitGroup()
             group.current = nil
             try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
@@ -257,10 +267,10 @@ final class Pipeline {
                 "reason": "\(reason)"])
             return .done
         }
+        tally()
         let after = engine.statistics
         group.finished.append(FinishedFile(
-            input: input.name, spool: spool, name: file.name, items: group.current?.items ?? seen,
-            rejectsStored: progress != nil || rejected > 0,
+            input: input.name, spool: spool, name: file.name, items: seen, rejectsStored: progress != nil || rejected > 0,
             summary: [
                 "spool": "\(input.name)", "file": "\(file.name)", "events": "\(after.events - before.events)",
                 "duplicates": "\(after.duplicates - before.duplicates)", "rejected": "\(rejected)",
@@ -279,7 +289,8 @@ final class Pipeline {
         var rejects: [FileReject] = []
         /// Files read to their end, in the order they were read.
         var finished: [FinishedFile] = []
-        /// The file being read, and how far: its items are in this group or committed before.
+        /// The file being read, and how far (brought up to date before each commit): its items
+        /// are in this group or committed before.
         var current: FileProgress?
         /// Lines or elements applied (events, duplicates and rejects alike).
         var items = 0
@@ -292,6 +303,12 @@ final class Pipeline {
         var events = 0
         var duplicates = 0
         var rejected = 0
+
+        mutating func add(events: Int, duplicates: Int, rejected: Int) {
+            self.events += events
+            self.duplicates += duplicates
+            self.rejected += rejected
+        }
     }
 
     /// A file whose every item is applied; it leaves `cur/` once they are committed.

@@ -4,7 +4,6 @@ import ContextdHTTP
 import ContextdSpool
 import ContextdStore
 import CoreMetrics
-import Metrics
 import Prometheus
 import Synchronization
 
@@ -15,7 +14,7 @@ import Synchronization
 /// Counters move when the work they count is committed; gauges that describe the store
 /// (outbox depth, lag) are read when Prometheus scrapes.
 final class DaemonMetrics: Sendable {
-    let registry = PrometheusCollectorRegistry()
+    private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
@@ -108,8 +107,8 @@ final class DaemonMetrics: Sendable {
     // MARK: - Scrapes
 
     /// The Prometheus text, after reading the gauges that describe the store now.
-    func exposition(store: SQLiteStore, outboxNew: String, now: Timestamp) -> String {
-        if let counts = try? store.taskCounts() {
+    func exposition(store: SQLiteStore, outboxNew: String, now: Timestamp) async -> String {
+        if let counts = try? await store.taskCounts() {
             for state in TaskDelivery.allCases {
                 set("contextd_outbox_tasks", [("state", state.rawValue)], to: Double(counts[state] ?? 0))
             }

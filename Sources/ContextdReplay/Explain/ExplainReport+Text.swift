@@ -158,11 +158,11 @@ extension ExplainReport {
         case .expires(let at): "expires_at set to \(at.rfc3339)"
         case .keptExpiry(let at): "kept expires_at \(at?.rfc3339 ?? "null")"
         case .routed(let from, let to): "routed from \(from) to \(to)"
-        case .contactCapReached(let count): "suppressed: " + describe(count) + " (limit \(count.limit))"
-        case .contactCounted(let count): "let through: " + describe(count) + " (limit \(count.limit))"
+        case .contactCapReached(let count): "suppressed: " + describe(count)
+        case .contactCounted(let count): "let through: " + describe(count)
         case .exempt(let priority, let floor, let count):
             "exempt: priority \(ValueText.number(priority)) ≥ \(ValueText.number(floor)), never stopped but counted; "
-                + describe(count) + " (limit \(count.limit))"
+                + describe(count)
         case .coolingDown(let outcome, let at, let until):
             "cooling down: \(outcome.rawValue) at \(at.rfc3339), until \(until.rfc3339)"
         case .notCoolingDown(let outcomes, let within):
@@ -175,7 +175,7 @@ extension ExplainReport {
     /// `2 earlier tasks for assignee "user-dana" via crm_task in the last 1d`.
     private static func describe(_ count: PolicyStep.ContactCount) -> String {
         "\(count.count) earlier task\(count.count == 1 ? "" : "s") for \(count.by.rawValue) \"\(count.party)\" "
-            + "via \(count.channel) in the last \(count.per)"
+            + "via \(count.channel) in the last \(count.per) (limit \(count.limit))"
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

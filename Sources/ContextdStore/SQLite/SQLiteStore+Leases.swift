@@ -19,8 +19,7 @@ extension SQLiteStore {
             let (filter, arguments) = Self.prefixFilter(prefixes)
             try db.execute(sql: """
                 UPDATE task SET delivery = 'queued', delivered_at = ?
-                WHERE delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)
-                AND \(filter)
+                WHERE \(Self.due) AND \(filter)
                 """, arguments: [clock.milliseconds, clock.milliseconds] + arguments)
             return db.changesCount
         }
@@ -127,7 +126,7 @@ extension SQLiteStore {
             try Self.endOverdueLeases(db, terms: terms, at: now)
             let (filter, arguments) = Self.prefixFilter(prefixes)
             return try Row.fetchAll(db, sql: """
-                SELECT id, record, delivery, attempts, outcome, note, lease_holder FROM task
+                SELECT \(Self.taskStateColumns) FROM task
                 WHERE delivery = 'dead' AND \(filter) ORDER BY priority DESC, created_at, id LIMIT ?
                 """, arguments: arguments + [limit]
             ).map(Self.taskState)
@@ -159,7 +158,8 @@ extension SQLiteStore {
     /// Whether the database answers a query: what `/readyz` asks.
     public func isAvailable() async -> Bool {
         do {
-            return try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM engine_meta") != nil }
+            _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM engine_meta") }
+            return true
         } catch {
             return false
         }
@@ -173,8 +173,7 @@ extension SQLiteStore {
         _ db: Database, id: String, leaseID: String?, scope prefixes: [String], at now: Timestamp
     ) throws -> Result<TaskState, LeaseRefusal> {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, record, delivery, attempts, outcome, note, lease_holder, lease_id, lease_until
-            FROM task WHERE id = ?
+            SELECT \(taskStateColumns), lease_id, lease_until FROM task WHERE id = ?
             """, arguments: [id])
         else { return .failure(.unknownTask) }
         let state = try taskState(row)
@@ -199,7 +198,7 @@ extension SQLiteStore {
 
     private static func taskState(_ db: Database, id: String) throws -> TaskState? {
         try Row.fetchOne(db, sql: """
-            SELECT id, record, delivery, attempts, outcome, note, lease_holder FROM task WHERE id = ?
+            SELECT \(taskStateColumns) FROM task WHERE id = ?
             """, arguments: [id]).map(taskState)
     }
 
@@ -207,8 +206,11 @@ extension SQLiteStore {
         TaskState(
             record: try TaskRecord(id: row["id"], storedText: row["record"]),
             delivery: TaskDelivery(rawValue: row["delivery"]) ?? .pending, attempts: row["attempts"],
-            outcome: row["outcome"], note: row["note"], leaseHolder: row["lease_holder"])
+            outcome: row["outcome"], note: row["note"])
     }
+
+    /// The columns ``taskState(_:)`` reads.
+    static let taskStateColumns = "id, record, delivery, attempts, outcome, note"
 
     /// Leases that ran out: the task is due again, or dead after its last attempt.
     private static func endOverdueLeases(_ db: Database, terms: LeaseTerms, at now: Timestamp) throws {

@@ -75,6 +75,10 @@ public final class SQLiteStore: StateStore {
         try pool.writeWithoutTransaction(read)
     }
 
+    /// Pending tasks due at the clock (`?`) that had not expired when they became due: what
+    /// the file outbox writes and the HTTP queue takes, so the two can never disagree.
+    static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
+
     public func commit(_ batch: Commit) throws {
         try pool.write { db in
             try StoreWriter(db: db).write(batch)
@@ -106,8 +110,7 @@ public final class SQLiteStore: StateStore {
     public func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask] {
         try pipelineRead { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, record FROM task
-                WHERE delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)
+                SELECT id, record FROM task WHERE \(Self.due)
                 ORDER BY priority DESC, created_at, id LIMIT ?
                 """, arguments: [clock.milliseconds, limit]
             ).map { StoredTask(record: try TaskRecord(id: $0["id"], storedText: $0["record"]), delivery: .pending) }
@@ -181,36 +184,50 @@ public final class SQLiteStore: StateStore {
     }
 
     public func taskCounts() throws -> [TaskDelivery: Int] {
-        try pool.read { db in
-            var counts: [TaskDelivery: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT delivery, count(*) AS n FROM task GROUP BY delivery") {
-                if let state = TaskDelivery(rawValue: row["delivery"]) { counts[state] = row["n"] }
-            }
-            return counts
+        try pool.read(Self.taskCounts)
+    }
+
+    /// The same, for `/metrics`: the read waits without holding a thread of the server.
+    public func taskCounts() async throws -> [TaskDelivery: Int] {
+        try await pool.read(Self.taskCounts)
+    }
+
+    private static func taskCounts(_ db: Database) throws -> [TaskDelivery: Int] {
+        var counts: [TaskDelivery: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT delivery, count(*) AS n FROM task GROUP BY delivery") {
+            if let state = TaskDelivery(rawValue: row["delivery"]) { counts[state] = row["n"] }
         }
+        return counts
     }
 
     public func explanation(of taskID: String) throws -> StoredExplanation? {
-        try pool.read { db in
-            let text = try String.fetchOne(db, sql: "SELECT text FROM task_explanation WHERE id = ?", arguments: [taskID])
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT record, delivery, attempts, outcome, note FROM task WHERE id = ?
-                """, arguments: [taskID])
-            {
-                var status: String = row["delivery"]
-                if let outcome: String = row["outcome"] {
-                    status += " (\(outcome)" + ((row["note"] as String?).map { ": " + $0 } ?? "") + ")"
-                }
-                let attempts: Int = row["attempts"]
-                if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
-                return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]), status: status,
-                    text: text)
+        try pool.read { db in try Self.explanation(db, of: taskID) }
+    }
+
+    /// The same, for the HTTP API: the read waits without holding a thread of the server.
+    public func explanation(of taskID: String) async throws -> StoredExplanation? {
+        try await pool.read { db in try Self.explanation(db, of: taskID) }
+    }
+
+    private static func explanation(_ db: Database, of taskID: String) throws -> StoredExplanation? {
+        let text = try String.fetchOne(db, sql: "SELECT text FROM task_explanation WHERE id = ?", arguments: [taskID])
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT record, delivery, attempts, outcome, note FROM task WHERE id = ?
+            """, arguments: [taskID])
+        {
+            var status: String = row["delivery"]
+            if let outcome: String = row["outcome"] {
+                status += " (\(outcome)" + ((row["note"] as String?).map { ": " + $0 } ?? "") + ")"
             }
-            guard let row = try Row.fetchOne(db, sql: "SELECT record, policy FROM suppressed_task WHERE id = ?",
-                arguments: [taskID])
-            else { return nil }
-            return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]),
-                status: "suppressed by policy \(row["policy"] as String)", text: text)
+            let attempts: Int = row["attempts"]
+            if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+            return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]), status: status,
+                text: text)
         }
+        guard let row = try Row.fetchOne(db, sql: "SELECT record, policy FROM suppressed_task WHERE id = ?",
+            arguments: [taskID])
+        else { return nil }
+        return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]),
+            status: "suppressed by policy \(row["policy"] as String)", text: text)
     }
 }
