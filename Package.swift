@@ -99,7 +99,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ContextdStoreTests",
-            dependencies: ["ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay"],
+            dependencies: [
+                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -18,7 +18,7 @@ extension Engine {
         if let slot = scope.now { activation.set(slot, .timestamp(now)) }
         if let slot = scope.subject { activation.set(slot, .string(subject)) }
         if let slot = scope.context {
-            let context = contexts[subject] ?? EntityContext(subject: subject)
+            let context = heldContext(of: subject) ?? EntityContext(subject: subject)
             // Captures the engine, not `ruleSet` and `contextIndex`: capturing those structs would
             // box a copy of each (and retain every field) on every evaluation.
             activation.bindFields(slot) { [unowned self] name throws(EvaluationError) -> Value in

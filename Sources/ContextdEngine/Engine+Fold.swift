@@ -15,7 +15,7 @@ extension Engine {
         if let slot = scope.subject { activation.set(slot, .string(event.subject)) }
         // Taken out of the map while it is folded, so its storage is uniquely referenced and
         // changes happen in place instead of copying the entity's states on every event.
-        let existing = contexts.removeValue(forKey: event.subject)
+        let existing = takeContext(of: event.subject)
         var context = existing ?? EntityContext(subject: event.subject)
         var changed = false
         for index in indexes {

@@ -13,7 +13,7 @@ extension Engine {
             entry.ruleOrder = rule.order
             timers.insert(entry)
         }
-        for seen in snapshot.seenEvents { seenEvents[seen.source + Engine.keySeparator + seen.id] = seen.time }
+        for seen in snapshot.seenEvents { seenEvents[SeenEventKey(source: seen.source, id: seen.id)] = seen.time }
         dedupIndex = snapshot.dedupKeys
         limitIndex = snapshot.limitKeys
         for task in snapshot.deferredTasks {

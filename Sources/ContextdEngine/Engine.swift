@@ -38,9 +38,14 @@ public final class Engine {
     /// figure passes one in (`replay --stats`, the daemon's metrics); nil measures nothing.
     public var monotonicClock: (() -> UInt64)?
 
+    /// The contexts in memory: every one folded, or with a ``contextSource``, a working set
+    /// in two generations (``trimContexts(keeping:)``).
     var contexts: [String: EntityContext] = [:]
+    var retiringContexts: [String: EntityContext] = [:]
+    /// Where contexts the engine let go of are read back; nil holds every context.
+    public var contextSource: (any ContextSource)?
     var timers = TimerQueue()
-    var seenEvents: [String: Timestamp] = [:]
+    var seenEvents: [SeenEventKey: Timestamp] = [:]
     var seenSincePrune = 0
     /// Latest time per key: of the last emitted task per dedup key (rule-level and dedup
     /// policies, `rule:`/`policy:`), and of the last reported outcome (`outcome:`, for cooldowns).
@@ -86,7 +91,7 @@ public final class Engine {
     /// made due). A duplicate returns nothing.
     @discardableResult
     public func apply(_ event: Event) -> [TaskChange] {
-        let key = event.source + Engine.keySeparator + event.id
+        let key = SeenEventKey(source: event.source, id: event.id)
         if seenEvents[key] != nil {
             statistics.duplicates += 1
             return []
@@ -143,12 +148,12 @@ public final class Engine {
 
     /// The whole context of an entity as one map, at instant `now`.
     func contextValue(of subject: String, at now: Timestamp) -> Value {
-        let context = contexts[subject] ?? EntityContext(subject: subject)
+        let context = heldContext(of: subject) ?? EntityContext(subject: subject)
         var object: [String: Value] = [:]
         for declaration in ruleSet.contexts { object[declaration.name] = context.value(of: declaration, at: now) }
         return .object(object)
     }
 
     /// A snapshot of one entity's folded context (for tests, explain and persistence).
-    public func context(of subject: String) -> EntityContext? { contexts[subject] }
+    public func context(of subject: String) -> EntityContext? { heldContext(of: subject) }
 }

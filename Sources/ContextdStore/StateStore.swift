@@ -8,8 +8,9 @@ public import ContextdEvents
 /// partitions, SPEC §7) are interchangeable. Every method that changes state does so in one
 /// transaction: after a crash the store holds the state after a whole number of commits.
 public protocol StateStore: AnyObject, Sendable {
-    /// The engine state to go on from.
-    func snapshot() throws -> EngineSnapshot
+    /// The engine state to go on from; without the entity contexts when the engine reads them
+    /// back one by one as events need them (``ContextSource``).
+    func snapshot(includingContexts: Bool) throws -> EngineSnapshot
 
     /// Commits a batch: the engine's state changes, the tasks it made, file progress and rejects.
     func commit(_ batch: Commit) throws
@@ -48,6 +49,11 @@ public protocol StateStore: AnyObject, Sendable {
     /// A task, or a candidate a policy stopped, and the explanation kept with it
     /// (`contextd explain TASK_ID`); nil when unknown.
     func explanation(of taskID: String) throws -> StoredExplanation?
+}
+
+extension StateStore {
+    /// The whole engine state, every entity context included.
+    public func snapshot() throws -> EngineSnapshot { try snapshot(includingContexts: true) }
 }
 
 /// Why a task exists, as `replay --explain` prints it; `appends` adds a line (an early

@@ -13,7 +13,7 @@ struct ConfigurationParser {
     let base: AbsolutePath
 
     static let rootKeys = ["rules", "data_dir", "inputs", "outbox", "http", "limits", "reload", "log"]
-    static let limitsKeys = ["max_line_bytes", "dedup_retention", "batch_events", "rescan_interval"]
+    static let limitsKeys = ["max_line_bytes", "dedup_retention", "batch_events", "context_cache", "rescan_interval"]
     static let reloadKeys = ["watch", "debounce"]
     static let logKeys = ["format", "level"]
 
@@ -57,6 +57,7 @@ struct ConfigurationParser {
         if let bytes = limits.size("max_line_bytes") { configuration.maxLineBytes = bytes }
         if let span = limits.duration("dedup_retention") { configuration.dedupRetention = span }
         if let count = limits.count("batch_events", minimum: 1) { configuration.batchEvents = count }
+        if let count = limits.count("context_cache", minimum: 1) { configuration.contextCache = count }
         if let span = limits.duration("rescan_interval") { configuration.rescanInterval = span }
     }
 

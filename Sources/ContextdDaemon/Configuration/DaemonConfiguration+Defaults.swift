@@ -21,6 +21,7 @@ extension DaemonConfiguration {
             maxLineBytes: 1 << 20,
             dedupRetention: .days(7),
             batchEvents: 10_000,
+            contextCache: 100_000,
             rescanInterval: .seconds(5),
             watchRules: true,
             reloadDebounce: TimeSpan(milliseconds: 500),

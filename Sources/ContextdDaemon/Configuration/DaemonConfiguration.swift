@@ -25,6 +25,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// At most this many events commit in one transaction, so a large file is applied in
     /// bounded slices rather than in one transaction of unbounded size.
     public var batchEvents: Int
+    /// About how many entities' context stay in memory between commits; the others are read
+    /// back from the store when an event needs them. Bounds the daemon's memory as entities
+    /// grow (docs/decisions/0007-context-working-set.md).
+    public var contextCache: Int
     /// Period of the backstop rescan of the spools, in case a file notification was missed.
     public var rescanInterval: TimeSpan
     /// Reload the rules when files under the rule paths change (SIGHUP always reloads).

@@ -28,6 +28,9 @@ final class Pipeline {
     let outbox: FileOutbox
     let inputs: [(input: DaemonConfiguration.Input, spool: Spool)]
     private(set) var engine: Engine
+    /// Where the engine reads back the contexts it let go of; a failed read stops the commit.
+    private let storedContexts: StoredContexts
+    private var contextReadsCounted = 0
     var logger: Logger
     /// Asked between slices: true once a shutdown was requested.
     let shouldStop: @Sendable () -> Bool
@@ -56,7 +59,12 @@ final class Pipeline {
         self.store = store
         self.signal = signal
         self.metrics = metrics
-        engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention, restoring: try store.snapshot())
+        // Contexts stay in the store and come back as events need them: memory holds a
+        // working set of `limits.context_cache` entities, not every entity ever seen.
+        engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention,
+            restoring: try store.snapshot(includingContexts: false))
+        storedContexts = StoredContexts(store: store)
+        engine.contextSource = storedContexts
         engine.recordsChanges = true
         engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds }
         explanations = TaskExplanations(scorers: ruleSet.scorers)
@@ -369,7 +377,14 @@ final class Pipeline {
         var batch = batch
         batch.explanations = explanations.take()
         batch.finishedFiles += completed
+        // The engine worked on an empty context where a read failed: that must not overwrite
+        // the stored one. The daemon stops; a restart redoes the batch.
+        try storedContexts.check()
         try store.commit(batch)
+        engine.trimContexts(keeping: configuration.contextCache)
+        metrics.set("contextd_contexts_in_memory", to: Double(engine.contextsHeld))
+        metrics.count("contextd_context_reads_total", by: storedContexts.reads - contextReadsCounted)
+        contextReadsCounted = storedContexts.reads
         completed = []
         counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
         metrics.record(batch.tasks)

@@ -30,13 +30,15 @@ public final class SQLiteStore: StateStore {
         try StoreMigrations.migrator.migrate(pool)
     }
 
-    public func snapshot() throws -> EngineSnapshot {
+    public func snapshot(includingContexts: Bool) throws -> EngineSnapshot {
         try pool.read { db in
             var snapshot = EngineSnapshot()
             snapshot.clock = try Int64.fetchOne(db, sql: "SELECT clock FROM engine_meta WHERE id = 1")
                 .map(Timestamp.init(milliseconds:))
-            try Row.fetchCursor(db, sql: "SELECT subject, state FROM entity_context").forEach { row in
-                snapshot.contexts.append(try EntityContext(subject: row["subject"], storedText: row["state"]))
+            if includingContexts {
+                try Row.fetchCursor(db, sql: "SELECT subject, state FROM entity_context").forEach { row in
+                    snapshot.contexts.append(try EntityContext(subject: row["subject"], storedText: row["state"]))
+                }
             }
             try Row.fetchCursor(db, sql: "SELECT rule, subject, key, at FROM timer").forEach { row in
                 snapshot.timers.append(TimerEntry(
@@ -64,6 +66,16 @@ public final class SQLiteStore: StateStore {
                 snapshot.deferredTasks.append(try TaskRecord(id: row["id"], storedText: row["record"]))
             }
             return snapshot
+        }
+    }
+
+    /// The context stored for `subject`, nil when none is: what the daemon's engine reads back
+    /// when an event needs an entity it let go of (``StoredContexts``).
+    public func storedContext(of subject: String) throws -> EntityContext? {
+        try pipelineRead { db in
+            let statement = try db.cachedStatement(sql: "SELECT state FROM entity_context WHERE subject = ?")
+            guard let text = try String.fetchOne(statement, arguments: [subject]) else { return nil }
+            return try EntityContext(subject: subject, storedText: text)
         }
     }
 
