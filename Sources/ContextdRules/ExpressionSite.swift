@@ -65,8 +65,8 @@ struct ExpressionSite {
     }
 
     /// Several conditions that must all hold (a list), or one: each part compiled on its own
-    /// (what the engine evaluates, so it can say which part held a rule back) and the whole
-    /// joined with `&&`.
+    /// (what the engine evaluates, so it can say which part held a rule back) and the whole,
+    /// the parts joined as by `&&` (``CompiledExpression/all(_:)``).
     func conditionParts(_ node: Node, in environment: Environment, what: String)
         -> (whole: CompiledExpression, parts: [CompiledExpression])?
     {
@@ -74,19 +74,12 @@ struct ExpressionSite {
             return expression(node, in: environment, expecting: .bool, what: what).map { ($0, [$0]) }
         }
         var parts: [CompiledExpression] = []
-        var sources: [String] = []
         for item in sequence {
             guard let part = expression(item, in: environment, expecting: .bool, what: what) else { return nil }
             parts.append(part)
-            sources.append("(" + (item.string ?? "true") + ")")
         }
         guard !parts.isEmpty else { return nil }
-        switch Expression.compile(sources.joined(separator: " && "), in: environment, expecting: .bool) {
-        case .success(let compiled): return (compiled, parts)
-        case .failure(let diagnostics):
-            report(diagnostics, in: node)
-            return nil
-        }
+        return (CompiledExpression.all(parts), parts)
     }
 
     /// Reports expression diagnostics at their place in the file, each prefixed with what the

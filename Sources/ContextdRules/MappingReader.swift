@@ -4,7 +4,7 @@ import Yams
 /// Reads one YAML mapping of a rule file, reporting unknown, missing and mistyped keys.
 struct MappingReader {
     let file: RuleFile
-    let log: DiagnosticLog
+    private(set) var log: DiagnosticLog
     let node: Node
     /// What the mapping is, for messages: "rule 'x'", "context 'balance'".
     let what: String
@@ -107,5 +107,14 @@ struct MappingReader {
             log.report(file.diagnostic(at: value, "\(what) must be a string or a list of strings"))
             return []
         }
+    }
+}
+
+extension MappingReader {
+    /// The same mapping, reporting to another log (a rule read on another thread has its own).
+    func reporting(to log: DiagnosticLog) -> MappingReader {
+        var copy = self
+        copy.log = log
+        return copy
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Yams
 
 /// One parsed rule file: its YAML tree and its text, for locating and quoting errors.
@@ -7,19 +8,54 @@ struct RuleFile {
     var root: Node?
 
     init(source: RuleSource, log: DiagnosticLog) {
+        self.init(source: source, parsed: Self.parse(source), log: log)
+    }
+
+    private init(source: RuleSource, parsed: Parsed, log: DiagnosticLog) {
         path = source.path
         text = source.text
+        root = parsed.root
+        if let problem = parsed.problem { log.report(problem) }
+    }
+
+    /// Every source parsed, in their order, the largest first on as many cores as there are:
+    /// parsing is a quarter of loading 1,000 rules, and the files do not depend on each other.
+    static func parseAll(_ sources: [RuleSource], log: DiagnosticLog) -> [RuleFile] {
+        guard sources.count > 1 else { return sources.map { RuleFile(source: $0, log: log) } }
+        let results = ParsedFiles(count: sources.count)
+        let bySize = sources.indices.sorted { sources[$0].text.utf8.count > sources[$1].text.utf8.count }
+        DispatchQueue.concurrentPerform(iterations: sources.count) { turn in
+            let index = bySize[turn]
+            results.store(parse(sources[index]), at: index)
+        }
+        return sources.indices.map { RuleFile(source: sources[$0], parsed: results.parsed[$0]!, log: log) }
+    }
+
+    private struct Parsed {
+        var root: Node?
+        var problem: Diagnostic?
+    }
+
+    /// Each slot written by exactly one iteration of `concurrentPerform` and read only after
+    /// it returned (which waits for every iteration): no slot is shared while it is written.
+    private final class ParsedFiles: @unchecked Sendable {
+        private(set) var parsed: [Parsed?]
+        init(count: Int) { parsed = Array(repeating: nil, count: count) }
+        func store(_ value: Parsed, at index: Int) {
+            parsed.withUnsafeMutableBufferPointer { $0[index] = value }
+        }
+    }
+
+    private static func parse(_ source: RuleSource) -> Parsed {
         do {
             // The basic resolver tags every scalar as a string: the rule reader reads numbers
             // and booleans itself, and the default resolver's regular expressions (run again
             // each time Yams hashes a key to find duplicates) were a third of a 1,000-rule load.
-            root = try Yams.compose(yaml: source.text, .basic)
+            return Parsed(root: try Yams.compose(yaml: source.text, .basic))
         } catch let error as YamlError {
-            root = nil
-            log.report(RuleFile.diagnostic(for: error, path: source.path, text: text))
+            return Parsed(problem: RuleFile.diagnostic(for: error, path: source.path, text: source.text))
         } catch {
-            root = nil
-            log.report(Diagnostic(file: path, line: 1, column: 1, message: "cannot parse YAML: \(error)"))
+            return Parsed(problem: Diagnostic(file: source.path, line: 1, column: 1, message: "cannot parse YAML: \(error)"))
         }
     }
 
@@ -68,5 +104,6 @@ struct RuleFile {
 final class DiagnosticLog {
     private(set) var diagnostics: [Diagnostic] = []
     func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+    func report(contentsOf other: DiagnosticLog) { diagnostics += other.diagnostics }
     var isEmpty: Bool { diagnostics.isEmpty }
 }

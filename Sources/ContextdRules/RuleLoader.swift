@@ -29,7 +29,7 @@ public enum RuleLoader {
 final class RuleSetBuilder {
     static let sections = ["description", "events", "lists", "macros", "context", "scorers", "rules", "policies"]
 
-    let log = DiagnosticLog()
+    let log: DiagnosticLog
     var sections: [(file: RuleFile, reader: MappingReader)] = []
     /// Data field types per declared event type.
     var eventSchemas: [String: [String: ValueType]] = [:]
@@ -43,9 +43,13 @@ final class RuleSetBuilder {
     var policies: [TaskPolicy] = []
     var foldScope: EvaluationScope?
 
-    init(sources: [RuleSource]) {
-        for source in sources {
-            let file = RuleFile(source: source, log: log)
+    init(log: DiagnosticLog) {
+        self.log = log
+    }
+
+    convenience init(sources: [RuleSource]) {
+        self.init(log: DiagnosticLog())
+        for file in RuleFile.parseAll(sources, log: log) {
             guard let root = file.root else { continue }
             if let reader = MappingReader(root, file: file, log: log, what: "a rule file", allowed: Self.sections) {
                 sections.append((file, reader))

@@ -12,19 +12,45 @@ extension RuleSetBuilder {
     ]
 
     func readRules() {
+        var headers: [RuleHeader] = []
         for (order, (file, node)) in items(of: "rules").enumerated() {
-            if let rule = readRule(node, order: order, in: file) { rules.append(rule) }
+            // The id first, in rule order: a duplicate is reported against the first rule with
+            // that id, and the rest of the rule is still checked.
+            guard let probe = MappingReader(node, file: file, log: log, what: "a rule", allowed: Self.ruleFields),
+                let idNode = probe.required("id"), let id = probe.string("id")
+            else { continue }
+            let unique = checkUnique(id, kind: "rule", at: idNode, in: file, seen: &ruleNodes)
+            headers.append(RuleHeader(order: order, file: file, node: node, reader: probe, id: id, unique: unique))
         }
+        rules = RuleShards.read(headers, builder: self)
     }
 
-    private func readRule(_ node: Node, order: Int, in file: RuleFile) -> Rule? {
-        guard let probe = MappingReader(node, file: file, log: log, what: "a rule", allowed: Self.ruleFields),
-            let idNode = probe.required("id"), let id = probe.string("id")
-        else { return nil }
+    /// A rule whose id is read and checked; the rest is compiled by ``readRule(_:)``.
+    struct RuleHeader {
+        var order: Int
+        var file: RuleFile
+        var node: Node
+        var reader: MappingReader
+        var id: String
+        var unique: Bool
+    }
+
+    /// A builder for a share of the rules, on another thread: the declarations read so far
+    /// (copies, read only), its own diagnostic log.
+    convenience init(readingRulesFor parent: RuleSetBuilder) {
+        self.init(log: DiagnosticLog())
+        eventSchemas = parent.eventSchemas
+        base = parent.base
+        contexts = parent.contexts
+        contextType = parent.contextType
+        scorers = parent.scorers
+        scoreType = parent.scoreType
+    }
+
+    func readRule(_ header: RuleHeader) -> Rule? {
+        let (node, file, id) = (header.node, header.file, header.id)
         let what = "rule '\(id)'"
-        // A duplicate is reported, and the rest of the rule is still checked.
-        let unique = checkUnique(id, kind: "rule", at: idNode, in: file, seen: &ruleNodes)
-        let reader = probe
+        let reader = header.reader.reporting(to: log)
         let triggers = reader.strings("on") ?? []
         checkEventTypes(triggers, in: file)
         if triggers.isEmpty && reader["timer"] == nil {
@@ -47,10 +73,11 @@ extension RuleSetBuilder {
         let when = reader["when"].flatMap { site.conditionParts($0, in: scope.environment, what: "'when' of \(what)") }
         guard let taskNode = reader.required("task"), let task = readTask(taskNode, scope: scope, what: what, in: file)
         else { return nil }
-        if reader.bool("enabled") == false || !unique { return nil }
+        if reader.bool("enabled") == false || !header.unique { return nil }
         return Rule(id: id, description: reader.string("description") ?? "", owner: reader.string("owner"),
-            tags: reader.strings("tags")?.map(\.0) ?? [], file: file.path, order: order, on: on, forEach: forEach,
-            timer: timer, condition: when?.whole, conditions: when?.parts ?? [], lets: lets, task: task, scope: scope)
+            tags: reader.strings("tags")?.map(\.0) ?? [], file: file.path, order: header.order, on: on,
+            forEach: forEach, timer: timer, condition: when?.whole, conditions: when?.parts ?? [], lets: lets,
+            task: task, scope: scope)
     }
 
     /// `for_each: {rent: context.payments.filter(p, p.value.category == "rent")}`.

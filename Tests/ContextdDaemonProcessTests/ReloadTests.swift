@@ -94,6 +94,41 @@ import Testing
         #expect(!sandbox.logText.contains("file interrupted"))
     }
 
+    /// A SIGHUP is served between two events, not after the file in hand: the reload happens
+    /// in the middle of a large file, and every event of the file is applied once, before or
+    /// after the swap, giving replay's tasks.
+    @Test func sighupInTheMiddleOfALargeFileLosesAndRepeatsNothing() throws {
+        let sandbox = try DaemonSandbox()
+        try sandbox.start()
+        let count = 20_000
+        let start = TestEvents.now - Double(count)
+        var text = ""
+        for index in 0..<count {
+            let page = index % 3 == 0 ? "/pricing" : "/blog/\(index % 7)"
+            text += TestEvents.line(id: "big-\(index)", source: "web", type: "lead.visit", subject: "lead-\(index % 2000)",
+                time: TestEvents.format(start + Double(index)),
+                data: #"{"page":"\#(page)","owner":"user-\#(index % 50)"}"#) + "\n"
+        }
+        try sandbox.drop("big.jsonl", text)
+        try sandbox.waitUntil("big.jsonl is claimed") { sandbox.names(in: "cur").contains("big.jsonl") }
+        let pid = try #require(sandbox.process?.processIdentifier)
+        #expect(kill(pid, SIGHUP) == 0)
+        try sandbox.waitUntilSettled(done: ["big.jsonl"], rejected: [], timeout: 300)
+        try sandbox.waitUntil("a reload by SIGHUP") { sandbox.reloadLines.contains { $0.contains("reason=SIGHUP") } }
+        #expect(try sandbox.stop() == 0)
+
+        let lines = sandbox.logText.split(separator: "\n")
+        let reloaded = try #require(lines.firstIndex { $0.contains(" rules reloaded ") })
+        let done = try #require(lines.firstIndex { $0.contains("file done") && $0.contains("big.jsonl") })
+        #expect(reloaded < done, "the reload waited for the end of the file")
+        let outbox = try sandbox.outboxTasks()
+        let replayed = try sandbox.replay([sandbox.url("done", "big.jsonl").path])
+        #expect(replayed.count > 100)
+        #expect(outbox.count == replayed.count)
+        for line in replayed { #expect(outbox[try DaemonSandbox.id(of: line)] == line) }
+        #expect(try sandbox.store().snapshot().seenEvents.count == count)
+    }
+
     /// systemd (`Type=notify-reload`) sends SIGHUP for a reload as soon as the daemon said
     /// READY=1. That SIGHUP must reload the rules, never kill the daemon (SIGHUP's default
     /// action). Repeated, because this once was a race inside the daemon (SIGHUP was trapped

@@ -6,6 +6,7 @@ import ContextdSpool
 import ContextdStore
 import Dispatch
 import Logging
+import Synchronization
 
 /// The daemon's work, done by one thread of control: claim spool files, apply their events,
 /// commit them together with their progress, write what became due to the outbox, and only
@@ -36,6 +37,9 @@ final class Pipeline {
     let shouldStop: @Sendable () -> Bool
     /// Called after every commit (the systemd watchdog).
     var heartbeat: () -> Void = {}
+    /// Called after every event of a file: where a requested rule reload happens without
+    /// waiting for the rest of the file (the engine swaps rules between two events).
+    var betweenEvents: (Pipeline) -> Void = { _ in }
     private(set) var counters = PipelineCounters()
     private var faultsLogged = 0
     private let explanations: TaskExplanations
@@ -79,8 +83,19 @@ final class Pipeline {
 
     /// Swaps the rule set between two events (the loop calls it between files).
     func replace(ruleSet: RuleSet) {
+        let retired = RetiredRuleSet(engine.ruleSet)
         engine.replace(ruleSet: ruleSet)
         explanations.scorers = ruleSet.scorers
+        // Freeing a thousand compiled rules (closures in closures) takes milliseconds: another
+        // thread does it, and the loop goes on with the new rules.
+        DispatchQueue.global(qos: .utility).async { retired.release() }
+    }
+
+    /// Holds the rule set a reload replaced until another thread lets go of it.
+    private final class RetiredRuleSet: Sendable {
+        private let ruleSet: Mutex<RuleSet?>
+        init(_ ruleSet: RuleSet) { self.ruleSet = Mutex(ruleSet) }
+        func release() { ruleSet.withLock { $0 = nil } }
     }
 
     /// Finishes what a previous process left: staged outbox files, then files in `cur/`.
@@ -244,6 +259,7 @@ final class Pipeline {
                 switch item {
                 case .event(let event, _):
                     group.tasks += engine.apply(event)
+                    betweenEvents(self)
                 case .rejected(let rejection):
                     rejected += 1
                     group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))

@@ -10,8 +10,16 @@ final class ReloadRequests: Sendable {
     }
 
     private let state = Mutex(State())
+    /// `state.now`, readable without the lock: the loop asks after every event.
+    private let immediate = Atomic(false)
 
-    func requestNow() { state.withLock { $0.now = true } }
+    func requestNow() {
+        state.withLock { $0.now = true }
+        immediate.store(true, ordering: .releasing)
+    }
+
+    /// Whether a reload was asked for now (SIGHUP); cheap enough to ask between two events.
+    var isRequestedNow: Bool { immediate.load(ordering: .acquiring) }
 
     func noteChange(at time: Timestamp) { state.withLock { $0.lastChange = time } }
 
@@ -20,6 +28,7 @@ final class ReloadRequests: Sendable {
         state.withLock { state in
             if state.now {
                 state.now = false
+                immediate.store(false, ordering: .releasing)
                 state.lastChange = nil
                 return "SIGHUP"
             }
