@@ -46,14 +46,6 @@ public struct Daemon: Service {
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
         let watchdog = Watchdog(notifier: notifier)
         pipeline.heartbeat = { watchdog.beat() }
-        // A SIGHUP is served between two events rather than after the file in hand: with a
-        // thousand rules, a file of a hundred events takes a few hundred milliseconds.
-        pipeline.betweenEvents = { pipeline in
-            guard reloads.isRequestedNow,
-                let reason = reloads.take(at: WallClock.now(), debounce: configuration.reloadDebounce)
-            else { return }
-            reload(pipeline: pipeline, reason: reason, notifier: notifier, metrics: metrics)
-        }
         let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
         let ruleWatcher = configuration.watchRules
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
@@ -139,6 +131,16 @@ public struct Daemon: Service {
         await listening.wait(timeout: .seconds(30))
         status.recovered()
         notifier.ready()
+        // From now on a SIGHUP is served between two events rather than after the file in
+        // hand: with a thousand rules, a file of a hundred events takes a few hundred
+        // milliseconds. Not during recovery: a reload ends with READY=1, which must not come
+        // before the first one.
+        pipeline.betweenEvents = { pipeline in
+            guard reloads.isRequestedNow,
+                let reason = reloads.take(at: WallClock.now(), debounce: configuration.reloadDebounce)
+            else { return }
+            reload(pipeline: pipeline, reason: reason, notifier: notifier, metrics: metrics)
+        }
         while !stop.isSet && !Task.isCancelled {
             if let reason = reloads.take(at: WallClock.now(), debounce: configuration.reloadDebounce) {
                 reload(pipeline: pipeline, reason: reason, notifier: notifier, metrics: metrics)
