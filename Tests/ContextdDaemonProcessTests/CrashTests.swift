@@ -13,7 +13,7 @@ import Testing
     @Test func twentySigkillsLoseNothingAndDuplicateNothing() throws {
         let sandbox = try DaemonSandbox(batchEvents: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
-        let files = EventMix(customers: 600, start: start, seed: 42).files(perFile: 8)
+        let files = EventMix(customers: 1200, start: start, seed: 42).files(perFile: 8)
         let input = sandbox.directory.appendingPathComponent("input")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
         for file in files {
@@ -50,7 +50,7 @@ import Testing
         for file in files {
             replay.apply(file: try #require(EventFileReader(path: input.appendingPathComponent(file.name).path)))
         }
-        #expect(snapshot.contexts.count > 600)
+        #expect(snapshot.contexts.count > 1200)
         for context in snapshot.contexts {
             #expect(replay.engine.context(of: context.subject) == context, "context of \(context.subject) differs")
         }
