@@ -2,8 +2,9 @@
 /// two strings.
 ///
 /// The index holds every event inside the dedup retention (a week by default), so its size
-/// grows with traffic, not with rules: as strings a key costs a heap string and about 100
-/// bytes; as two 64-bit SipHash values, 16 bytes and no allocation. Two different keys share
+/// grows with traffic, not with rules: as one joined string a key costs a heap allocation;
+/// as two 64-bit SipHash values, 16 bytes inline and none (`replay` over 1,000,000 distinct
+/// events peaked at 626 MB instead of 651). Two different keys share
 /// all 128 bits with probability 2⁻¹²⁸ — for a billion events in the window, about 10⁻²¹: far
 /// below the chance of a disk or memory error, which is the bar for calling the check exact.
 /// The hashes are keyed per process (Swift's `Hasher`), so they are never stored: a restart

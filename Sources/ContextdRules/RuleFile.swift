@@ -1,4 +1,3 @@
-import Dispatch
 import Yams
 
 /// One parsed rule file: its YAML tree and its text, for locating and quoting errors.
@@ -21,29 +20,15 @@ struct RuleFile {
     /// Every source parsed, in their order, the largest first on as many cores as there are:
     /// parsing is a quarter of loading 1,000 rules, and the files do not depend on each other.
     static func parseAll(_ sources: [RuleSource], log: DiagnosticLog) -> [RuleFile] {
-        guard sources.count > 1 else { return sources.map { RuleFile(source: $0, log: log) } }
-        let results = ParsedFiles(count: sources.count)
         let bySize = sources.indices.sorted { sources[$0].text.utf8.count > sources[$1].text.utf8.count }
-        DispatchQueue.concurrentPerform(iterations: sources.count) { turn in
-            let index = bySize[turn]
-            results.store(parse(sources[index]), at: index)
-        }
-        return sources.indices.map { RuleFile(source: sources[$0], parsed: results.parsed[$0]!, log: log) }
+        var parsed = [Parsed?](repeating: nil, count: sources.count)
+        for (index, result) in zip(bySize, bySize.concurrentMap { parse(sources[$0]) }) { parsed[index] = result }
+        return sources.indices.map { RuleFile(source: sources[$0], parsed: parsed[$0]!, log: log) }
     }
 
     private struct Parsed {
         var root: Node?
         var problem: Diagnostic?
-    }
-
-    /// Each slot written by exactly one iteration of `concurrentPerform` and read only after
-    /// it returned (which waits for every iteration): no slot is shared while it is written.
-    private final class ParsedFiles: @unchecked Sendable {
-        private(set) var parsed: [Parsed?]
-        init(count: Int) { parsed = Array(repeating: nil, count: count) }
-        func store(_ value: Parsed, at index: Int) {
-            parsed.withUnsafeMutableBufferPointer { $0[index] = value }
-        }
     }
 
     private static func parse(_ source: RuleSource) -> Parsed {

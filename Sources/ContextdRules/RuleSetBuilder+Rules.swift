@@ -20,7 +20,7 @@ extension RuleSetBuilder {
                 let idNode = probe.required("id"), let id = probe.string("id")
             else { continue }
             let unique = checkUnique(id, kind: "rule", at: idNode, in: file, seen: &ruleNodes)
-            headers.append(RuleHeader(order: order, file: file, node: node, reader: probe, id: id, unique: unique))
+            headers.append(RuleHeader(order: order, reader: probe, id: id, unique: unique))
         }
         rules = RuleShards.read(headers, builder: self)
     }
@@ -28,8 +28,7 @@ extension RuleSetBuilder {
     /// A rule whose id is read and checked; the rest is compiled by ``readRule(_:)``.
     struct RuleHeader {
         var order: Int
-        var file: RuleFile
-        var node: Node
+        /// The rule's mapping (its node and file).
         var reader: MappingReader
         var id: String
         var unique: Bool
@@ -48,7 +47,7 @@ extension RuleSetBuilder {
     }
 
     func readRule(_ header: RuleHeader) -> Rule? {
-        let (node, file, id) = (header.node, header.file, header.id)
+        let (node, file, id) = (header.reader.node, header.reader.file, header.id)
         let what = "rule '\(id)'"
         let reader = header.reader.reporting(to: log)
         let triggers = reader.strings("on") ?? []

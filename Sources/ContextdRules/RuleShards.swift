@@ -1,5 +1,4 @@
 import ContextdEngine
-import Dispatch
 
 /// Rules compiled on every core. Reading and compiling a rule depends only on what the
 /// sections before `rules` declared, never on another rule, and compiling is half of a
@@ -20,30 +19,10 @@ enum RuleShards {
         guard count > 1 else { return headers.compactMap(builder.readRule) }
         let size = (headers.count + count - 1) / count
         let shards = stride(from: 0, to: headers.count, by: size).map { start in
-            Shard(builder: RuleSetBuilder(readingRulesFor: builder),
-                headers: Array(headers[start..<min(start + size, headers.count)]))
+            (builder: RuleSetBuilder(readingRulesFor: builder), headers: headers[start..<min(start + size, headers.count)])
         }
-        DispatchQueue.concurrentPerform(iterations: shards.count) { shards[$0].read() }
-        var rules: [Rule] = []
-        for shard in shards {
-            builder.log.report(contentsOf: shard.builder.log)
-            rules += shard.rules
-        }
-        return rules
-    }
-
-    /// One thread's share. Touched by that thread only while `concurrentPerform` runs, and
-    /// read after it returned (it waits for every iteration).
-    private final class Shard: @unchecked Sendable {
-        let builder: RuleSetBuilder
-        let headers: [RuleSetBuilder.RuleHeader]
-        private(set) var rules: [Rule] = []
-
-        init(builder: RuleSetBuilder, headers: [RuleSetBuilder.RuleHeader]) {
-            self.builder = builder
-            self.headers = headers
-        }
-
-        func read() { rules = headers.compactMap(builder.readRule) }
+        let read = shards.concurrentMap { $0.headers.compactMap($0.builder.readRule) }
+        for shard in shards { builder.log.report(contentsOf: shard.builder.log) }
+        return read.flatMap { $0 }
     }
 }

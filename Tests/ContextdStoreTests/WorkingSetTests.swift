@@ -26,6 +26,16 @@ import Testing
         return try body(try SQLiteStore(path: path), path)
     }
 
+    /// An engine under `rules` that reads the contexts it lets go of back from `store`, as the
+    /// daemon's does.
+    func engine(_ rules: RuleSet, reading store: SQLiteStore) throws -> (Engine, StoredContexts) {
+        let source = StoredContexts(store: store)
+        let engine = Engine(ruleSet: rules, restoring: try store.snapshot(includingContexts: false))
+        engine.contextSource = source
+        engine.recordsChanges = true
+        return (engine, source)
+    }
+
     /// Every fixture through one engine that lets go of every context at each commit (a cache
     /// of 2): each event of a known entity, and each timer, reads its context back from the
     /// store. The tasks are those of a replay holding everything.
@@ -38,10 +48,7 @@ import Testing
         straight.finish(until: until)
 
         try withStore { store, _ in
-            let source = StoredContexts(store: store)
-            let engine = Engine(ruleSet: rules, restoring: try store.snapshot(includingContexts: false))
-            engine.contextSource = source
-            engine.recordsChanges = true
+            let (engine, source) = try engine(rules, reading: store)
             var mostHeld = 0
             for start in stride(from: 0, to: events.count, by: batchSize) {
                 var tasks: [TaskChange] = []
@@ -80,10 +87,7 @@ import Testing
     @Test func aContextUsedLatelyStaysInMemory() throws {
         let rules = try RestartTests.ruleSet()
         try withStore { store, _ in
-            let source = StoredContexts(store: store)
-            let engine = Engine(ruleSet: rules)
-            engine.contextSource = source
-            engine.recordsChanges = true
+            let (engine, source) = try engine(rules, reading: store)
             let everything = Engine(ruleSet: rules)
             func visit(_ subject: String, _ n: Int) throws {
                 let event = Self.visit(id: "v\(n)", subject: subject, at: "2026-03-01T10:0\(n):00Z")
@@ -113,10 +117,7 @@ import Testing
     @Test func aFailedReadStopsTheCommit() throws {
         let rules = try RestartTests.ruleSet()
         try withStore { store, path in
-            let source = StoredContexts(store: store)
-            let engine = Engine(ruleSet: rules)
-            engine.contextSource = source
-            engine.recordsChanges = true
+            let (engine, source) = try engine(rules, reading: store)
             let first = Self.visit(id: "v1", subject: "lead-a", at: "2026-03-01T10:00:00Z")
             engine.apply(first)
             try store.commit(Commit(changes: engine.takeChanges()))

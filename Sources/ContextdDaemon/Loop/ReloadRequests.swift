@@ -4,36 +4,28 @@ import Synchronization
 /// Asks for a rule reload: SIGHUP now, an edit under the rules directory once the editor has
 /// been quiet for the debounce time (an editor's save is often several writes and a rename).
 final class ReloadRequests: Sendable {
-    private struct State {
-        var now = false
-        var lastChange: Timestamp?
-    }
+    /// A SIGHUP not yet served; an atomic, since the loop asks after every event.
+    private let now = Atomic(false)
+    /// The last edit under the rules directory not yet served.
+    private let lastChange = Mutex<Timestamp?>(nil)
 
-    private let state = Mutex(State())
-    /// `state.now`, readable without the lock: the loop asks after every event.
-    private let immediate = Atomic(false)
-
-    func requestNow() {
-        state.withLock { $0.now = true }
-        immediate.store(true, ordering: .releasing)
-    }
+    func requestNow() { now.store(true, ordering: .releasing) }
 
     /// Whether a reload was asked for now (SIGHUP); cheap enough to ask between two events.
-    var isRequestedNow: Bool { immediate.load(ordering: .acquiring) }
+    var isRequestedNow: Bool { now.load(ordering: .acquiring) }
 
-    func noteChange(at time: Timestamp) { state.withLock { $0.lastChange = time } }
+    func noteChange(at time: Timestamp) { lastChange.withLock { $0 = time } }
 
     /// Why to reload now ("SIGHUP", "rules changed"), consuming the request; nil when not yet.
+    /// A SIGHUP also serves a pending edit: the reload reads every file as it is.
     func take(at time: Timestamp, debounce: TimeSpan) -> String? {
-        state.withLock { state in
-            if state.now {
-                state.now = false
-                immediate.store(false, ordering: .releasing)
-                state.lastChange = nil
+        lastChange.withLock { last in
+            if now.exchange(false, ordering: .acquiringAndReleasing) {
+                last = nil
                 return "SIGHUP"
             }
-            if let last = state.lastChange, time - last >= debounce {
-                state.lastChange = nil
+            if let changed = last, time - changed >= debounce {
+                last = nil
                 return "rules changed"
             }
             return nil
@@ -41,7 +33,7 @@ final class ReloadRequests: Sendable {
     }
 
     /// When a pending edit will have been quiet long enough.
-    func deadline(debounce: TimeSpan) -> Timestamp? { state.withLock { $0.lastChange.map { $0 + debounce } } }
+    func deadline(debounce: TimeSpan) -> Timestamp? { lastChange.withLock { $0.map { $0 + debounce } } }
 }
 
 /// Set once, from the shutdown handler; read by the loop between slices.
