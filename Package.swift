@@ -9,6 +9,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The per-event path (decoding, expressions, the engine) in release builds: without the
+/// run-time exclusivity checks on class and global accesses, which were 5 % of `replay`'s
+/// instructions (docs/performance.md). Debug builds, and so the tests, keep them; the static
+/// checks of Swift 6 apply to every build.
+let hotPath: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "contextd",
     platforms: [.macOS(.v14)],
@@ -29,9 +35,9 @@ let package = Package(
     ],
     targets: [
         // Pure engine: no I/O, no third-party dependencies.
-        .target(name: "ContextdEvents", swiftSettings: strict, linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "ContextdExpressions", dependencies: ["ContextdEvents"], swiftSettings: strict),
-        .target(name: "ContextdEngine", dependencies: ["ContextdEvents", "ContextdExpressions"], swiftSettings: strict),
+        .target(name: "ContextdEvents", swiftSettings: hotPath, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "ContextdExpressions", dependencies: ["ContextdEvents"], swiftSettings: hotPath),
+        .target(name: "ContextdEngine", dependencies: ["ContextdEvents", "ContextdExpressions"], swiftSettings: hotPath),
         // Adapters.
         .target(
             name: "ContextdRules",

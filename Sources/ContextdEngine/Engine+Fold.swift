@@ -5,9 +5,9 @@ extension Engine {
     /// How late an event may be and still see exact window counts and sums.
     static let windowLateness = TimeSpan.days(1)
 
-    /// Folds an event into its subject's context; true when anything changed.
-    func fold(_ event: Event, eventValue: Value) -> Bool {
-        guard let indexes = ruleSet.contextsByEventType[event.type] else { return false }
+    /// Folds an event into its subject's context; returns the declarations (indexes) it changed.
+    func fold(_ event: Event, eventValue: Value) -> [Int] {
+        guard let indexes = ruleSet.contextsByEventType[event.type] else { return [] }
         let scope = ruleSet.foldScope
         let activation = Activation(environment: scope.environment)
         if let slot = scope.event { activation.set(slot, eventValue) }
@@ -17,18 +17,20 @@ extension Engine {
         // changes happen in place instead of copying the entity's states on every event.
         let existing = takeContext(of: event.subject)
         var context = existing ?? EntityContext(subject: event.subject)
-        var changed = false
+        var changed: [Int] = []
         for index in indexes {
             let declaration = ruleSet.contexts[index]
             do {
-                changed = try fold(event, into: &context, declaration: declaration, activation: activation) || changed
+                if try fold(event, into: &context, declaration: declaration, activation: activation) {
+                    changed.append(index)
+                }
             } catch {
                 record(fault: "context '\(declaration.name)': \(error.message)", rule: "context:" + declaration.name,
                     eventID: event.id)
             }
         }
-        if changed || existing != nil { contexts[event.subject] = context }
-        if changed, recordsChanges { touchedSubjects.insert(event.subject) }
+        if !changed.isEmpty || existing != nil { contexts[event.subject] = context }
+        if !changed.isEmpty, recordsChanges { touchedSubjects.insert(event.subject) }
         return changed
     }
 

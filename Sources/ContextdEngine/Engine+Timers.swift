@@ -15,12 +15,13 @@ extension Engine {
         forgetDeferred(dueBy: time)
     }
 
-    /// Recomputes the timers of every timed rule for one entity after its context changed.
-    /// Only instants after the clock are kept: an instant already reached was covered by the
-    /// event evaluation that made it so.
-    func scheduleTimers(for subject: String) {
+    /// Recomputes the timers of the timed rules that read one of the `changed` context
+    /// declarations (indexes) of one entity. Only instants after the clock are kept: an instant
+    /// already reached was covered by the event evaluation that made it so.
+    func scheduleTimers(for subject: String, changed: [Int]) {
         guard let now = clock else { return }
-        for index in ruleSet.timerRules {
+        for (index, inputs) in ruleSet.timerRules {
+            if let inputs, !inputs.contains(where: changed.contains) { continue }
             let rule = ruleSet.rules[index]
             guard let at = rule.timer else { continue }
             var entries = Set<TimerEntry>()

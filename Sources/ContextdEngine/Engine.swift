@@ -108,7 +108,7 @@ public final class Engine {
         for index in ruleSet.rulesByEventType[event.type] ?? [] {
             evaluate(ruleSet.rules[index], subject: event.subject, event: event, eventValue: eventValue, now: event.time)
         }
-        if changed { scheduleTimers(for: event.subject) }
+        if !changed.isEmpty { scheduleTimers(for: event.subject, changed: changed) }
         pruneSeenEvents()
         return drainChanges()
     }

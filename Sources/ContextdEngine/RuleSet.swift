@@ -1,3 +1,5 @@
+import ContextdExpressions
+
 /// A complete, checked set of rules: context declarations, scorers, rules and policies.
 ///
 /// Only a `RuleSet` that loaded without a single error exists, so the engine can swap one in
@@ -14,8 +16,11 @@ public struct RuleSet: Sendable {
     let rulesByEventType: [String: [Int]]
     /// Context declaration indexes per event type that adds to or removes from them.
     let contextsByEventType: [String: [Int]]
-    /// Rules with a timer.
-    let timerRules: [Int]
+    /// Rules with a timer, each with the context declarations (indexes) its `timer` and
+    /// `for_each` read, or nil when they may read something else that changes between events
+    /// (`now`, a score, a host function): the timers are recomputed only when one of those
+    /// declarations changed.
+    let timerRules: [(rule: Int, inputs: [Int]?)]
     /// Defer policies with an early release, per releasing event type.
     let releasesByEventType: [String: [Int]]
     /// Rule indexes by id.
@@ -41,7 +46,16 @@ public struct RuleSet: Sendable {
         }
         contextsByEventType = contextsByType
         let sorted = self.rules
-        timerRules = sorted.indices.filter { sorted[$0].timer != nil }
+        let declarationIndex = Dictionary(contexts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        timerRules = sorted.indices.compactMap { index in
+            let rule = sorted[index]
+            guard let timer = rule.timer else { return nil }
+            let reads = timer.reads.union(rule.forEach?.items.reads ?? ExpressionReads())
+            let scope = rule.scope
+            guard reads.readsOnly([scope.context, scope.subject, scope.item]) else { return (index, nil) }
+            let names = scope.context.map { reads.fields(of: $0) } ?? []
+            return (index, names.compactMap { declarationIndex[$0] }.sorted())
+        }
         var releases: [String: [Int]] = [:]
         for (index, policy) in policies.enumerated() {
             if case .defer(_, _, let release?) = policy.action {

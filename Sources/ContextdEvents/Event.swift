@@ -48,6 +48,8 @@ public struct Event: Sendable, Hashable {
     /// an object of the attributes, with `time` as a timestamp and `kind` as a string.
     public var value: Value {
         var object = attributes
+        // Room for the seven envelope members up front: growing a dictionary rehashes every key.
+        object.reserveCapacity(attributes.count + 7)
         object["id"] = .string(id)
         object["source"] = .string(source)
         object["type"] = .string(type)

@@ -24,6 +24,9 @@ public final class Activation {
     }
 
     private var cells: [Cell]
+    /// Macro values computed in this activation, by ``MacroExpansionKey`` id. Few per
+    /// activation, so a list searched in order.
+    private var macroValues: [(id: Int, value: Value)] = []
     /// Comprehension locals of all expressions being evaluated, innermost last.
     var locals: [Value] = []
     /// Where the locals of the expression being evaluated start in `locals`.
@@ -53,6 +56,8 @@ public final class Activation {
     }
 
     private func store(_ cell: Cell, at index: Int) {
+        // A macro may read the slot: what was remembered may no longer hold.
+        macroValues.removeAll(keepingCapacity: true)
         if index >= cells.count { cells.append(contentsOf: repeatElement(.unset, count: index - cells.count + 1)) }
         cells[index] = cell
     }
@@ -103,6 +108,18 @@ public final class Activation {
                 throw error
             }
         }
+    }
+
+    /// How many macro values this activation remembers (for tests of the memo).
+    var rememberedMacroCount: Int { macroValues.count }
+
+    /// A macro's value, evaluating it on first read (a failure is not remembered: the next use
+    /// fails again, at its own place).
+    func memoized(_ id: Int, _ evaluate: Evaluator) throws(EvaluationError) -> Value {
+        for known in macroValues where known.id == id { return known.value }
+        let value = try evaluate(self)
+        macroValues.append((id, value))
+        return value
     }
 
     /// One field of a lazy record, resolved on first read.

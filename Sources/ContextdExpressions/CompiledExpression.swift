@@ -12,12 +12,15 @@ public struct CompiledExpression: Sendable {
     public let type: ValueType
     /// The value, when it does not depend on the activation (`"queue:fraud"`, `90`, `duration("3h")`).
     public let constantValue: Value?
+    /// What it may read from an activation (nothing, when it is a constant).
+    public let reads: ExpressionReads
     let root: Evaluator
 
-    init(source: String, type: ValueType, constantValue: Value?, root: @escaping Evaluator) {
+    init(source: String, type: ValueType, constantValue: Value?, reads: ExpressionReads, root: @escaping Evaluator) {
         self.source = source
         self.type = type
         self.constantValue = constantValue
+        self.reads = constantValue == nil ? reads : ExpressionReads()
         self.root = root
     }
 
@@ -39,7 +42,8 @@ public struct CompiledExpression: Sendable {
         }
         let source = parts.map { "(" + $0.source + ")" }.joined(separator: " && ")
         let steps = Array(zip(parts, ranges))
-        return CompiledExpression(source: source, type: .bool, constantValue: nil) { activation throws(EvaluationError) in
+        let reads = parts.reduce(ExpressionReads()) { $0.union($1.reads) }
+        return CompiledExpression(source: source, type: .bool, constantValue: nil, reads: reads) { activation throws(EvaluationError) in
             for (part, range) in steps {
                 guard try Operators.truth(try part.evaluate(activation), "'&&' needs bool values", at: range) else {
                     return .bool(false)
@@ -95,6 +99,7 @@ public enum Expression {
                 source: source,
                 type: compiled.type,
                 constantValue: compiled.constant,
+                reads: compiler.reads,
                 root: compiled.evaluate
             )
         )

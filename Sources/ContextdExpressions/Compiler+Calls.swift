@@ -76,6 +76,7 @@ extension Compiler {
         in scope: Scope
     ) -> Compiled {
         let arguments = syntaxes.map { compile($0, in: scope) }
+        reads.readsAnything = true
         let count = function.parameters.count
         guard checkArity(.exactly(count), of: function.name, count: arguments.count, at: nameRange) else {
             return .failed

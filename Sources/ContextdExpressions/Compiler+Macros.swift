@@ -3,6 +3,10 @@ extension Compiler {
     /// Compiles a macro's body at its use site: against the same environment, but not seeing
     /// the comprehension locals around the use (a macro means the same wherever it is used).
     /// Problems inside it are reported at the use, prefixed with the macro's name.
+    ///
+    /// Its value is remembered for the activation (``MacroExpansionKey``), so a macro used in
+    /// several places of a rule is evaluated once per evaluation — unless it calls a host
+    /// function, whose result is not known to stay the same.
     mutating func expand(
         _ macro: Environment.Macro,
         named name: String,
@@ -20,9 +24,14 @@ extension Compiler {
         inner.depth = scope.depth
         inner.macros = scope.macros + [name]
         let compiled = nested.compile(macro.syntax, in: inner)
+        reads.formUnion(nested.reads)
         for problem in nested.diagnostics {
             report("in macro '\(name)': \(problem.message)", site, suggestion: problem.suggestion)
         }
-        return compiled
+        guard compiled.constant == nil, !nested.reads.readsAnything, nested.diagnostics.isEmpty else { return compiled }
+        let (id, evaluate) = (MacroExpansionKey(macro, in: environment, expanding: [name]).memoID, compiled.evaluate)
+        return Compiled(type: compiled.type) { activation throws(EvaluationError) in
+            try activation.memoized(id, evaluate)
+        }
     }
 }

@@ -13,6 +13,8 @@ struct Compiler {
     /// macro point there, since the macro's own text is not where the operator is looking.
     let useSite: SourceRange?
     private(set) var diagnostics: [ExpressionDiagnostic] = []
+    /// Every slot and record field the code compiled so far may read.
+    var reads = ExpressionReads()
 
     init(environment: Environment, bytes: [UInt8], useSite: SourceRange? = nil) {
         self.environment = environment
@@ -75,8 +77,10 @@ struct Compiler {
         if let variable = environment.variables[name] {
             switch variable {
             case .plain(let slot, let type):
+                reads.slots.insert(slot)
                 return Compiled(type: type) { activation in activation.value(at: slot) }
             case .bound(let slot, let expression):
+                reads.formUnion(expression.reads)
                 if let value = expression.constantValue { return .constant(value, type: expression.type) }
                 return Compiled(type: expression.type) { activation throws(EvaluationError) in
                     try activation.bound(at: slot, name: name, expression: expression)

@@ -3,7 +3,7 @@ import Foundation
 
 /// Streams the events of one file (or standard input) in fixed-size chunks, so a file of any
 /// size is read in bounded memory; the decoding itself is the engine-side `EventStreamDecoder`.
-public struct EventFileReader {
+public struct EventFileReader: Sendable {
     public var path: String
     public var format: EventStreamDecoder.Format
     public var decoder: EventDecoder
@@ -32,7 +32,9 @@ public struct EventFileReader {
         }
     }
 
-    /// Calls `body` for every decoded item, in file order.
+    /// Calls `body` for every decoded item, in file order. A file larger than one chunk is read
+    /// and decoded on a second thread while `body` runs (``DecodedBatchQueue``); a smaller one,
+    /// like the daemon's one-event files, on this thread, with no thread started.
     public func forEach(_ body: (DecodedItem) throws -> Void) throws {
         let handle: FileHandle
         if path == "-" {
@@ -42,18 +44,66 @@ public struct EventFileReader {
             handle = opened
         }
         defer { if path != "-" { try? handle.close() } }
-        var stream = EventStreamDecoder(format: format, decoder: decoder, maxLineBytes: maxLineBytes)
+        let stream = EventStreamDecoder(format: format, decoder: decoder, maxLineBytes: maxLineBytes)
         do {
+            if isLargerThanOneChunk {
+                try Self.readAhead(handle, chunkSize: chunkSize, stream: stream, body)
+                return
+            }
+            var stream = stream
             while true {
                 let chunk = handle.readData(ofLength: chunkSize)
                 if chunk.isEmpty { break }
-                for item in try chunk.withUnsafeBytes({ raw throws(FileRejection) in
-                    try stream.feed(raw.bindMemory(to: UInt8.self))
-                }) { try body(item) }
+                for item in try Self.feed(chunk, to: &stream) { try body(item) }
             }
             for item in try stream.finish() { try body(item) }
         } catch let rejection as FileRejection {
             throw ReadError.rejected(rejection)
         }
+    }
+
+    /// Standard input counts as large: its size is not known.
+    private var isLargerThanOneChunk: Bool {
+        if path == "-" { return true }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
+        return size.map { $0.intValue > chunkSize } ?? true
+    }
+
+    /// Reads and decodes on a second thread, `body` runs on this one.
+    private static func readAhead(
+        _ handle: FileHandle, chunkSize: Int, stream: EventStreamDecoder, _ body: (DecodedItem) throws -> Void
+    ) throws {
+        let queue = DecodedBatchQueue(capacity: 4)
+        defer { queue.cancelAndWait() }
+        Thread {
+            defer { queue.producerFinished() }
+            var stream = stream
+            do {
+                while true {
+                    let chunk = handle.readData(ofLength: chunkSize)
+                    if chunk.isEmpty { break }
+                    guard queue.put(.items(try feed(chunk, to: &stream))) else { return }
+                }
+                guard queue.put(.items(try stream.finish())) else { return }
+                _ = queue.put(.end)
+            } catch let rejection as FileRejection {
+                _ = queue.put(.rejected(rejection))
+            } catch {
+                preconditionFailure("decoding threw \(error), which is not a FileRejection")
+            }
+        }.start()
+        while true {
+            switch queue.take() {
+            case .items(let items): for item in items { try body(item) }
+            case .rejected(let rejection): throw rejection
+            case .end: return
+            }
+        }
+    }
+
+    /// Throws only a ``FileRejection`` (`Data.withUnsafeBytes` does not carry the type).
+    private static func feed(_ chunk: Data, to stream: inout EventStreamDecoder) throws -> [DecodedItem] {
+        if chunk.isEmpty { return [] }
+        return try chunk.withUnsafeBytes { raw throws(FileRejection) in try stream.feed(raw.bindMemory(to: UInt8.self)) }
     }
 }
