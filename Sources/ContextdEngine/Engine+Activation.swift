@@ -12,7 +12,7 @@ extension Engine {
     func makeActivation(
         _ scope: EvaluationScope, subject: String, eventValue: Value?, now: Timestamp, scores: ScoreMemo?
     ) -> Activation {
-        let activation = Activation(environment: scope.environment)
+        let activation = Activation(slotCount: scope.environment.slotCount)
         activation.host = EvaluationHost(engine: self, now: now)
         if let slot = scope.event { activation.set(slot, eventValue ?? .null) }
         if let slot = scope.now { activation.set(slot, .timestamp(now)) }

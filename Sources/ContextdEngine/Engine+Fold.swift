@@ -8,11 +8,10 @@ extension Engine {
     /// Folds an event into its subject's context; returns the declarations (indexes) it changed.
     func fold(_ event: Event, eventValue: Value) -> [Int] {
         guard let indexes = ruleSet.contextsByEventType[event.type] else { return [] }
-        let scope = ruleSet.foldScope
-        let activation = Activation(environment: scope.environment)
-        if let slot = scope.event { activation.set(slot, eventValue) }
-        if let slot = scope.now { activation.set(slot, .timestamp(event.time)) }
-        if let slot = scope.subject { activation.set(slot, .string(event.subject)) }
+        let activation = Activation(slotCount: ruleSet.foldScope.environment.slotCount)
+        if let slot = ruleSet.foldScope.event { activation.set(slot, eventValue) }
+        if let slot = ruleSet.foldScope.now { activation.set(slot, .timestamp(event.time)) }
+        if let slot = ruleSet.foldScope.subject { activation.set(slot, .string(event.subject)) }
         // Taken out of the map while it is folded, so its storage is uniquely referenced and
         // changes happen in place instead of copying the entity's states on every event.
         let existing = takeContext(of: event.subject)

@@ -81,20 +81,28 @@ extension Engine {
         _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [PolicyClaim]
     ) throws(EvaluationError) -> PolicyStep.Effect
     {
-        let activation = makeActivation(
-            policy.scope, subject: task.subject, eventValue: nil, now: task.createdAt, scores: nil)
-        if let slot = policy.scope.task { activation.set(slot, task.asValue) }
-        if let appliesTo = policy.appliesTo, try appliesTo.evaluate(activation) != .bool(true) {
+        // Made on first use: a contact cap or a cooldown without `applies_to` evaluates nothing,
+        // and the task as a value (`task.asValue`) is the costliest part of an activation.
+        var made: Activation?
+        func activation() -> Activation {
+            if let made { return made }
+            let activation = makeActivation(
+                policy.scope, subject: task.subject, eventValue: nil, now: task.createdAt, scores: nil)
+            if let slot = policy.scope.task { activation.set(slot, task.asValue) }
+            made = activation
+            return activation
+        }
+        if let appliesTo = policy.appliesTo, try appliesTo.evaluate(activation()) != .bool(true) {
             return .notApplicable(.appliesTo)
         }
         func holds(_ condition: CompiledExpression?) throws(EvaluationError) -> Bool {
             guard let condition else { return true }
-            return try condition.evaluate(activation) == .bool(true)
+            return try condition.evaluate(activation()) == .bool(true)
         }
         switch policy.action {
         case .defer(let when, let until, _):
             guard try holds(when) else { return .notApplicable(.when) }
-            let untilValue = try until.evaluate(activation)
+            let untilValue = try until.evaluate(activation())
             guard case .timestamp(let notBefore) = untilValue, notBefore > task.createdAt,
                 notBefore > (task.notBefore ?? task.createdAt)
             else { return .notDeferred(until: untilValue) }
@@ -104,7 +112,7 @@ extension Engine {
         case .suppress(let when, let limit):
             guard try holds(when) else { return .notApplicable(.when) }
             guard let limit else { return .suppressed }
-            let rendered = try limit.key.render(activation)
+            let rendered = try limit.key.render(activation())
             let key = "limit:" + policy.id + Engine.keySeparator + rendered
             let recent = emissions(under: key, within: limit.per, at: task.createdAt)
             if recent >= limit.count {
@@ -113,7 +121,7 @@ extension Engine {
             claims.append((key, limit.per))
             return .counted(key: rendered, count: recent, limit: limit.count, per: limit.per)
         case .dedup(let keyTemplate, let window):
-            let rendered = try keyTemplate.render(activation)
+            let rendered = try keyTemplate.render(activation())
             let key = "policy:" + policy.id + Engine.keySeparator + rendered
             if let previous = previousEmission(key: key, window: window, at: task.createdAt) {
                 return .deduplicated(key: rendered, previous: previous, window: window)
@@ -127,7 +135,7 @@ extension Engine {
         case .route(let when, let assignee):
             guard try holds(when) else { return .notApplicable(.when) }
             let from = task.assignee
-            task.assignee = try assignee.render(activation)
+            task.assignee = try assignee.render(activation())
             return .routed(from: from, to: task.assignee)
         case .contact(let cap):
             return contactEffect(of: policy.id, cap, on: task, claims: &claims)

@@ -98,7 +98,7 @@ extension EventDecoder {
             kind: kind,
             data: data,
             attributes: fields.others
-        )
+        ).withValue()
     }
 
     private static func checkSpecVersion(_ value: Value?) throws(InvalidEvent) {

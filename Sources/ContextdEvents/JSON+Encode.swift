@@ -15,7 +15,8 @@ extension JSON {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func append(_ value: Value, to output: inout [UInt8]) {
+    /// ``encode(_:)`` into a buffer, for callers that write many values into one text.
+    public static func append(_ value: Value, to output: inout [UInt8]) {
         switch value {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -59,9 +60,20 @@ extension JSON {
         }
     }
 
-    /// A JSON string literal per RFC 8259 §7.
-    static func appendString(_ text: String, to output: inout [UInt8]) {
+    /// A JSON string literal per RFC 8259 §7. Most strings need no escape and are copied whole.
+    public static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                return false
+            }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)

@@ -34,8 +34,14 @@ public final class Activation {
     /// The engine's own object, for host functions to reach it.
     public var host: AnyObject?
 
-    public init(environment: Environment) {
-        cells = Array(repeating: .unset, count: environment.slotCount)
+    public convenience init(environment: Environment) {
+        self.init(slotCount: environment.slotCount)
+    }
+
+    /// For the engine, which makes one per evaluation: taking the count rather than the
+    /// environment spares copying the environment's tables into the call.
+    public init(slotCount: Int) {
+        cells = Array(repeating: .unset, count: slotCount)
     }
 
     /// An activation with no slots, for folding constants at load time.

@@ -105,10 +105,13 @@ enum Operators {
     }
 
     /// A value that must be a bool (`&&`, `!`, conditions); `requirement` opens the message.
-    static func truth(_ value: Value, _ requirement: String, at range: SourceRange) throws(EvaluationError) -> Bool {
+    /// `requirement` is built only on failure: a comprehension checks every element's condition.
+    static func truth(_ value: Value, _ requirement: @autoclosure () -> String, at range: SourceRange)
+        throws(EvaluationError) -> Bool
+    {
         guard case .bool(let flag) = value else {
             throw EvaluationError(
-                message: "\(requirement), not \(value.kindName)",
+                message: "\(requirement()), not \(value.kindName)",
                 range: range,
                 code: value.isNull ? .nullAccess : .typeMismatch
             )

@@ -17,6 +17,9 @@ final class DecodedBatchQueue: @unchecked Sendable {  // every property is guard
     private let condition = NSCondition()
     private let capacity: Int
     private var waiting: [Batch] = []
+    /// Batches the consumer is done with, freed by the producer: freeing a batch's events and
+    /// their values was 3 % of the applying thread's instructions.
+    private var spent: [[DecodedItem]] = []
     private var cancelled = false
     private var producing = true
 
@@ -24,13 +27,23 @@ final class DecodedBatchQueue: @unchecked Sendable {  // every property is guard
 
     /// Blocks while the queue is full; false when the consumer has gone (stop producing).
     func put(_ batch: Batch) -> Bool {
+        var freed: [[DecodedItem]] = []
+        defer { freed.removeAll() }  // here, after the lock is released
         condition.lock()
         defer { condition.unlock() }
         while waiting.count >= capacity && !cancelled { condition.wait() }
+        swap(&freed, &spent)
         if cancelled { return false }
         waiting.append(batch)
         condition.broadcast()
         return true
+    }
+
+    /// Hands a batch the consumer has applied to the producer, which frees it.
+    func retire(_ items: consuming [DecodedItem]) {
+        condition.lock()
+        spent.append(items)
+        condition.unlock()
     }
 
     /// Blocks until a batch is there.

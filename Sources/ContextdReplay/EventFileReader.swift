@@ -94,7 +94,9 @@ public struct EventFileReader: Sendable {
         }.start()
         while true {
             switch queue.take() {
-            case .items(let items): for item in items { try body(item) }
+            case .items(let items):
+                for item in items { try body(item) }
+                queue.retire(consume items)
             case .rejected(let rejection): throw rejection
             case .end: return
             }

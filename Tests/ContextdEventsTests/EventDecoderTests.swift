@@ -25,6 +25,21 @@ struct EventDecoderTests {
         )
     }
 
+    @Test func aDecodedEventCarriesItsValueAndForgetsItWhenChanged() throws {
+        let line = #"{"specversion":"1.0","id":"e1","source":"s","type":"t","subject":"c","time":"2026-11-22T10:00:00Z","data":{"a":1}}"#
+        var decoded = try EventDecoder().decode(line: Array(line.utf8), lineNumber: 1).get()
+        let built = Event(id: "e1", source: "s", type: "t", subject: "c", time: Timestamp(rfc3339: "2026-11-22T10:00:00Z")!,
+            kind: decoded.kind, data: .object(["a": .number(1)]), attributes: ["specversion": .string("1.0")])
+        // The value built ahead is not part of what the event is.
+        #expect(decoded == built)
+        #expect(decoded.hashValue == built.hashValue)
+        #expect(decoded.value == built.value)
+        decoded.data = .object(["a": .number(2)])
+        #expect(decoded.value["data"] == .object(["a": .number(2)]))
+        decoded.subject = "other"
+        #expect(decoded.value["subject"] == .string("other"))
+    }
+
     @Test func rendersTheEventForRules() throws {
         let event = Samples.event(id: "evt-7", kind: .process)
         #expect(
