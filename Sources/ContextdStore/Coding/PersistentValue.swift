@@ -9,6 +9,49 @@ public import ContextdEvents
 public enum PersistentValue {
     public static func encode(_ value: Value) -> String { JSON.encode(tagged(value)) }
 
+    /// ``encode(_:)`` written straight into `output`, the same bytes without building the tagged
+    /// copy of the value first (the daemon encodes every changed context on every commit).
+    static func append(_ value: Value, to output: inout [UInt8]) {
+        switch value {
+        case .timestamp(let time): appendTagged("$t", time.milliseconds, to: &output)
+        case .duration(let span): appendTagged("$d", span.milliseconds, to: &output)
+        case .list(let items):
+            output.append(UInt8(ascii: "["))
+            for (position, item) in items.enumerated() {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                append(item, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            appendObject(object.keys, to: &output) { key, output in append(object[key]!, to: &output) }
+        default: JSON.append(value, to: &output)
+        }
+    }
+
+    /// `{…}` of `keys` escaped as ``tagged(_:)`` escapes them and sorted as `JSON.encode` sorts
+    /// them; `member` writes each key's value.
+    static func appendObject(
+        _ keys: some Collection<String>, to output: inout [UInt8], _ member: (String, inout [UInt8]) -> Void
+    ) {
+        let escaped = keys.map { (stored: $0.hasPrefix("$") ? "$" + $0 : $0, key: $0) }.sorted { $0.stored < $1.stored }
+        output.append(UInt8(ascii: "{"))
+        for (position, pair) in escaped.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            JSON.appendString(pair.stored, to: &output)
+            output.append(UInt8(ascii: ":"))
+            member(pair.key, &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    private static func appendTagged(_ tag: StaticString, _ milliseconds: Int64, to output: inout [UInt8]) {
+        output.append(contentsOf: "{\"".utf8)
+        tag.withUTF8Buffer { output.append(contentsOf: $0) }
+        output.append(contentsOf: "\":".utf8)
+        JSON.append(.number(Double(milliseconds)), to: &output)
+        output.append(UInt8(ascii: "}"))
+    }
+
     public static func decode(_ text: String) throws -> Value { untagged(try JSON.parse(text)) }
 
     static func tagged(_ value: Value) -> Value {
