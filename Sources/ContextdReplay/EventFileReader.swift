@@ -47,7 +47,7 @@ public struct EventFileReader: Sendable {
         let stream = EventStreamDecoder(format: format, decoder: decoder, maxLineBytes: maxLineBytes)
         do {
             if isLargerThanOneChunk {
-                try Self.readAhead(handle, chunkSize: chunkSize, stream: stream, body)
+                try Self.readAhead(handle, chunkSize: min(chunkSize, Self.readAheadChunk), stream: stream, body)
                 return
             }
             var stream = stream
@@ -69,11 +69,16 @@ public struct EventFileReader: Sendable {
         return size.map { $0.intValue > chunkSize } ?? true
     }
 
+    /// What the reading thread reads and decodes at a time, at most ``DecodedBatchQueue``'s
+    /// capacity ahead: decoded events take about ten times their bytes, and the daemon's memory
+    /// target (200 MB with a million entities) has no room for megabytes of them.
+    static let readAheadChunk = 1 << 18
+
     /// Reads and decodes on a second thread, `body` runs on this one.
     private static func readAhead(
         _ handle: FileHandle, chunkSize: Int, stream: EventStreamDecoder, _ body: (DecodedItem) throws -> Void
     ) throws {
-        let queue = DecodedBatchQueue(capacity: 4)
+        let queue = DecodedBatchQueue(capacity: 2)
         defer { queue.cancelAndWait() }
         Thread {
             defer { queue.producerFinished() }
