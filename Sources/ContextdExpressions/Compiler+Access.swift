@@ -34,8 +34,7 @@ extension Compiler {
     }
 
     mutating func noteRead(_ field: String, ofRecordAt slot: Int) {
-        reads.slots.insert(slot)
-        reads.fields[slot, default: []].insert(field)
+        reads.insert(field: field, ofRecordAt: slot)
     }
 
     /// The lazy record a bare identifier names, unless a comprehension local shadows it.

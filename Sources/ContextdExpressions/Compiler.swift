@@ -77,7 +77,7 @@ struct Compiler {
         if let variable = environment.variables[name] {
             switch variable {
             case .plain(let slot, let type):
-                reads.slots.insert(slot)
+                reads.insert(slot: slot)
                 return Compiled(type: type) { activation in activation.value(at: slot) }
             case .bound(let slot, let expression):
                 reads.formUnion(expression.reads)

@@ -16,6 +16,15 @@ public struct Environment: Sendable {
     struct Macro: Sendable {
         let source: String
         let syntax: Syntax
+        /// The identifiers in the body, each once, in order (what ``MacroExpansionKey`` resolves).
+        let names: [String]
+
+        init(source: String, syntax: Syntax) {
+            self.source = source
+            self.syntax = syntax
+            var seen = Set<String>()
+            names = syntax.identifiers().map(\.name).filter { seen.insert($0).inserted }
+        }
     }
 
     private(set) var variables: [String: Variable] = [:]

@@ -5,35 +5,50 @@ import Synchronization
 ///
 /// Two uses of a macro with equal keys compile to the same code — macros are hygienic, so the
 /// comprehension locals around a use do not matter — and so, in one activation, to the same
-/// value. The fraud rule's `previous_location` is used by three `let` bindings and two scorer
-/// features; with the key, its 12-hour filter runs once per activation instead of five times.
+/// value. The fraud rule's `previous_location` is used four times by the rule's `let` bindings
+/// (through `travel_km` and `travel_kmh`) and three times by its scorer's features; with the
+/// key, its 12-hour filter runs once in the rule's activation and once in the scorer's.
 struct MacroExpansionKey: Hashable, Sendable {
-    indirect enum Resolution: Hashable, Sendable {
+    enum Resolution: Hashable, Sendable {
         case slot(Int)
-        case macro(MacroExpansionKey)
+        /// A macro used inside this one, by the memo id of its own key.
+        case macro(Int)
         case constant(Value)
         case unresolved
     }
 
     let source: String
-    let resolutions: [String: Resolution]
+    let resolutions: [Resolution]
 
-    init(_ macro: Environment.Macro, in environment: Environment, expanding: Set<String> = []) {
-        source = macro.source
-        var resolutions: [String: Resolution] = [:]
-        for (name, _) in macro.syntax.identifiers() where resolutions[name] == nil {
-            resolutions[name] = Self.resolve(name, in: environment, expanding: expanding)
-        }
-        self.resolutions = resolutions
+    /// The memo id of `macro` as used in `environment` (a key stands for the same code only in
+    /// one process, so the id is what is compared at run time).
+    static func memoID(of macro: Environment.Macro, named name: String, in environment: Environment) -> Int {
+        var expanding = [name]
+        return memoID(of: macro, in: environment, expanding: &expanding)
     }
 
-    private static func resolve(_ name: String, in environment: Environment, expanding: Set<String>) -> Resolution {
+    private static func memoID(of macro: Environment.Macro, in environment: Environment, expanding: inout [String])
+        -> Int
+    {
+        var resolutions: [Resolution] = []
+        resolutions.reserveCapacity(macro.names.count)
+        for name in macro.names {
+            resolutions.append(resolve(name, in: environment, expanding: &expanding))
+        }
+        return MacroExpansionKey(source: macro.source, resolutions: resolutions).memoID
+    }
+
+    /// The names are the macro's own, in a fixed order, so the list of resolutions alone says
+    /// what each name means.
+    private static func resolve(_ name: String, in environment: Environment, expanding: inout [String]) -> Resolution {
         switch environment.variables[name] {
         case .plain(let slot, _)?, .lazyRecord(let slot, _)?, .bound(let slot, _)?: return .slot(slot)
         case nil: break
         }
         if let macro = environment.macros[name], !expanding.contains(name) {
-            return .macro(MacroExpansionKey(macro, in: environment, expanding: expanding.union([name])))
+            expanding.append(name)
+            defer { expanding.removeLast() }
+            return .macro(memoID(of: macro, in: environment, expanding: &expanding))
         }
         if let value = environment.constants[name] { return .constant(value) }
         return .unresolved
