@@ -19,10 +19,10 @@ extension Engine {
         if let slot = scope.subject { activation.set(slot, .string(subject)) }
         if let slot = scope.context {
             let context = heldContext(of: subject) ?? EntityContext(subject: subject)
-            // Captures the engine, not `ruleSet` and `contextIndex`: capturing those structs would
-            // box a copy of each (and retain every field) on every evaluation.
+            // Captures the engine, not `ruleSet`: capturing the struct would box a copy of it (and
+            // retain every field) on every evaluation.
             activation.bindFields(slot) { [unowned self] name throws(EvaluationError) -> Value in
-                guard let index = contextIndex[name] else {
+                guard let index = ruleSet.contextIndex[name] else {
                     throw EvaluationError.missingField(name)
                 }
                 return context.value(of: ruleSet.contexts[index], at: now)

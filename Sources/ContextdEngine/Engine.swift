@@ -55,7 +55,6 @@ public final class Engine {
     /// Deferred tasks that an event may still release, by id, and their ids per assignee.
     var deferred: [String: TaskRecord] = [:]
     var deferredByAssignee: [String: Set<String>] = [:]
-    var contextIndex: [String: Int] = [:]
     var changes: [TaskChange] = []
 
     /// Whether the engine notes what it changes, for ``takeChanges()``; the daemon turns it
@@ -73,18 +72,12 @@ public final class Engine {
     public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7)) {
         self.ruleSet = ruleSet
         self.dedupRetention = dedupRetention
-        indexContexts()
     }
 
     /// Swaps in a new rule set between two events. Context of declarations that still exist
     /// survives; timers are recomputed on each entity's next change.
     public func replace(ruleSet: RuleSet) {
         self.ruleSet = ruleSet
-        indexContexts()
-    }
-
-    private func indexContexts() {
-        contextIndex = Dictionary(uniqueKeysWithValues: ruleSet.contexts.enumerated().map { ($1.name, $0) })
     }
 
     /// Applies one event; returns the task changes it caused (including those of timers it

@@ -25,6 +25,8 @@ public struct RuleSet: Sendable {
     let releasesByEventType: [String: [Int]]
     /// Rule indexes by id.
     let rulesByID: [String: Int]
+    /// Context declaration indexes by name (`context.<name>`, a timer's inputs).
+    let contextIndex: [String: Int]
 
     public init(
         contexts: [ContextDeclaration], scorers: [String: Scorer], rules: [Rule], policies: [TaskPolicy],
@@ -46,7 +48,8 @@ public struct RuleSet: Sendable {
         }
         contextsByEventType = contextsByType
         let sorted = self.rules
-        let declarationIndex = Dictionary(contexts.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let contextIndex = Dictionary(uniqueKeysWithValues: contexts.enumerated().map { ($1.name, $0) })
+        self.contextIndex = contextIndex
         timerRules = sorted.indices.compactMap { index in
             let rule = sorted[index]
             guard let timer = rule.timer else { return nil }
@@ -54,7 +57,7 @@ public struct RuleSet: Sendable {
             let scope = rule.scope
             guard reads.readsOnly([scope.context, scope.subject, scope.item]) else { return (index, nil) }
             let names = scope.context.map { reads.fields(of: $0) } ?? []
-            return (index, names.compactMap { declarationIndex[$0] }.sorted())
+            return (index, names.compactMap { contextIndex[$0] }.sorted())
         }
         var releases: [String: [Int]] = [:]
         for (index, policy) in policies.enumerated() {

@@ -13,9 +13,7 @@ extension TaskRecord {
         out.append(UInt8(ascii: "{"))
         func name(_ name: StaticString) {
             if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(contentsOf: "\":".utf8)
+            JSON.appendKey(name, to: &out)
         }
         func field(_ key: StaticString, _ value: Value) {
             name(key)

@@ -5,23 +5,30 @@
 /// never has to ask whether a subject or a time is present.
 public struct Event: Sendable, Hashable {
     /// Unique per ``source``; `(source, id)` is the idempotency key.
-    public var id: String { didSet { rulesValue = nil } }
+    public var id: String { didSet { rulesValue.value = nil } }
     /// The producer, a URI-reference such as `cards` or `/core-banking`.
-    public var source: String { didSet { rulesValue = nil } }
+    public var source: String { didSet { rulesValue.value = nil } }
     /// Dotted event type, such as `card.transaction`.
-    public var type: String { didSet { rulesValue = nil } }
+    public var type: String { didSet { rulesValue.value = nil } }
     /// The entity the event is about: a customer, lead, account or CRM user id.
-    public var subject: String { didSet { rulesValue = nil } }
+    public var subject: String { didSet { rulesValue.value = nil } }
     /// When it happened (event time).
-    public var time: Timestamp { didSet { rulesValue = nil } }
+    public var time: Timestamp { didSet { rulesValue.value = nil } }
     /// A fact or a workflow step; from the `kind` attribute or the input's default.
-    public var kind: EventKind { didSet { rulesValue = nil } }
+    public var kind: EventKind { didSet { rulesValue.value = nil } }
     /// The payload: an object, or `.null` when the event has none.
-    public var data: Value { didSet { rulesValue = nil } }
+    public var data: Value { didSet { rulesValue.value = nil } }
     /// Every other attribute and extension, raw (`specversion`, `datacontenttype`, …).
-    public var attributes: [String: Value] { didSet { rulesValue = nil } }
+    public var attributes: [String: Value] { didSet { rulesValue.value = nil } }
     /// ``value``, when it was built ahead (``withValue()``); any change of the event forgets it.
-    private var rulesValue: Value?
+    private var rulesValue = PrebuiltValue()
+
+    /// Not part of what the event is: two events equal but for it are equal, and hash alike.
+    private struct PrebuiltValue: Sendable, Hashable {
+        var value: Value?
+        static func == (_: PrebuiltValue, _: PrebuiltValue) -> Bool { true }
+        func hash(into hasher: inout Hasher) {}
+    }
 
     public init(
         id: String,
@@ -47,24 +54,8 @@ public struct Event: Sendable, Hashable {
     /// thread (`EventFileReader`) hands the engine events whose value is ready.
     public func withValue() -> Event {
         var event = self
-        event.rulesValue = makeValue()
+        event.rulesValue.value = makeValue()
         return event
-    }
-
-    public static func == (a: Event, b: Event) -> Bool {
-        a.id == b.id && a.source == b.source && a.type == b.type && a.subject == b.subject && a.time == b.time
-            && a.kind == b.kind && a.data == b.data && a.attributes == b.attributes
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(id)
-        hasher.combine(source)
-        hasher.combine(type)
-        hasher.combine(subject)
-        hasher.combine(time)
-        hasher.combine(kind)
-        hasher.combine(data)
-        hasher.combine(attributes)
     }
 
     /// The attributes that have their own properties; they never appear in ``attributes``.
@@ -72,7 +63,7 @@ public struct Event: Sendable, Hashable {
 
     /// The event as rules see it (`event.subject`, `event.data.amount`, `event.datacontenttype`):
     /// an object of the attributes, with `time` as a timestamp and `kind` as a string.
-    public var value: Value { rulesValue ?? makeValue() }
+    public var value: Value { rulesValue.value ?? makeValue() }
 
     private func makeValue() -> Value {
         var object = attributes

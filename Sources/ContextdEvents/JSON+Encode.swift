@@ -31,22 +31,45 @@ extension JSON {
         case .duration(let span):
             appendString(span.description, to: &output)
         case .list(let list):
-            output.append(UInt8(ascii: "["))
-            for (position, element) in list.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                append(element, to: &output)
-            }
-            output.append(UInt8(ascii: "]"))
+            appendList(list, to: &output) { append($0, to: &$1) }
         case .object(let object):
-            output.append(UInt8(ascii: "{"))
-            for (position, key) in object.keys.sorted().enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                appendString(key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                append(object[key]!, to: &output)
-            }
-            output.append(UInt8(ascii: "}"))
+            appendObject(object.keys.sorted().map { ($0, object[$0]!) }, to: &output) { append($0, to: &$1) }
         }
+    }
+
+    /// `[…]`: each element written by `element`, separated by commas. For writers of other
+    /// shapes than ``Value`` (stored contexts, task lines) that must print the same JSON.
+    public static func appendList<Elements: Sequence>(
+        _ elements: Elements, to output: inout [UInt8], _ element: (Elements.Element, inout [UInt8]) -> Void
+    ) {
+        output.append(UInt8(ascii: "["))
+        for (position, item) in elements.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            element(item, &output)
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// `{…}`: the members in the order given (sort them for deterministic text), each name as a
+    /// JSON string and its value written by `value`.
+    public static func appendObject<Member>(
+        _ members: [(name: String, member: Member)], to output: inout [UInt8], _ value: (Member, inout [UInt8]) -> Void
+    ) {
+        output.append(UInt8(ascii: "{"))
+        for (position, entry) in members.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            appendString(entry.name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            value(entry.member, &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// `"name":`, the start of a member whose name is fixed in the code (no escape needed).
+    public static func appendKey(_ name: StaticString, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { output.append(contentsOf: $0) }
+        output.append(contentsOf: "\":".utf8)
     }
 
     static func appendNumber(_ number: Double, to output: inout [UInt8]) {

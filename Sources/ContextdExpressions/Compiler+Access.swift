@@ -14,7 +14,7 @@ extension Compiler {
                 return .failed
             }
             let (slot, recordName, at) = (record.slot, record.name, runtimeRange(range))
-            noteRead(name, ofRecordAt: slot)
+            reads.insert(field: name, ofRecordAt: slot)
             return Compiled(type: type) { activation throws(EvaluationError) in
                 do throws(EvaluationError) {
                     return try activation.field(name, ofRecordAt: slot, named: recordName)
@@ -31,10 +31,6 @@ extension Compiler {
         return Compiled(type: type) { activation throws(EvaluationError) in
             try Access.field(name, of: try evaluate(activation), at: at)
         }.folded([target])
-    }
-
-    mutating func noteRead(_ field: String, ofRecordAt slot: Int) {
-        reads.insert(field: field, ofRecordAt: slot)
     }
 
     /// The lazy record a bare identifier names, unless a comprehension local shadows it.

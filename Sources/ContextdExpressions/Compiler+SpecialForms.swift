@@ -43,7 +43,7 @@ extension Compiler {
                     return .failed
                 }
                 let (slot, recordName) = (record.slot, record.name)
-                noteRead(name, ofRecordAt: slot)
+                reads.insert(field: name, ofRecordAt: slot)
                 return Compiled(type: .bool) { activation in
                     let value = try? activation.field(name, ofRecordAt: slot, named: recordName)
                     return .bool(value.map { !$0.isNull } ?? false)

@@ -4,8 +4,8 @@ import Foundation
 /// Decoded events handed from the thread that reads and decodes a file to the thread that
 /// applies them, at most `capacity` batches ahead.
 ///
-/// Decoding is a tenth of `replay`'s time and a fifth of its instructions; on a second core it
-/// leaves the engine's path (docs/performance.md). The order of the items is the file's, and a
+/// Reading and decoding were a sixth of `replay`'s instructions (callgrind); on a second core
+/// they leave the engine's path (docs/performance.md). The order of the items is the file's, and a
 /// file that turns out unreadable stops where it did before: after the last batch decoded whole.
 final class DecodedBatchQueue: @unchecked Sendable {  // every property is guarded by `condition`
     enum Batch: Sendable {
@@ -18,7 +18,7 @@ final class DecodedBatchQueue: @unchecked Sendable {  // every property is guard
     private let capacity: Int
     private var waiting: [Batch] = []
     /// Batches the consumer is done with, freed by the producer: freeing a batch's events and
-    /// their values was 3 % of the applying thread's instructions.
+    /// their values was 4 % of the applying thread's instructions.
     private var spent: [[DecodedItem]] = []
     private var cancelled = false
     private var producing = true

@@ -1,5 +1,8 @@
 public import ContextdEvents
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Streams the events of one file (or standard input) in fixed-size chunks, so a file of any
 /// size is read in bounded memory; the decoding itself is the engine-side `EventStreamDecoder`.
@@ -46,7 +49,7 @@ public struct EventFileReader: Sendable {
         defer { if path != "-" { try? handle.close() } }
         let stream = EventStreamDecoder(format: format, decoder: decoder, maxLineBytes: maxLineBytes)
         do {
-            if isLargerThanOneChunk {
+            if isLargerThanOneChunk(handle) {
                 try Self.readAhead(handle, chunkSize: min(chunkSize, Self.readAheadChunk), stream: stream, body)
                 return
             }
@@ -62,11 +65,13 @@ public struct EventFileReader: Sendable {
         }
     }
 
-    /// Standard input counts as large: its size is not known.
-    private var isLargerThanOneChunk: Bool {
+    /// Standard input counts as large: its size is not known. One `fstat` of the open file:
+    /// the daemon asks for every file, one-event files included.
+    private func isLargerThanOneChunk(_ handle: FileHandle) -> Bool {
         if path == "-" { return true }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
-        return size.map { $0.intValue > chunkSize } ?? true
+        var status = stat()
+        guard fstat(handle.fileDescriptor, &status) == 0 else { return true }
+        return Int(status.st_size) > chunkSize
     }
 
     /// What the reading thread reads and decodes at a time, at most ``DecodedBatchQueue``'s
@@ -111,7 +116,6 @@ public struct EventFileReader: Sendable {
 
     /// Throws only a ``FileRejection`` (`Data.withUnsafeBytes` does not carry the type).
     private static func feed(_ chunk: Data, to stream: inout EventStreamDecoder) throws -> [DecodedItem] {
-        if chunk.isEmpty { return [] }
-        return try chunk.withUnsafeBytes { raw throws(FileRejection) in try stream.feed(raw.bindMemory(to: UInt8.self)) }
+        try chunk.withUnsafeBytes { raw throws(FileRejection) in try stream.feed(raw.bindMemory(to: UInt8.self)) }
     }
 }

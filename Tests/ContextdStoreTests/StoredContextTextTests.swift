@@ -4,13 +4,27 @@ import ContextdStore
 import Testing
 
 /// A context is written to `entity_context` straight as text; the bytes are those of encoding
-/// it as a tagged ``Value`` (how it was written before), and it reads back as it was.
+/// it as a tagged ``Value`` with `JSON.encode` (how it was written before), and it reads back as
+/// it was.
 @Suite struct StoredContextTextTests {
     static let t0 = Timestamp(rfc3339: "2026-11-22T10:00:00Z")!
 
     static func entry(_ value: Value, key: String? = nil, minutes: Int64 = 0) -> ContextEntry {
         ContextEntry(key: key, value: value, time: t0 + TimeSpan(milliseconds: minutes * 60_000),
             eventID: "e-\(minutes)", eventType: "card.transaction")
+    }
+
+    /// The earlier writer's tagging: timestamps and durations as `{"$t": ms}` / `{"$d": ms}`,
+    /// and a key starting with `$` given one more.
+    static func tagged(_ value: Value) -> Value {
+        switch value {
+        case .timestamp(let time): .object(["$t": .number(Double(time.milliseconds))])
+        case .duration(let span): .object(["$d": .number(Double(span.milliseconds))])
+        case .list(let items): .list(items.map(tagged))
+        case .object(let object):
+            .object(Dictionary(uniqueKeysWithValues: object.map { ($0.hasPrefix("$") ? "$" + $0 : $0, tagged($1)) }))
+        default: value
+        }
     }
 
     /// The earlier writer: the whole context as one value, tagged and encoded.
@@ -33,7 +47,7 @@ import Testing
                 object[name] = .object(["window": .list(points.map { .list([.timestamp($0.time), .number($0.amount)]) })])
             }
         }
-        return PersistentValue.encode(.object(object))
+        return JSON.encode(tagged(.object(object)))
     }
 
     @Test func theTextIsTheTaggedValuesAndReadsBack() throws {

@@ -19,40 +19,24 @@ extension EntityContext {
     /// `{"latest": entry}`, `{"collection": [entries]}`, `{"history": [entries]}` or
     /// `{"window": [[time, amount], …]}`.
     private static func append(_ state: ContextState, to out: inout [UInt8]) {
-        func entries(_ name: StaticString, _ items: [ContextEntry]) {
-            member(name)
-            out.append(UInt8(ascii: "["))
-            for (position, item) in items.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                append(item, to: &out)
-            }
-            out.append(contentsOf: "]}".utf8)
-        }
-        func member(_ name: StaticString) {
-            out.append(contentsOf: "{\"".utf8)
-            name.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(contentsOf: "\":".utf8)
-        }
+        out.append(UInt8(ascii: "{"))
         switch state {
         case .latest(let entry):
-            member("latest")
+            JSON.appendKey("latest", to: &out)
             if let entry { append(entry, to: &out) } else { out.append(contentsOf: "null".utf8) }
-            out.append(UInt8(ascii: "}"))
-        case .collection(let items): entries("collection", items)
-        case .history(let items): entries("history", items)
+        case .collection(let items):
+            JSON.appendKey("collection", to: &out)
+            JSON.appendList(items, to: &out) { append($0, to: &$1) }
+        case .history(let items):
+            JSON.appendKey("history", to: &out)
+            JSON.appendList(items, to: &out) { append($0, to: &$1) }
         case .window(let points):
-            member("window")
-            out.append(UInt8(ascii: "["))
-            for (position, point) in points.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "["))
-                PersistentValue.append(.timestamp(point.time), to: &out)
-                out.append(UInt8(ascii: ","))
-                PersistentValue.append(.number(point.amount), to: &out)
-                out.append(UInt8(ascii: "]"))
+            JSON.appendKey("window", to: &out)
+            JSON.appendList(points, to: &out) { point, out in
+                PersistentValue.append(.list([.timestamp(point.time), .number(point.amount)]), to: &out)
             }
-            out.append(contentsOf: "]}".utf8)
         }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// `{"id", "key" (in a collection), "time", "type", "value"}`: the keys in sorted order.

@@ -7,65 +7,41 @@ public import ContextdEvents
 /// that itself starts with `$` is written with one more `$` in front, so no input can be
 /// mistaken for a tag.
 public enum PersistentValue {
-    public static func encode(_ value: Value) -> String { JSON.encode(tagged(value)) }
+    public static func encode(_ value: Value) -> String {
+        var output: [UInt8] = []
+        append(value, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
 
-    /// ``encode(_:)`` written straight into `output`, the same bytes without building the tagged
-    /// copy of the value first (the daemon encodes every changed context on every commit).
+    /// ``encode(_:)`` into a buffer: `JSON.append`, with timestamps and durations tagged and
+    /// object keys escaped as they are written (no tagged copy of the value is built).
     static func append(_ value: Value, to output: inout [UInt8]) {
         switch value {
         case .timestamp(let time): appendTagged("$t", time.milliseconds, to: &output)
         case .duration(let span): appendTagged("$d", span.milliseconds, to: &output)
-        case .list(let items):
-            output.append(UInt8(ascii: "["))
-            for (position, item) in items.enumerated() {
-                if position > 0 { output.append(UInt8(ascii: ",")) }
-                append(item, to: &output)
-            }
-            output.append(UInt8(ascii: "]"))
-        case .object(let object):
-            appendObject(object.keys, to: &output) { key, output in append(object[key]!, to: &output) }
+        case .list(let items): JSON.appendList(items, to: &output) { append($0, to: &$1) }
+        case .object(let object): appendObject(object.keys, to: &output) { key, output in append(object[key]!, to: &output) }
         default: JSON.append(value, to: &output)
         }
     }
 
-    /// `{…}` of `keys` escaped as ``tagged(_:)`` escapes them and sorted as `JSON.encode` sorts
-    /// them; `member` writes each key's value.
+    /// `{…}` of `keys`, each written with one more `$` in front when it starts with `$`, sorted
+    /// as written; `member` writes each key's value.
     static func appendObject(
         _ keys: some Collection<String>, to output: inout [UInt8], _ member: (String, inout [UInt8]) -> Void
     ) {
-        let escaped = keys.map { (stored: $0.hasPrefix("$") ? "$" + $0 : $0, key: $0) }.sorted { $0.stored < $1.stored }
-        output.append(UInt8(ascii: "{"))
-        for (position, pair) in escaped.enumerated() {
-            if position > 0 { output.append(UInt8(ascii: ",")) }
-            JSON.appendString(pair.stored, to: &output)
-            output.append(UInt8(ascii: ":"))
-            member(pair.key, &output)
-        }
-        output.append(UInt8(ascii: "}"))
+        let members = keys.map { (name: $0.hasPrefix("$") ? "$" + $0 : $0, member: $0) }.sorted { $0.name < $1.name }
+        JSON.appendObject(members, to: &output, member)
     }
 
     private static func appendTagged(_ tag: StaticString, _ milliseconds: Int64, to output: inout [UInt8]) {
-        output.append(contentsOf: "{\"".utf8)
-        tag.withUTF8Buffer { output.append(contentsOf: $0) }
-        output.append(contentsOf: "\":".utf8)
+        output.append(UInt8(ascii: "{"))
+        JSON.appendKey(tag, to: &output)
         JSON.append(.number(Double(milliseconds)), to: &output)
         output.append(UInt8(ascii: "}"))
     }
 
     public static func decode(_ text: String) throws -> Value { untagged(try JSON.parse(text)) }
-
-    static func tagged(_ value: Value) -> Value {
-        switch value {
-        case .timestamp(let time): return .object(["$t": .number(Double(time.milliseconds))])
-        case .duration(let span): return .object(["$d": .number(Double(span.milliseconds))])
-        case .list(let items): return .list(items.map(tagged))
-        case .object(let object):
-            var out: [String: Value] = [:]
-            for (key, item) in object { out[key.hasPrefix("$") ? "$" + key : key] = tagged(item) }
-            return .object(out)
-        default: return value
-        }
-    }
 
     static func untagged(_ value: Value) -> Value {
         switch value {
