@@ -1,0 +1,78 @@
+import ContextdEngine
+import ContextdEvents
+@testable import ContextdStore
+import Foundation
+import GRDB
+import Testing
+
+/// A data directory written by an older contextd opens in a newer one with every row where it
+/// was: an upgrade must not lose a context, a task or its delivery state.
+@Suite struct MigrationTests {
+    /// The tables migration v4 rebuilds, each with its key, for reading them in one order.
+    static let rebuilt = ["entity_context": "subject", "task": "id", "task_explanation": "id", "suppressed_task": "id"]
+
+    @Test func rowidTablesKeepEveryRowOfAStoreWrittenBeforeThem() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("contextd.sqlite").path
+
+        // The stock rules over every fixture, committed into a store at migration v3.
+        let engine = Engine(ruleSet: try RestartTests.ruleSet())
+        engine.recordsChanges = true
+        var tasks: [TaskChange] = []
+        for event in try RestartTests.fixtureEvents() { tasks += engine.apply(event) }
+        tasks += engine.advance(to: try #require(Timestamp(rfc3339: "2026-12-31T00:00:00Z")))
+        let explanations = tasks.compactMap { change -> TaskExplanation? in
+            guard case .created(let task) = change else { return nil }
+            return TaskExplanation(taskID: task.id, text: "why \(task.id)", appends: false)
+        }
+        let old = try DatabaseQueue(path: path)
+        try StoreMigrations.migrator.migrate(old, upTo: "v3-task-leases")
+        try old.write { db in
+            try StoreWriter(db: db).write(Commit(changes: engine.takeChanges(), tasks: tasks, explanations: explanations))
+            // Columns v3 added, set as a leased and acked task has them.
+            try db.execute(sql: """
+                UPDATE task SET delivery = 'acked', lease_holder = 'crm-1', attempts = 2, outcome = 'done',
+                    note = 'called', acked_at = 1 WHERE id = (SELECT min(id) FROM task)
+                """)
+        }
+        let before = try old.read(Self.contents)
+        try old.close()
+        #expect(before["entity_context"]!.count > 20)
+        #expect(before["task"]!.count > 10)
+        #expect(before["suppressed_task"]!.count > 0)
+        #expect(before["task_explanation"]!.count == explanations.count)
+
+        let store = try SQLiteStore(path: path)
+        let after = try store.pool.read(Self.contents)
+        #expect(after == before)
+        let (tables, indexes) = try store.pool.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name IN ('entity_context', 'task', 'task_explanation', 'suppressed_task')"),
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            )
+        }
+        #expect(tables.count == 4)
+        #expect(tables.allSatisfy { !$0.contains("WITHOUT ROWID") })
+        #expect(indexes.contains("task_by_delivery") && indexes.contains("task_queue") && indexes.contains("suppressed_task_by_time"))
+        // The store works on the rebuilt tables: a context reads back, a task is explained.
+        let subject = try #require(after["entity_context"]?.first?.first.flatMap(String.fromDatabaseValue))
+        #expect(try store.storedContext(of: subject) != nil)
+        let first = try #require(after["task"]?.first?.first.flatMap(String.fromDatabaseValue))
+        let acked = try #require(try store.explanation(of: first))
+        #expect(acked.status == "acked (done: called), leased 2 times")
+    }
+
+    /// Every column of every rebuilt table, rows in key order.
+    static func contents(_ db: Database) throws -> [String: [[DatabaseValue]]] {
+        var contents: [String: [[DatabaseValue]]] = [:]
+        for (table, key) in rebuilt {
+            let columns = StoreMigrations.rowidTables.first { $0.name == table }!.columns
+            contents[table] = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) ORDER BY \(key)").map { row in
+                Array(row.databaseValues)
+            }
+        }
+        return contents
+    }
+}
