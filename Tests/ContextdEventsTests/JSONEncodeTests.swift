@@ -17,6 +17,16 @@ struct JSONEncodeTests {
     }
 
     @Test(arguments: [
+        (0, "0"), (7, "7"), (-7, "-7"), (10, "10"), (-1_893_456_000_000, "-1893456000000"),
+        (Int64.max, "9223372036854775807"), (Int64.min, "-9223372036854775808"),
+    ] as [(Int64, String)])
+    func writesIntegersInPlace(number: Int64, text: String) {
+        var output = Array("x".utf8)
+        JSON.appendInteger(number, to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == "x" + text)
+    }
+
+    @Test(arguments: [
         ("plain", #""plain""#),
         ("a\"b\\c", #""a\"b\\c""#),
         ("line\nfeed\r\ttab\u{8}\u{C}", #""line\nfeed\r\ttab\b\f""#),

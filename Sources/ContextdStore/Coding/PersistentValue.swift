@@ -30,14 +30,16 @@ public enum PersistentValue {
     static func appendObject(
         _ keys: some Collection<String>, to output: inout [UInt8], _ member: (String, inout [UInt8]) -> Void
     ) {
-        let members = keys.map { (name: $0.hasPrefix("$") ? "$" + $0 : $0, member: $0) }.sorted { $0.name < $1.name }
-        JSON.appendObject(members, to: &output, member)
+        let sorted = keys.sorted()
+        // Escaped names sort as the keys do: the `$` goes in front of names that begin with one.
+        let names = sorted.contains { $0.hasPrefix("$") } ? sorted.map { $0.hasPrefix("$") ? "$" + $0 : $0 } : sorted
+        JSON.appendObject(names: names, to: &output) { member(sorted[$0], &$1) }
     }
 
     private static func appendTagged(_ tag: StaticString, _ milliseconds: Int64, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         JSON.appendKey(tag, to: &output)
-        JSON.append(.number(Double(milliseconds)), to: &output)
+        JSON.appendInteger(milliseconds, to: &output)
         output.append(UInt8(ascii: "}"))
     }
 
