@@ -154,6 +154,8 @@ public struct Daemon: Service {
             if let interval = watchdog.interval, now + interval < wake { wake = now + interval }
             await doorbell.wait(timeout: .milliseconds(max(1, (wake - now).milliseconds)))
         }
+        // A shutdown between groups: the last commit is on disk, its tasks in the outbox.
+        try pipeline.finishCommit()
     }
 
     /// Loads and checks the whole rule set; swaps it in only when it has no error.

@@ -36,9 +36,12 @@ extension Engine {
     /// of the retiring generation that is used moves back to the current one. At most
     /// `limit` contexts plus those one batch touches are held.
     ///
-    /// Only right after the store committed every change (``takeChanges()`` then the commit):
-    /// a context dropped must be the one the store holds. Does nothing without a source, or
-    /// while changes are untaken.
+    /// Only right after ``takeChanges()``, and only once the batches taken before the previous
+    /// trim are committed: a context dropped must be the one the store holds. It is, because a
+    /// dropped context was not used since the previous trim, so its last change is in a batch
+    /// taken before it. The daemon trims after handing a batch to the store, having waited for
+    /// the batch before (decision 0009). Does nothing without a source, or while changes are
+    /// untaken.
     public func trimContexts(keeping limit: Int) {
         guard contextSource != nil, touchedSubjects.isEmpty, contexts.count >= max(limit / 2, 1) else { return }
         retiringContexts = contexts

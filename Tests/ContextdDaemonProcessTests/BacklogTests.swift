@@ -1,5 +1,7 @@
 import ContextdEngine
 import ContextdEvents
+import ContextdReplay
+import ContextdRules
 import ContextdStore
 import Foundation
 import Testing
@@ -20,6 +22,40 @@ import Testing
         #expect(try sandbox.stop() == 0)
         try OutboxComparison.expectSameTasks(sandbox, files: names.map { folder.appendingPathComponent($0).path })
         #expect(sandbox.names(in: "done").count == names.count)
+    }
+
+    /// Decision 0009: the loop applies the next group while the last one commits, and reads the
+    /// contexts it let go of from the last commit on disk. With a working set of four contexts
+    /// and groups of seven events, nearly every event reads a context back while a commit is in
+    /// flight; a read that missed the commit would lose a location, a balance or a visit.
+    @Test func aWorkingSetSmallerThanAGroupGivesTheTasksReplayGives() throws {
+        let sandbox = try DaemonSandbox(batchEvents: 7, contextCache: 4)
+        let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
+        let files = EventMix(customers: 300, start: start, seed: 5).files(perFile: 40)
+        let input = sandbox.directory.appendingPathComponent("input")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        for file in files {
+            try file.text.write(to: input.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
+            try sandbox.drop(file.name, file.text)
+        }
+        try sandbox.start()
+        try sandbox.waitUntilDrained()
+        #expect(try sandbox.stop() == 0)
+        let compared = try OutboxComparison.expectSameTasks(
+            sandbox, files: files.map { input.appendingPathComponent($0.name).path })
+        #expect(compared > 50)
+        // And the state: every stored context is the one an in-memory replay holds.
+        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get())
+        for file in files {
+            replay.apply(file: try #require(EventFileReader(path: input.appendingPathComponent(file.name).path)))
+        }
+        let stored = try sandbox.store().snapshot().contexts
+        #expect(stored.count >= 300)
+        for context in stored {
+            #expect(replay.engine.context(of: context.subject) == context, "context of \(context.subject) differs")
+        }
+        let log = try String(contentsOf: sandbox.log, encoding: .utf8)
+        #expect(!log.contains(" warning ") && !log.contains(" error "))
     }
 }
 

@@ -32,7 +32,8 @@ final class DaemonSandbox {
     private var dropped = 0
 
     /// `extra` is appended to the config file (e.g. `limits:` for small slices).
-    init(batchEvents: Int = 10_000, extra: String = "") throws {
+    /// `contextCache` sets `limits.context_cache` (the default when nil).
+    init(batchEvents: Int = 10_000, contextCache: Int? = nil, extra: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
@@ -44,7 +45,7 @@ final class DaemonSandbox {
                 path: ./spool
             outbox: ./outbox
             limits:
-              batch_events: \(batchEvents)
+              batch_events: \(batchEvents)\(contextCache.map { "\n  context_cache: \($0)" } ?? "")
               rescan_interval: 200ms
             reload:
               debounce: 200ms

@@ -53,6 +53,8 @@ final class Pipeline {
     private var group = Group()
     /// Files moved out of `cur/` whose progress the next commit forgets.
     private var completed: [(spool: String, file: String)] = []
+    /// The commit on the store's writer, and what may happen once it is on disk.
+    private var inFlight: InFlightCommit?
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
@@ -116,6 +118,7 @@ final class Pipeline {
             }
         }
         try commitGroup()
+        try finishCommit()
         return true
     }
 
@@ -123,6 +126,7 @@ final class Pipeline {
     /// configuration order, so a flood in one spool delays another by at most one file per
     /// round; rounds go on until the group holds `batch_events` events or
     /// ``maximumGroupFiles`` files, or nothing waits. False when every spool was drained.
+    /// The group's commit may still be in flight when it returns (``finishCommit()``).
     func step() throws -> Bool {
         var waiting = try inputs.map { try $0.spool.waiting()[...] }
         guard waiting.contains(where: { !$0.isEmpty }) else { return false }
@@ -150,6 +154,7 @@ final class Pipeline {
     /// With every spool drained: the clock follows the wall clock (SPEC §2), due timers fire,
     /// due tasks go out, old dedup records are forgotten.
     func idle() throws {
+        try finishCommit()
         try applyOutcomes()
         let now = WallClock.now()
         if let clock = engine.clock, now > clock {
@@ -159,12 +164,13 @@ final class Pipeline {
                 // Only the clock moved: no commit (and no disk flush) for that. The next commit
                 // stores it; a restart before then starts from the older clock and moves it again.
                 metrics.engineClock(engine.clock)
-                try flushOutbox()
+                try flushOutbox(at: engine.clock)
             } else {
                 try commit(Commit(changes: changes, tasks: tasks))
+                try finishCommit()
             }
         } else {
-            try flushOutbox()
+            try flushOutbox(at: engine.clock)
         }
         if let clock = engine.clock, lastPrune.map({ now - $0 >= .hours(1) }) ?? true {
             lastPrune = now
@@ -181,6 +187,8 @@ final class Pipeline {
     /// backlog would move the clock past events still waiting.
     private func applyOutcomes() throws {
         while true {
+            // The outcomes the previous round applied are forgotten once its commit is on disk.
+            try finishCommit()
             let pending = try store.pendingOutcomes(limit: 1000)
             if pending.isEmpty { return }
             var tasks: [TaskChange] = []
@@ -200,6 +208,7 @@ final class Pipeline {
 
     /// When the loop must wake up at the latest: the next timer or the next deferred task.
     func nextDeadline() throws -> Timestamp? {
+        try finishCommit()
         let clock = engine.clock ?? WallClock.now()
         return [engine.nextTimer, try store.nextDue(after: clock)].compactMap { $0 }.min()
     }
@@ -280,6 +289,7 @@ final class Pipeline {
             // Not readable as events (binary, not JSON): what was read so far stays applied.
             tally()
             try commitGroup()
+            try finishCommit()
             group.current = nil
             try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
             let reason = "\(error)" + (seen > 0 ? " (the \(seen) lines or elements before were taken)" : "")
@@ -354,15 +364,9 @@ final class Pipeline {
             FileProgress(spool: $0.input, file: $0.name, items: $0.items, finished: true)
         }
         if let current = group.current { progress.append(current) }
-        try commit(Commit(changes: engine.takeChanges(), tasks: group.tasks, progress: progress, rejects: group.rejects))
-        for (input, tally) in group.tally {
-            metrics.count("contextd_events_total", [("input", input)], by: tally.events)
-            metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
-            metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
-        }
-        let finished = group.finished
+        try commit(Commit(changes: engine.takeChanges(), tasks: group.tasks, progress: progress, rejects: group.rejects),
+            finished: group.finished, tally: group.tally)
         group = Group(current: group.current)
-        try complete(finished)
     }
 
     /// The files' last items are committed: write their rejects files, let them leave `cur/`
@@ -387,29 +391,62 @@ final class Pipeline {
         }
     }
 
-    /// Commits a batch with the files completed since the last commit, then writes what
-    /// became due to the outbox.
-    private func commit(_ batch: Commit) throws {
+    /// Hands a batch, with the files completed since the last commit, to the store's writer
+    /// and returns while it is written: the engine goes on with the next group on this core
+    /// (decision 0009). What needs the batch on disk waits for ``finishCommit()``.
+    private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: InputTally] = [:]) throws {
+        try finishCommit()
         var batch = batch
         batch.explanations = explanations.take()
         batch.finishedFiles += completed
         // The engine worked on an empty context where a read failed: that must not overwrite
         // the stored one. The daemon stops; a restart redoes the batch.
         try storedContexts.check()
-        try store.commit(batch)
+        inFlight = InFlightCommit(
+            pending: store.startCommit(batch), tasks: batch.tasks, clock: engine.clock, rules: engine.statistics.rules,
+            finished: finished, tally: tally)
+        completed = []
+        // A context let go of here and needed again before the commit is on disk is read after
+        // it: the writer's queue runs the read after the commit.
         engine.trimContexts(keeping: configuration.contextCache)
+        logNewFaults()
+    }
+
+    /// What a commit in flight carries for the time it is on disk.
+    private struct InFlightCommit {
+        var pending: PendingCommit
+        var tasks: [TaskChange]
+        /// The engine's clock and statistics when the batch was taken: the outbox writes what
+        /// was due then, and the metrics count what the batch holds, not the group after it.
+        var clock: Timestamp?
+        var rules: [String: RuleStatistics]
+        var finished: [FinishedFile]
+        var tally: [String: InputTally]
+    }
+
+    /// Waits until the commit in flight is on disk, then does what that allows, in this order:
+    /// count it, write the tasks it made due to the outbox, let its finished files leave `cur/`.
+    /// Everything that reads the store or ends the loop calls it first.
+    func finishCommit() throws {
+        guard let flight = inFlight else { return }
+        inFlight = nil
+        try flight.pending.wait()
         metrics.set("contextd_contexts_in_memory", to: Double(engine.contextsHeld))
         metrics.count("contextd_context_reads_total", by: storedContexts.reads - contextReadsCounted)
         contextReadsCounted = storedContexts.reads
-        completed = []
-        counters.tasksCreated += batch.tasks.count { if case .created = $0 { true } else { false } }
-        metrics.record(batch.tasks)
-        metrics.record(rules: engine.statistics.rules, since: ruleStatisticsAtCommit)
-        ruleStatisticsAtCommit = engine.statistics.rules
-        metrics.engineClock(engine.clock)
-        logNewFaults()
-        try flushOutbox()
+        counters.tasksCreated += flight.tasks.count { if case .created = $0 { true } else { false } }
+        metrics.record(flight.tasks)
+        metrics.record(rules: flight.rules, since: ruleStatisticsAtCommit)
+        ruleStatisticsAtCommit = flight.rules
+        metrics.engineClock(flight.clock)
+        for (input, tally) in flight.tally {
+            metrics.count("contextd_events_total", [("input", input)], by: tally.events)
+            metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
+            metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
+        }
+        try flushOutbox(at: flight.clock)
         heartbeat()
+        try complete(flight.finished)
     }
 
     /// Rule and policy expressions that failed at run time (counted as false) since the last
@@ -427,8 +464,8 @@ final class Pipeline {
         faultsLogged = total
     }
 
-    private func flushOutbox() throws {
-        guard let clock = engine.clock else { return }
+    private func flushOutbox(at clock: Timestamp?) throws {
+        guard let clock else { return }
         let queued = try store.queueDueTasks(assigneePrefixes: configuration.http.assignees, at: clock)
         if queued > 0 {
             metrics.count("contextd_tasks_queued_total", by: queued)

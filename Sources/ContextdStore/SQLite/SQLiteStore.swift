@@ -71,12 +71,17 @@ public final class SQLiteStore: StateStore {
 
     /// The context stored for `subject`, nil when none is: what the daemon's engine reads back
     /// when an event needs an entity it let go of (``StoredContexts``).
+    ///
+    /// On a reader connection, from the last commit on disk, so that it does not wait for the
+    /// commit in flight on the writer (decision 0009). That commit never holds a context the
+    /// engine let go of: the engine lets go only of contexts unused since an earlier commit,
+    /// which the loop waited for before starting this one (``Engine/trimContexts(keeping:)``).
     public func storedContext(of subject: String) throws -> EntityContext? {
-        try pipelineRead { db in
+        let text = try pool.read { db in
             let statement = try db.cachedStatement(sql: "SELECT state FROM entity_context WHERE subject = ?")
-            guard let text = try String.fetchOne(statement, arguments: [subject]) else { return nil }
-            return try EntityContext(subject: subject, storedText: text)
+            return try String.fetchOne(statement, arguments: [subject])
         }
+        return try text.map { try EntityContext(subject: subject, storedText: $0) }
     }
 
     /// A read by the daemon's processing loop, on the writer's connection: its page cache holds
