@@ -406,8 +406,8 @@ final class Pipeline {
             pending: store.startCommit(batch), tasks: batch.tasks, clock: engine.clock, rules: engine.statistics.rules,
             finished: finished, tally: tally)
         completed = []
-        // A context let go of here and needed again before the commit is on disk is read after
-        // it: the writer's queue runs the read after the commit.
+        // Lets go only of contexts unused since the previous trim: their last change is in a
+        // batch already on disk, where the reads from the last commit find it (decision 0009).
         engine.trimContexts(keeping: configuration.contextCache)
         logNewFaults()
     }

@@ -5,10 +5,10 @@ import Synchronization
 /// A commit handed to the store's writer, in flight while its caller goes on.
 ///
 /// The daemon's loop applies the next group of events on one core while the writer encodes
-/// and writes this one on the other (decision 0009). Whatever the loop asks of the writer's
-/// connection afterwards (reading back a context it let go of, the next commit) runs after
-/// this commit, because the writer's queue is serial: a read can never see the store from
-/// before it.
+/// and writes this one on the other (decision 0009). Whatever is asked of the writer's
+/// connection afterwards (the next commit, an HTTP ack) runs after this commit, because the
+/// writer's queue is serial. Contexts are read back on a reader connection, which does not
+/// wait: ``SQLiteStore/storedContext(of:)`` says why that is exact.
 public final class PendingCommit: Sendable {
     private let outcome = Mutex<Result<Void, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
