@@ -76,8 +76,12 @@ public final class SQLiteStore: StateStore {
     /// commit in flight on the writer (decision 0009). That commit never holds a context the
     /// engine let go of: the engine lets go only of contexts unused since an earlier commit,
     /// which the loop waited for before starting this one (``Engine/trimContexts(keeping:)``).
+    /// One statement, without the transaction `pool.read` opens around it: a single statement
+    /// reads one snapshot anyway, and that transaction, for each of a million lookups of new
+    /// entities, made the memory benchmark about a fifth slower (43,708 against 56,281 events/s,
+    /// same hour).
     public func storedContext(of subject: String) throws -> EntityContext? {
-        let text = try pool.read { db in
+        let text = try pool.unsafeRead { db in
             let statement = try db.cachedStatement(sql: "SELECT state FROM entity_context WHERE subject = ?")
             return try String.fetchOne(statement, arguments: [subject])
         }
