@@ -32,28 +32,14 @@ import Testing
         let sandbox = try DaemonSandbox(batchEvents: 7, contextCache: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
         let files = EventMix(customers: 300, start: start, seed: 5).files(perFile: 40)
-        let input = sandbox.directory.appendingPathComponent("input")
-        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
-        for file in files {
-            try file.text.write(to: input.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
-            try sandbox.drop(file.name, file.text)
-        }
+        let copies = try sandbox.dropKeepingCopies(files)
         try sandbox.start()
         try sandbox.waitUntilDrained()
         #expect(try sandbox.stop() == 0)
-        let compared = try OutboxComparison.expectSameTasks(
-            sandbox, files: files.map { input.appendingPathComponent($0.name).path })
+        let compared = try OutboxComparison.expectSameTasks(sandbox, files: copies)
         #expect(compared > 50)
         // And the state: every stored context is the one an in-memory replay holds.
-        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get())
-        for file in files {
-            replay.apply(file: try #require(EventFileReader(path: input.appendingPathComponent(file.name).path)))
-        }
-        let stored = try sandbox.store().snapshot().contexts
-        #expect(stored.count >= 300)
-        for context in stored {
-            #expect(replay.engine.context(of: context.subject) == context, "context of \(context.subject) differs")
-        }
+        #expect(try OutboxComparison.expectSameContexts(sandbox, files: copies).contexts >= 300)
         let log = try String(contentsOf: sandbox.log, encoding: .utf8)
         #expect(!log.contains(" warning ") && !log.contains(" error "))
     }
@@ -88,6 +74,19 @@ enum OutboxComparison {
         #expect(expired.isSubset(of: Set(try replayed.map(DaemonSandbox.id))))
         #expect(!expected.isEmpty)
         return expected.count
+    }
+
+    /// Compares every context in the store with an in-memory `replay` of `files`. Returns how
+    /// many stored contexts were compared and how many events the replay read.
+    @discardableResult
+    static func expectSameContexts(_ sandbox: DaemonSandbox, files: [String]) throws -> (contexts: Int, events: Int) {
+        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get())
+        for file in files { replay.apply(file: try #require(EventFileReader(path: file))) }
+        let stored = try sandbox.store().snapshot().contexts
+        for context in stored {
+            #expect(replay.engine.context(of: context.subject) == context, "context of \(context.subject) differs")
+        }
+        return (stored.count, replay.eventsRead)
     }
 
     /// RFC 3339 as contextd writes it, with or without fractional seconds.

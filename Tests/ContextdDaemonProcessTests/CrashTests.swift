@@ -1,8 +1,3 @@
-import ContextdEngine
-import ContextdEvents
-import ContextdReplay
-import ContextdRules
-import ContextdStore
 import Foundation
 import Testing
 
@@ -14,12 +9,7 @@ import Testing
         let sandbox = try DaemonSandbox(batchEvents: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
         let files = EventMix(customers: 1200, start: start, seed: 42).files(perFile: 8)
-        let input = sandbox.directory.appendingPathComponent("input")
-        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
-        for file in files {
-            try file.text.write(to: input.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
-            try sandbox.drop(file.name, file.text)
-        }
+        let copies = try sandbox.dropKeepingCopies(files)
 
         var random = SplitMix(state: 2026)
         var kills = 0
@@ -39,22 +29,13 @@ import Testing
         #expect(killsWithWorkLeft >= 20, "only \(killsWithWorkLeft) kills landed while files were waiting")
         #expect(sandbox.names(in: "new").isEmpty && sandbox.names(in: "cur").isEmpty)
         #expect(sandbox.names(in: "done").count == files.count)
-        let compared = try OutboxComparison.expectSameTasks(
-            sandbox, files: files.map { input.appendingPathComponent($0.name).path })
+        let compared = try OutboxComparison.expectSameTasks(sandbox, files: copies)
 
         // Exactly once, seen from the state: the store's context equals one in-memory replay's
         // (an event applied twice would add a second point to the leads' visit-count window).
-        let store = try sandbox.store()
-        let snapshot = try store.snapshot()
-        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get())
-        for file in files {
-            replay.apply(file: try #require(EventFileReader(path: input.appendingPathComponent(file.name).path)))
-        }
-        #expect(snapshot.contexts.count > 1200)
-        for context in snapshot.contexts {
-            #expect(replay.engine.context(of: context.subject) == context, "context of \(context.subject) differs")
-        }
+        let replay = try OutboxComparison.expectSameContexts(sandbox, files: copies)
+        #expect(replay.contexts > 1200)
         print("crash test: \(kills) SIGKILLs (\(killsWithWorkLeft) with files waiting), \(files.count) files, "
-            + "\(replay.eventsRead) events, \(compared) tasks compared")
+            + "\(replay.events) events, \(compared) tasks compared")
     }
 }

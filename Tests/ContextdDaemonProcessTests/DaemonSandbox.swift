@@ -125,6 +125,19 @@ final class DaemonSandbox {
         dropped += 1
     }
 
+    /// Drops every file in order, keeping a copy of each under `input/` so that `replay` can read
+    /// the same events afterwards. Returns the copies' paths, in order.
+    func dropKeepingCopies(_ files: [(name: String, text: String)]) throws -> [String] {
+        let input = directory.appendingPathComponent("input")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        return try files.map { file in
+            let copy = input.appendingPathComponent(file.name)
+            try file.text.write(to: copy, atomically: false, encoding: .utf8)
+            try drop(file.name, file.text)
+            return copy.path
+        }
+    }
+
     func names(in folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
     }

@@ -13,12 +13,7 @@ import Testing
         // ~4,800 events in small slices: long enough for the signal to land mid-backlog.
         let mix = EventMix(customers: 800, start: Date().addingTimeInterval(-2 * 86_400), seed: 42)
         let files = mix.files(perFile: 400)
-        let input = sandbox.directory.appendingPathComponent("input")
-        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
-        for file in files {
-            try file.text.write(to: input.appendingPathComponent(file.name), atomically: false, encoding: .utf8)
-            try sandbox.drop(file.name, file.text)
-        }
+        let copies = try sandbox.dropKeepingCopies(files)
 
         try sandbox.start()
         try sandbox.waitUntil("some of the backlog is done") { !sandbox.names(in: "done").isEmpty }
@@ -39,7 +34,7 @@ import Testing
         #expect(sandbox.names(in: "rejected").isEmpty)
         try sandbox.expectNothingLeftBehind()
         let compared = try OutboxComparison.expectSameTasks(
-            sandbox, files: files.map { input.appendingPathComponent($0.name).path })
+            sandbox, files: copies)
         let seen = try sandbox.store().snapshot().seenEvents
         #expect(Set(seen.map { "\($0.source)/\($0.id)" }).count == seen.count)
         #expect(seen.count == mix.events().count, "every event applied once (the resent ones skipped)")
@@ -54,12 +49,7 @@ import Testing
         let sandbox = try DaemonSandbox(batchEvents: 50)
         let mix = EventMix(customers: 800, start: Date().addingTimeInterval(-2 * 86_400), seed: 7)
         let files = mix.files(perFile: 400)
-        let input = sandbox.directory.appendingPathComponent("input")
-        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
-        for file in files {
-            try file.text.write(to: input.appendingPathComponent(file.name), atomically: false, encoding: .utf8)
-            try sandbox.drop(file.name, file.text)
-        }
+        let copies = try sandbox.dropKeepingCopies(files)
         let consumer = OutboxConsumer(sandbox)
 
         try sandbox.start()
@@ -85,7 +75,7 @@ import Testing
         #expect(consumer.takenTwice.isEmpty, "task files written again after the consumer took them: \(consumer.takenTwice)")
         // Give the consumer's files back to new/, so the outbox can be compared with replay.
         try consumer.putBack()
-        try OutboxComparison.expectSameTasks(sandbox, files: files.map { input.appendingPathComponent($0.name).path })
+        try OutboxComparison.expectSameTasks(sandbox, files: copies)
         let seen = try sandbox.store().snapshot().seenEvents
         #expect(seen.count == mix.events().count, "every event applied once")
     }

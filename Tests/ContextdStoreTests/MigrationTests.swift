@@ -68,8 +68,7 @@ import Testing
     static func contents(_ db: Database) throws -> [String: [[DatabaseValue]]] {
         var contents: [String: [[DatabaseValue]]] = [:]
         for (table, key) in rebuilt {
-            let columns = StoreMigrations.rowidTables.first { $0.name == table }!.columns
-            contents[table] = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) ORDER BY \(key)").map { row in
+            contents[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(key)").map { row in
                 Array(row.databaseValues)
             }
         }

@@ -75,62 +75,31 @@ enum StoreMigrations {
             // A context, a task or an explanation is 0.6 to 2 KB: kept inside the key's b-tree, most
             // spilled to an overflow page and few shared a page, so every commit wrote twice the
             // pages it needed (decision 0009). As rowid tables, the key is a small unique index.
+            // Each table is rebuilt from its own definition as the earlier migrations left it
+            // (columns added by v3 included), without the clause.
             for table in rowidTables {
-                try db.execute(sql: "CREATE TABLE \(table.name)_rowid \(table.definition)")
+                let definition = try String.fetchOne(
+                    db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [table])
+                let prefix = "CREATE TABLE \(table) ", suffix = " WITHOUT ROWID"
+                guard let definition, definition.hasPrefix(prefix), definition.hasSuffix(suffix) else {
+                    throw StoredRecordError(table: table, key: "schema", problem: "not the WITHOUT ROWID table v4 expects")
+                }
+                let columns = definition.dropFirst(prefix.count).dropLast(suffix.count)
+                let indexes = try String.fetchAll(
+                    db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                    arguments: [table])
                 try db.execute(sql: """
-                    INSERT INTO \(table.name)_rowid (\(table.columns)) SELECT \(table.columns) FROM \(table.name);
-                    DROP TABLE \(table.name);
-                    ALTER TABLE \(table.name)_rowid RENAME TO \(table.name);
+                    CREATE TABLE \(table)_rowid \(columns);
+                    INSERT INTO \(table)_rowid SELECT * FROM \(table);
+                    DROP TABLE \(table);
+                    ALTER TABLE \(table)_rowid RENAME TO \(table);
                     """)
-                for index in table.indexes { try db.execute(sql: index) }
+                for index in indexes { try db.execute(sql: index) }
             }
         }
         return migrator
     }
 
-    /// The tables of large rows as migration v4 leaves them: their columns as the earlier
-    /// migrations built them, in that order, as rowid tables (`definition` follows `CREATE TABLE name`).
-    static let rowidTables: [(name: String, columns: String, definition: String, indexes: [String])] = [
-        (
-            "entity_context", "subject, state",
-            "(subject TEXT PRIMARY KEY, state TEXT NOT NULL)", []
-        ),
-        (
-            "task",
-            """
-            id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record, delivery,
-            delivered_at, lease_id, lease_holder, lease_until, attempts, outcome, note, acked_at
-            """,
-            """
-            (
-                id TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, assignee TEXT NOT NULL,
-                priority REAL NOT NULL, created_at INTEGER NOT NULL,
-                due_at INTEGER NOT NULL,          -- not_before, or created_at when there is none
-                expires_at INTEGER, deferred_by TEXT,
-                record TEXT NOT NULL,
-                delivery TEXT NOT NULL DEFAULT 'pending',
-                delivered_at INTEGER,
-                lease_id TEXT, lease_holder TEXT, lease_until INTEGER,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                outcome TEXT, note TEXT, acked_at INTEGER)
-            """,
-            [
-                "CREATE INDEX task_by_delivery ON task (delivery, due_at)",
-                "CREATE INDEX task_queue ON task (delivery, priority DESC, created_at, id)",
-            ]
-        ),
-        (
-            "task_explanation", "id, text",
-            "(id TEXT PRIMARY KEY, text TEXT NOT NULL)", []
-        ),
-        (
-            "suppressed_task", "id, rule, subject, assignee, policy, created_at, record",
-            """
-            (
-                id TEXT PRIMARY KEY, rule TEXT NOT NULL, subject TEXT NOT NULL, assignee TEXT NOT NULL,
-                policy TEXT NOT NULL, created_at INTEGER NOT NULL, record TEXT NOT NULL)
-            """,
-            ["CREATE INDEX suppressed_task_by_time ON suppressed_task (created_at)"]
-        ),
-    ]
+    /// The tables of large rows that migration v4 rebuilds as rowid tables.
+    static let rowidTables = ["entity_context", "task", "task_explanation", "suppressed_task"]
 }
