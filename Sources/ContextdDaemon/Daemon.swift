@@ -155,7 +155,7 @@ public struct Daemon: Service {
             await doorbell.wait(timeout: .milliseconds(max(1, (wake - now).milliseconds)))
         }
         // A shutdown between groups: the last commit is on disk, its tasks in the outbox.
-        try pipeline.finishCommit()
+        try pipeline.settle()
     }
 
     /// Loads and checks the whole rule set; swaps it in only when it has no error.

@@ -13,7 +13,7 @@ public protocol StateStore: AnyObject, Sendable {
     func snapshot(includingContexts: Bool) throws -> EngineSnapshot
 
     /// Commits a batch: the engine's state changes, the tasks it made, file progress and rejects.
-    func commit(_ batch: Commit) throws
+    @discardableResult func commit(_ batch: Commit) throws -> CommitReceipt
 
     /// How far each file of a spool got (files still in `cur/`).
     func progress(spool: String) throws -> [String: FileProgress]
@@ -85,6 +85,8 @@ public struct Commit: Sendable {
     public var explanations: [TaskExplanation]
     /// Outcomes (``PendingOutcome/seq``) the engine applied in this batch: no longer pending.
     public var appliedOutcomes: [Int64]
+    /// The file outbox's part of the batch; nil when it has none.
+    public var outbox: OutboxDelivery?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
@@ -99,6 +101,40 @@ public struct Commit: Sendable {
         self.rejects = rejects
         self.finishedFiles = finishedFiles
     }
+}
+
+/// The file outbox's part of a commit (docs/decisions/0010-outbox-marks-in-the-group-commit.md).
+///
+/// A task made due by the batch is written to the outbox's `tmp/` before the batch commits,
+/// and inserted `staged` by the same transaction, instead of being committed `pending` and
+/// staged by a commit of its own afterwards. Tasks renamed into `new/` since the previous
+/// commit are marked `written` by this one. `flush` runs on the store's writer before the
+/// transaction and puts those files and renames on disk: neither mark can reach the disk
+/// before what it says, which is what ``TaskDelivery`` recovery relies on.
+public struct OutboxDelivery: Sendable {
+    /// Ids of `.created` tasks of the batch whose files are complete in `tmp/`.
+    public var staged: Set<String>
+    /// Ids of tasks (staged by an earlier commit) whose files are now in `new/`.
+    public var written: [String]
+    /// `delivered_at` of both marks.
+    public var time: Timestamp
+    public var flush: @Sendable () throws -> Void
+
+    public init(staged: Set<String>, written: [String], time: Timestamp, flush: @escaping @Sendable () throws -> Void) {
+        self.staged = staged
+        self.written = written
+        self.time = time
+        self.flush = flush
+    }
+}
+
+/// What a commit reports back.
+public struct CommitReceipt: Sendable {
+    /// Staged tasks the store did not insert because it already held their id (a timer that
+    /// fired again after a restart, say): their files in `tmp/` must be dropped, not published,
+    /// since a task file is written exactly once.
+    public var notStaged: Set<String> = []
+    public init(notStaged: Set<String> = []) { self.notStaged = notStaged }
 }
 
 /// A rejected line and the spool file it came from.

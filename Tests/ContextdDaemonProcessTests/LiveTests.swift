@@ -1,3 +1,4 @@
+import ContextdStore
 import Foundation
 import Testing
 
@@ -54,5 +55,10 @@ import Testing
         #expect(compared == 6)
         let outbox = try sandbox.outboxTasks().values
         #expect(outbox.filter { $0.contains(#""rule":"location-mismatch-fraud""#) }.count == 4)
+        // Published in the group's own commit, marked written by the next one or at the stop
+        // (decision 0010): none is left staged for the next start to recover.
+        let counts = try sandbox.store().taskCounts()
+        #expect(counts[.staged] == nil)
+        #expect(counts[.written] == compared)
     }
 }

@@ -25,6 +25,10 @@ import Testing
         let interrupted = sandbox.logText.contains("file interrupted by shutdown")
         #expect(sandbox.names(in: "cur").count <= 1, "at most the file in hand stays in cur/")
         #expect(!sandbox.logText.contains("critical"))
+        // The tasks the last group published before the stop are marked written, not left
+        // staged for the next start to recover (decision 0010).
+        let counts = try sandbox.store().taskCounts()
+        #expect(counts[.written, default: 0] > 0 && counts[.staged] == nil, "\(counts)")
 
         try sandbox.start()
         try sandbox.waitUntilDrained()

@@ -30,7 +30,7 @@ import Testing
         let old = try DatabaseQueue(path: path)
         try StoreMigrations.migrator.migrate(old, upTo: "v3-task-leases")
         try old.write { db in
-            try StoreWriter(db: db).write(Commit(changes: engine.takeChanges(), tasks: tasks, explanations: explanations))
+            _ = try StoreWriter(db: db).write(Commit(changes: engine.takeChanges(), tasks: tasks, explanations: explanations))
             // Columns v3 added, set as a leased and acked task has them.
             try db.execute(sql: """
                 UPDATE task SET delivery = 'acked', lease_holder = 'crm-1', attempts = 2, outcome = 'done',

@@ -55,6 +55,11 @@ final class Pipeline {
     private var completed: [(spool: String, file: String)] = []
     /// The commit on the store's writer, and what may happen once it is on disk.
     private var inFlight: InFlightCommit?
+    /// Tasks whose files were renamed into the outbox's `new/` since the last commit: the next
+    /// commit marks them `written` (decision 0010).
+    private var published: [String] = []
+    /// Files of the last finished commit, to leave `cur/` while the next one is written.
+    private var awaitingCompletion: [FinishedFile] = []
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
@@ -160,7 +165,7 @@ final class Pipeline {
         if let clock = engine.clock, now > clock {
             let tasks = engine.advance(to: now)
             let changes = engine.takeChanges()
-            if tasks.isEmpty && changes.isEmpty && completed.isEmpty {
+            if tasks.isEmpty && changes.isEmpty && completed.isEmpty && published.isEmpty {
                 // Only the clock moved: no commit (and no disk flush) for that. The next commit
                 // stores it; a restart before then starts from the older clock and moves it again.
                 metrics.engineClock(engine.clock)
@@ -394,21 +399,30 @@ final class Pipeline {
     /// Hands a batch, with the files completed since the last commit, to the store's writer
     /// and returns while it is written: the engine goes on with the next group on this core
     /// (decision 0009). What needs the batch on disk waits for ``finishCommit()``.
+    ///
+    /// The tasks the batch makes due are written to the outbox's `tmp/` first and staged by
+    /// this commit; the files of the previous commit leave `cur/` while this one is written
+    /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
     private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: InputTally] = [:]) throws {
-        try finishCommit()
+        try finishCommit(completing: false)
         var batch = batch
         batch.explanations = explanations.take()
         batch.finishedFiles += completed
         // The engine worked on an empty context where a read failed: that must not overwrite
         // the stored one. The daemon stops; a restart redoes the batch.
         try storedContexts.check()
+        let staging = try outbox.stage(
+            batch.tasks, at: engine.clock, httpAssignees: configuration.http.assignees, written: published)
+        batch.outbox = staging?.delivery
+        published = []
         inFlight = InFlightCommit(
-            pending: store.startCommit(batch), tasks: batch.tasks, clock: engine.clock, rules: engine.statistics.rules,
-            finished: finished, tally: tally)
+            pending: store.startCommit(batch), tasks: batch.tasks, staged: staging?.staged ?? [], clock: engine.clock,
+            rules: engine.statistics.rules, finished: finished, tally: tally)
         completed = []
         // Lets go only of contexts unused since the previous trim: their last change is in a
         // batch already on disk, where the reads from the last commit find it (decision 0009).
         engine.trimContexts(keeping: configuration.contextCache)
+        try completeAwaiting()
         logNewFaults()
     }
 
@@ -416,6 +430,8 @@ final class Pipeline {
     private struct InFlightCommit {
         var pending: PendingCommit
         var tasks: [TaskChange]
+        /// Tasks whose files wait in the outbox's `tmp/` for this commit.
+        var staged: [String]
         /// The engine's clock and statistics when the batch was taken: the outbox writes what
         /// was due then, and the metrics count what the batch holds, not the group after it.
         var clock: Timestamp?
@@ -425,12 +441,18 @@ final class Pipeline {
     }
 
     /// Waits until the commit in flight is on disk, then does what that allows, in this order:
-    /// count it, write the tasks it made due to the outbox, let its finished files leave `cur/`.
-    /// Everything that reads the store or ends the loop calls it first.
-    func finishCommit() throws {
+    /// publish the tasks it staged, count it, write the other tasks it made due to the outbox,
+    /// let its finished files leave `cur/` (unless `completing` is false: ``commit(_:finished:tally:)``
+    /// does that once the next commit is under way). Everything that reads the store or ends
+    /// the loop calls it first.
+    func finishCommit(completing: Bool = true) throws {
         guard let flight = inFlight else { return }
         inFlight = nil
-        try flight.pending.wait()
+        let receipt = try flight.pending.wait()
+        let publishedNow = try outbox.publish(flight.staged, receipt: receipt)
+        published += publishedNow
+        counters.tasksWritten += publishedNow.count
+        metrics.count("contextd_tasks_written_total", by: publishedNow.count)
         metrics.set("contextd_contexts_in_memory", to: Double(engine.contextsHeld))
         metrics.count("contextd_context_reads_total", by: storedContexts.reads - contextReadsCounted)
         contextReadsCounted = storedContexts.reads
@@ -446,7 +468,26 @@ final class Pipeline {
         }
         try flushOutbox(at: flight.clock)
         heartbeat()
-        try complete(flight.finished)
+        awaitingCompletion += flight.finished
+        if completing { try completeAwaiting() }
+    }
+
+    private func completeAwaiting() throws {
+        let files = awaitingCompletion
+        awaitingCompletion = []
+        try complete(files)
+    }
+
+    /// At shutdown, after the loop: the last commit on disk, and the tasks it published marked
+    /// `written` (otherwise the next start would find them `staged` and log their recovery).
+    /// Nothing the engine holds is committed: a file interrupted half-way is redone.
+    func settle() throws {
+        try finishCommit()
+        guard let marks = try outbox.stage([], at: engine.clock, httpAssignees: [], written: published) else { return }
+        var batch = Commit(changes: StateChanges(clock: nil))
+        batch.outbox = marks.delivery
+        try store.commit(batch)
+        published = []
     }
 
     /// Rule and policy expressions that failed at run time (counted as false) since the last

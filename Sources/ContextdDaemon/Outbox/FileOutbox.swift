@@ -13,6 +13,12 @@ import ContextdStore
 /// After a crash, a `staged` task whose file is still in `tmp/` was never renamed (rename it
 /// now); one whose file is gone from `tmp/` was renamed (mark it written). A `pending` task is
 /// simply written again from `tmp/` up: nobody has seen it.
+///
+/// The tasks a group of events makes due at once take the short way (``stage(_:at:httpAssignees:written:)``,
+/// decision 0010): their files are written before the group commits, and the group's own
+/// commit syncs them and marks them `staged`; the next commit marks them `written`. The rest
+/// (deferred tasks coming due, and a task whose id the store already held) go through
+/// ``flush(store:clock:heartbeat:)``, which takes the two steps with commits of their own.
 struct FileOutbox {
     let directory: String
     var tmp: String { directory + "/tmp" }
@@ -36,6 +42,49 @@ struct FileOutbox {
         try store.markTasks(finished, as: .written, at: time)
         for name in try directoryEntries(tmp) { DurableFile.remove(tmp + "/" + String(decoding: name, as: UTF8.self)) }
         return finished.count
+    }
+
+    /// Writes into `tmp/` (unsynced) the file of each task of a batch that is due at `clock`,
+    /// unexpired, and not for an HTTP assignee: the tasks ``flush(store:clock:heartbeat:)``
+    /// would write right after the commit. Returns the outbox's part of the commit, which
+    /// also marks `written` the tasks published since the previous one; nil when there is
+    /// neither. The commit's flush syncs the files (one `syncfs`), or, with no file, `new/`.
+    func stage(_ tasks: [TaskChange], at clock: Timestamp?, httpAssignees: [String], written: [String]) throws
+        -> (delivery: OutboxDelivery, staged: [String])?
+    {
+        var staged: [String] = []
+        if let clock {
+            for case .created(let task) in tasks {
+                let due = task.notBefore ?? task.createdAt
+                guard due <= clock, task.expiresAt.map({ $0 > due }) ?? true,
+                    !assignee(task.assignee, isUnder: httpAssignees)
+                else { continue }
+                try writeUnsynced(Array((task.json + "\n").utf8), to: tmp + "/" + task.id + ".json")
+                staged.append(task.id)
+            }
+        }
+        guard let clock, !staged.isEmpty || !written.isEmpty else { return nil }
+        let (tmp, new, syncsFiles) = (tmp, new, !staged.isEmpty)
+        let delivery = OutboxDelivery(staged: Set(staged), written: written, time: clock) {
+            if syncsFiles { try syncFileSystem(of: tmp) } else { try fsyncDirectory(new) }
+        }
+        return (delivery, staged)
+    }
+
+    /// After the commit that staged them: renames the files into `new/`, where consumers see
+    /// them, and drops those whose task the store did not insert. Returns the ids published.
+    func publish(_ staged: [String], receipt: CommitReceipt) throws -> [String] {
+        var published: [String] = []
+        for id in staged {
+            let file = tmp + "/" + id + ".json"
+            if receipt.notStaged.contains(id) {
+                DurableFile.remove(file)
+                continue
+            }
+            try DurableFile.rename(file, to: new + "/" + id + ".json")
+            published.append(id)
+        }
+        return published
     }
 
     /// Writes every task due at `clock`; expires the ones whose time ran out first.

@@ -10,18 +10,18 @@ import Synchronization
 /// writer's queue is serial. Contexts are read back on a reader connection, which does not
 /// wait: ``SQLiteStore/storedContext(of:)`` says why that is exact.
 public final class PendingCommit: Sendable {
-    private let outcome = Mutex<Result<Void, any Error>?>(nil)
+    private let outcome = Mutex<Result<CommitReceipt, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    fileprivate func finish(_ result: Result<Void, any Error>) {
+    fileprivate func finish(_ result: Result<CommitReceipt, any Error>) {
         outcome.withLock { $0 = result }
         done.signal()
     }
 
     /// Waits until the commit is on disk, and throws what stopped it. Call it once.
-    public func wait() throws {
+    public func wait() throws -> CommitReceipt {
         done.wait()
-        try outcome.withLock { $0 }!.get()
+        return try outcome.withLock { $0 }!.get()
     }
 }
 

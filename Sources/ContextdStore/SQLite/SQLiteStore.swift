@@ -100,7 +100,7 @@ public final class SQLiteStore: StateStore {
     /// the file outbox writes and the HTTP queue takes, so the two can never disagree.
     static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
 
-    public func commit(_ batch: Commit) throws {
+    @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
         try pool.write { db in
             try StoreWriter(db: db).write(batch)
         }

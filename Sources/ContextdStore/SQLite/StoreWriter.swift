@@ -6,7 +6,11 @@ import GRDB
 struct StoreWriter {
     let db: Database
 
-    func write(_ batch: Commit) throws {
+    /// First runs the outbox's flush (before any page of the transaction is written), then
+    /// the batch's rows.
+    func write(_ batch: Commit) throws -> CommitReceipt {
+        try batch.outbox?.flush()
+        var receipt = CommitReceipt()
         let changes = batch.changes
         if let clock = changes.clock {
             try execute("INSERT INTO engine_meta (id, clock) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET clock = excluded.clock",
@@ -36,7 +40,19 @@ struct StoreWriter {
             try execute("INSERT OR REPLACE INTO limit_key (key, times) VALUES (?, ?)",
                 [key, PersistentValue.encode(.list(times.map(Value.timestamp)))])
         }
-        for change in batch.tasks { try write(change) }
+        for change in batch.tasks {
+            if case .created(let task) = change, let outbox = batch.outbox, outbox.staged.contains(task.id) {
+                if try !insert(task, staged: outbox.time) { receipt.notStaged.insert(task.id) }
+            } else {
+                try write(change)
+            }
+        }
+        if let outbox = batch.outbox {
+            for id in outbox.written {
+                try execute("UPDATE task SET delivery = 'written', delivered_at = ? WHERE id = ?",
+                    [outbox.time.milliseconds, id])
+            }
+        }
         for (spool, file) in batch.finishedFiles {
             try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
             try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
@@ -60,18 +76,13 @@ struct StoreWriter {
         for seq in batch.appliedOutcomes {
             try execute("DELETE FROM task_outcome WHERE seq = ?", [seq])
         }
+        return receipt
     }
 
     private func write(_ change: TaskChange) throws {
         switch change {
         case .created(let task):
-            // A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
-            try execute("""
-                INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
-                """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
-                    (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
-                    task.storedText])
+            try insert(task, staged: nil)
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
@@ -82,6 +93,20 @@ struct StoreWriter {
                 """, [task.id, task.rule, task.subject, task.assignee, policy, task.createdAt.milliseconds,
                     task.storedText])
         }
+    }
+
+    /// Inserts a task `pending`, or `staged` at a time; false when its id was already there.
+    /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
+    private func insert(_ task: TaskRecord, staged: Timestamp?) throws -> Bool {
+        try execute("""
+            INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record,
+                delivery, delivered_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+            """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
+                (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
+                task.storedText, staged == nil ? TaskDelivery.pending.rawValue : TaskDelivery.staged.rawValue,
+                staged?.milliseconds])
+        return db.changesCount > 0
     }
 
     private func execute(_ sql: String, _ arguments: StatementArguments) throws {
