@@ -15,8 +15,10 @@ extension Spool {
     }
 
     /// Completes a group of files committed together, with one fsync of `done/` and one of
-    /// `cur/` for the whole group instead of two per file.
-    public func complete(_ names: [String]) throws(SpoolError) {
+    /// `cur/` for the whole group instead of two per file. With `syncing` false the caller
+    /// fsyncs ``completionDirectories`` itself before it relies on the move (the daemon does
+    /// it on the store's writer, before the commit that forgets the files: decision 0010).
+    public func complete(_ names: [String], syncing: Bool = true) throws(SpoolError) {
         guard !names.isEmpty else { return }
         for name in names {
             try checkFileName(name)
@@ -30,9 +32,12 @@ extension Spool {
                 guard unlink(current) == 0 else { throw .system("delete", path: current) }
             }
         }
-        if onDone == .move { try fsyncDirectory(path(.done)) }
-        try fsyncDirectory(path(.cur))
+        guard syncing else { return }
+        for directory in completionDirectories { try fsyncDirectory(directory) }
     }
+
+    /// The directories a completion changes.
+    public var completionDirectories: [String] { onDone == .move ? [path(.done), path(.cur)] : [path(.cur)] }
 
     private func moveToDone(_ name: String) throws(SpoolError) {
         for candidate in collisionNames(name) {

@@ -87,6 +87,10 @@ public struct Commit: Sendable {
     public var appliedOutcomes: [Int64]
     /// The file outbox's part of the batch; nil when it has none.
     public var outbox: OutboxDelivery?
+    /// Runs on the store's writer before the transaction: puts on disk what the batch's marks
+    /// describe (outbox files staged, renames into `new/`, files moved out of `cur/`), so that
+    /// no mark reaches the disk before what it says.
+    public var barrier: (@Sendable () throws -> Void)?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
@@ -108,9 +112,9 @@ public struct Commit: Sendable {
 /// A task made due by the batch is written to the outbox's `tmp/` before the batch commits,
 /// and inserted `staged` by the same transaction, instead of being committed `pending` and
 /// staged by a commit of its own afterwards. Tasks renamed into `new/` since the previous
-/// commit are marked `written` by this one. `flush` runs on the store's writer before the
-/// transaction and puts those files and renames on disk: neither mark can reach the disk
-/// before what it says, which is what ``TaskDelivery`` recovery relies on.
+/// commit are marked `written` by this one. The commit's ``Commit/barrier`` puts those files
+/// and renames on disk first: neither mark can reach the disk before what it says, which is
+/// what ``TaskDelivery`` recovery relies on.
 public struct OutboxDelivery: Sendable {
     /// Ids of `.created` tasks of the batch whose files are complete in `tmp/`.
     public var staged: Set<String>
@@ -118,13 +122,11 @@ public struct OutboxDelivery: Sendable {
     public var written: [String]
     /// `delivered_at` of both marks.
     public var time: Timestamp
-    public var flush: @Sendable () throws -> Void
 
-    public init(staged: Set<String>, written: [String], time: Timestamp, flush: @escaping @Sendable () throws -> Void) {
+    public init(staged: Set<String>, written: [String], time: Timestamp) {
         self.staged = staged
         self.written = written
         self.time = time
-        self.flush = flush
     }
 }
 

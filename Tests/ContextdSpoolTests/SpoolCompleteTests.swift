@@ -16,6 +16,24 @@ struct SpoolCompleteTests {
         #expect(try fixture.names("rejected") == [])
     }
 
+    /// The daemon moves files without syncing and leaves the fsyncs to the barrier of its next
+    /// commit (decision 0010): the spool names the directories a completion changed.
+    @Test func aCompletionWithoutSyncNamesTheDirectoriesToSync() throws {
+        let moving = try SpoolFixture()
+        try moving.drop("a.jsonl", "{}\n")
+        _ = try moving.claimed("a.jsonl")
+        try moving.spool.complete(["a.jsonl"], syncing: false)
+        #expect(try moving.names("done") == ["a.jsonl"])
+        #expect(moving.spool.completionDirectories == [moving.spool.directory + "/done", moving.spool.directory + "/cur"])
+
+        let deleting = try SpoolFixture(onDone: .delete)
+        try deleting.drop("a.jsonl", "{}\n")
+        _ = try deleting.claimed("a.jsonl")
+        try deleting.spool.complete(["a.jsonl"], syncing: false)
+        #expect(try deleting.names("cur") == [] && deleting.names("done") == [])
+        #expect(deleting.spool.completionDirectories == [deleting.spool.directory + "/cur"])
+    }
+
     /// A group committed together leaves `cur/` together, each file whole in `done/` under
     /// its own name (a reused one under the next free name), with a waiting rejects file
     /// moved beside it.

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// The file outbox's marks ride in the group commit (decision 0010): a task staged by the
-/// commit that creates it, its flush on disk before any row, and a task id the store already
+/// commit that creates it, its barrier run before any row, and a task id the store already
 /// holds never staged again.
 @Suite struct OutboxDeliveryTests {
     static let time = Timestamp(milliseconds: 1_800_000_000_000)
@@ -25,20 +25,21 @@ import Testing
         }
     }
 
-    @Test func theFlushRunsBeforeTheRowsAndTheTaskIsInsertedStaged() throws {
+    @Test func theBarrierRunsBeforeTheRowsAndTheTaskIsInsertedStaged() throws {
         let (store, directory) = try GroupCommitTests.temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("contextd.sqlite").path
-        // What another connection saw while the flush ran: the task must not be there yet.
-        let seenDuringFlush = Mutex<[String?]>([])
+        // What another connection saw while the barrier ran: the task must not be there yet.
+        let seenDuringBarrier = Mutex<[String?]>([])
         var batch = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a"))])
-        batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time) {
+        batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
+        batch.barrier = {
             let seen = try Self.delivery(of: "t-a", in: path)
-            seenDuringFlush.withLock { $0.append(seen) }
+            seenDuringBarrier.withLock { $0.append(seen) }
         }
         let receipt = try store.commit(batch)
 
-        #expect(seenDuringFlush.withLock { $0 } == [nil], "the flush ran once, before the task was committed")
+        #expect(seenDuringBarrier.withLock { $0 } == [nil], "the barrier ran once, before the task was committed")
         #expect(receipt.notStaged.isEmpty)
         #expect(try store.tasks(in: .staged).map(\.record.id) == ["t-a"])
         #expect(try store.dueTasks(at: Self.time, limit: 10).isEmpty, "a staged task is not written again")
@@ -48,12 +49,12 @@ import Testing
         let (store, directory) = try GroupCommitTests.temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         var first = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a")), .created(Self.task("t-b"))])
-        first.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time) {}
+        first.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
         try store.commit(first)
         #expect(try store.taskCounts() == [.staged: 1, .pending: 1], "only the staged one skips pending")
 
         var second = Commit(changes: StateChanges(clock: nil))
-        second.outbox = OutboxDelivery(staged: [], written: ["t-a"], time: Self.time + .minutes(1)) {}
+        second.outbox = OutboxDelivery(staged: [], written: ["t-a"], time: Self.time + .minutes(1))
         try store.commit(second)
         #expect(try store.taskCounts() == [.written: 1, .pending: 1])
     }
@@ -66,20 +67,21 @@ import Testing
 
         // The same id made again (a timer fired again after a restart from an older clock).
         var again = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a")), .created(Self.task("t-c"))])
-        again.outbox = OutboxDelivery(staged: ["t-a", "t-c"], written: [], time: Self.time) {}
+        again.outbox = OutboxDelivery(staged: ["t-a", "t-c"], written: [], time: Self.time)
         let receipt = try store.commit(again)
 
         #expect(receipt.notStaged == ["t-a"], "its file must be dropped, not published twice")
         #expect(try store.taskCounts() == [.written: 1, .staged: 1])
     }
 
-    @Test func aFailedFlushCommitsNothing() throws {
+    @Test func aFailedBarrierCommitsNothing() throws {
         struct DiskFull: Error {}
         let (store, directory) = try GroupCommitTests.temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         var batch = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a"))],
             progress: [FileProgress(spool: "crm", file: "a.jsonl", items: 1, finished: true)])
-        batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time) { throw DiskFull() }
+        batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
+        batch.barrier = { throw DiskFull() }
         #expect(throws: DiskFull.self) { try store.commit(batch) }
         #expect(try store.taskCounts().isEmpty)
         #expect(try store.progress(spool: "crm").isEmpty)

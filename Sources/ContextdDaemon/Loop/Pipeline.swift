@@ -60,6 +60,9 @@ final class Pipeline {
     private var published: [String] = []
     /// Files of the last finished commit, to leave `cur/` while the next one is written.
     private var awaitingCompletion: [FinishedFile] = []
+    /// Spool directories changed by moving ``completed`` files: fsynced by the barrier of the
+    /// commit that forgets those files.
+    private var completedDirectories: Set<String> = []
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
@@ -386,7 +389,9 @@ final class Pipeline {
             for file in names where file.rejectsStored {
                 try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
             }
-            try spool.complete(names.map(\.name))
+            // Their directories are fsynced by the barrier of the commit that forgets them.
+            try spool.complete(names.map(\.name), syncing: false)
+            completedDirectories.formUnion(spool.completionDirectories)
             completed += names.map { (spool: input.name, file: $0.name) }
             counters.files += names.count
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
@@ -411,12 +416,10 @@ final class Pipeline {
         // The engine worked on an empty context where a read failed: that must not overwrite
         // the stored one. The daemon stops; a restart redoes the batch.
         try storedContexts.check()
-        let staging = try outbox.stage(
-            batch.tasks, at: engine.clock, httpAssignees: configuration.http.assignees, written: published)
-        batch.outbox = staging?.delivery
-        published = []
+        let staged = try outbox.stage(batch.tasks, at: engine.clock, httpAssignees: configuration.http.assignees)
+        addMarks(to: &batch, staged: staged)
         inFlight = InFlightCommit(
-            pending: store.startCommit(batch), tasks: batch.tasks, staged: staging?.staged ?? [], clock: engine.clock,
+            pending: store.startCommit(batch), tasks: batch.tasks, staged: staged, clock: engine.clock,
             rules: engine.statistics.rules, finished: finished, tally: tally)
         completed = []
         // Lets go only of contexts unused since the previous trim: their last change is in a
@@ -478,16 +481,31 @@ final class Pipeline {
         try complete(files)
     }
 
-    /// At shutdown, after the loop: the last commit on disk, and the tasks it published marked
-    /// `written` (otherwise the next start would find them `staged` and log their recovery).
-    /// Nothing the engine holds is committed: a file interrupted half-way is redone.
+    /// The outbox's marks (tasks staged by this commit, tasks published since the last one)
+    /// and the barrier that puts on disk what they and the forgotten files describe.
+    private func addMarks(to batch: inout Commit, staged: [String]) {
+        var barrier = CommitBarrier(directories: completedDirectories.sorted())
+        if !staged.isEmpty { barrier.fileSystemOf = outbox.tmp }
+        if !published.isEmpty { barrier.directories.append(outbox.new) }
+        if !staged.isEmpty || !published.isEmpty {
+            batch.outbox = OutboxDelivery(staged: Set(staged), written: published, time: engine.clock ?? WallClock.now())
+        }
+        if !barrier.isEmpty { batch.barrier = { [barrier] in try barrier.run() } }
+        published = []
+        completedDirectories = []
+    }
+
+    /// At shutdown, after the loop: the last commit on disk, the tasks it published marked
+    /// `written` (otherwise the next start would find them `staged` and log their recovery),
+    /// and its files forgotten. Nothing the engine holds is committed: a file interrupted
+    /// half-way is redone.
     func settle() throws {
         try finishCommit()
-        guard let marks = try outbox.stage([], at: engine.clock, httpAssignees: [], written: published) else { return }
-        var batch = Commit(changes: StateChanges(clock: nil))
-        batch.outbox = marks.delivery
+        guard !published.isEmpty || !completed.isEmpty else { return }
+        var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed)
+        addMarks(to: &batch, staged: [])
         try store.commit(batch)
-        published = []
+        completed = []
     }
 
     /// Rule and policy expressions that failed at run time (counted as false) since the last

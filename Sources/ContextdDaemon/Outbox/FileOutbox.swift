@@ -14,7 +14,7 @@ import ContextdStore
 /// now); one whose file is gone from `tmp/` was renamed (mark it written). A `pending` task is
 /// simply written again from `tmp/` up: nobody has seen it.
 ///
-/// The tasks a group of events makes due at once take the short way (``stage(_:at:httpAssignees:written:)``,
+/// The tasks a group of events makes due at once take the short way (``stage(_:at:httpAssignees:)``,
 /// decision 0010): their files are written before the group commits, and the group's own
 /// commit syncs them and marks them `staged`; the next commit marks them `written`. The rest
 /// (deferred tasks coming due, and a task whose id the store already held) go through
@@ -46,12 +46,9 @@ struct FileOutbox {
 
     /// Writes into `tmp/` (unsynced) the file of each task of a batch that is due at `clock`,
     /// unexpired, and not for an HTTP assignee: the tasks ``flush(store:clock:heartbeat:)``
-    /// would write right after the commit. Returns the outbox's part of the commit, which
-    /// also marks `written` the tasks published since the previous one; nil when there is
-    /// neither. The commit's flush syncs the files (one `syncfs`), or, with no file, `new/`.
-    func stage(_ tasks: [TaskChange], at clock: Timestamp?, httpAssignees: [String], written: [String]) throws
-        -> (delivery: OutboxDelivery, staged: [String])?
-    {
+    /// would write right after the commit. Returns their ids; the commit's barrier syncs the
+    /// files (``CommitBarrier``) and the commit marks them `staged`.
+    func stage(_ tasks: [TaskChange], at clock: Timestamp?, httpAssignees: [String]) throws -> [String] {
         var staged: [String] = []
         if let clock {
             for case .created(let task) in tasks {
@@ -63,12 +60,7 @@ struct FileOutbox {
                 staged.append(task.id)
             }
         }
-        guard let clock, !staged.isEmpty || !written.isEmpty else { return nil }
-        let (tmp, new, syncsFiles) = (tmp, new, !staged.isEmpty)
-        let delivery = OutboxDelivery(staged: Set(staged), written: written, time: clock) {
-            if syncsFiles { try syncFileSystem(of: tmp) } else { try fsyncDirectory(new) }
-        }
-        return (delivery, staged)
+        return staged
     }
 
     /// After the commit that staged them: renames the files into `new/`, where consumers see

@@ -6,10 +6,10 @@ import GRDB
 struct StoreWriter {
     let db: Database
 
-    /// First runs the outbox's flush (before any page of the transaction is written), then
-    /// the batch's rows.
+    /// First runs the batch's barrier (before any page of the transaction is written), then
+    /// writes its rows.
     func write(_ batch: Commit) throws -> CommitReceipt {
-        try batch.outbox?.flush()
+        try batch.barrier?()
         var receipt = CommitReceipt()
         let changes = batch.changes
         if let clock = changes.clock {
