@@ -82,7 +82,7 @@ struct StoreWriter {
     private func write(_ change: TaskChange) throws {
         switch change {
         case .created(let task):
-            try insert(task, staged: nil)
+            _ = try insert(task, staged: nil)
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
