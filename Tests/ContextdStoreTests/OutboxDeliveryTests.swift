@@ -74,6 +74,17 @@ import Testing
         #expect(try store.taskCounts() == [.written: 1, .staged: 1])
     }
 
+    @Test func anIDTwiceInOneBatchIsStagedOnceAndNotReportedAsHeld() throws {
+        let (store, directory) = try GroupCommitTests.temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var batch = Commit(changes: StateChanges(clock: Self.time),
+            tasks: [.created(Self.task("t-a")), .created(Self.task("t-a"))])
+        batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
+        let receipt = try store.commit(batch)
+        #expect(receipt.notStaged.isEmpty, "its file is published, not dropped")
+        #expect(try store.taskCounts() == [.staged: 1])
+    }
+
     @Test func aFailedBarrierCommitsNothing() throws {
         struct DiskFull: Error {}
         let (store, directory) = try GroupCommitTests.temporaryStore()

@@ -50,11 +50,12 @@ struct FileOutbox {
     /// files (``CommitBarrier``) and the commit marks them `staged`.
     func stage(_ tasks: [TaskChange], at clock: Timestamp?, httpAssignees: [String]) throws -> [String] {
         var staged: [String] = []
+        var seen: Set<String> = []
         if let clock {
             for case .created(let task) in tasks {
                 let due = task.notBefore ?? task.createdAt
                 guard due <= clock, task.expiresAt.map({ $0 > due }) ?? true,
-                    !assignee(task.assignee, isUnder: httpAssignees)
+                    !assignee(task.assignee, isUnder: httpAssignees), seen.insert(task.id).inserted
                 else { continue }
                 try writeUnsynced(Array((task.json + "\n").utf8), to: tmp + "/" + task.id + ".json")
                 staged.append(task.id)

@@ -40,13 +40,20 @@ struct StoreWriter {
             try execute("INSERT OR REPLACE INTO limit_key (key, times) VALUES (?, ?)",
                 [key, PersistentValue.encode(.list(times.map(Value.timestamp)))])
         }
+        var stagedHere: Set<String> = []
         for change in batch.tasks {
             if case .created(let task) = change, let outbox = batch.outbox, outbox.staged.contains(task.id) {
-                if try !insert(task, staged: outbox.time) { receipt.notStaged.insert(task.id) }
+                if try insert(task, staged: outbox.time) {
+                    stagedHere.insert(task.id)
+                } else {
+                    receipt.notStaged.insert(task.id)
+                }
             } else {
                 try write(change)
             }
         }
+        // The same id twice in one batch is staged once, by its first insert.
+        receipt.notStaged.subtract(stagedHere)
         if let outbox = batch.outbox {
             for id in outbox.written {
                 try execute("UPDATE task SET delivery = 'written', delivered_at = ? WHERE id = ?",
