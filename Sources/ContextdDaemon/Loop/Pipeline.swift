@@ -58,11 +58,6 @@ final class Pipeline {
     /// Tasks whose files were renamed into the outbox's `new/` since the last commit: the next
     /// commit marks them `written` (decision 0010).
     private var published: [String] = []
-    /// Files of the last finished commit, to leave `cur/` while the next one is written.
-    private var awaitingCompletion: [FinishedFile] = []
-    /// Spool directories changed by moving ``completed`` files: fsynced by the barrier of the
-    /// commit that forgets those files.
-    private var completedDirectories: Set<String> = []
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
@@ -391,7 +386,6 @@ final class Pipeline {
             }
             // Their directories are fsynced by the barrier of the commit that forgets them.
             try spool.complete(names.map(\.name), syncing: false)
-            completedDirectories.formUnion(spool.completionDirectories)
             completed += names.map { (spool: input.name, file: $0.name) }
             counters.files += names.count
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
@@ -409,7 +403,7 @@ final class Pipeline {
     /// this commit; the files of the previous commit leave `cur/` while this one is written
     /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
     private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: InputTally] = [:]) throws {
-        try finishCommit(completing: false)
+        let landed = try land()
         var batch = batch
         batch.explanations = explanations.take()
         batch.finishedFiles += completed
@@ -425,7 +419,7 @@ final class Pipeline {
         // Lets go only of contexts unused since the previous trim: their last change is in a
         // batch already on disk, where the reads from the last commit find it (decision 0009).
         engine.trimContexts(keeping: configuration.contextCache)
-        try completeAwaiting()
+        try complete(landed)
         logNewFaults()
     }
 
@@ -445,11 +439,16 @@ final class Pipeline {
 
     /// Waits until the commit in flight is on disk, then does what that allows, in this order:
     /// publish the tasks it staged, count it, write the other tasks it made due to the outbox,
-    /// let its finished files leave `cur/` (unless `completing` is false: ``commit(_:finished:tally:)``
-    /// does that once the next commit is under way). Everything that reads the store or ends
-    /// the loop calls it first.
-    func finishCommit(completing: Bool = true) throws {
-        guard let flight = inFlight else { return }
+    /// let its finished files leave `cur/`. Everything that reads the store or ends the loop
+    /// calls it first.
+    func finishCommit() throws {
+        try complete(try land())
+    }
+
+    /// ``finishCommit()`` but the last step: returns the files that may now leave `cur/`.
+    /// ``commit(_:finished:tally:)`` moves them once the next commit is under way.
+    private func land() throws -> [FinishedFile] {
+        guard let flight = inFlight else { return [] }
         inFlight = nil
         let receipt = try flight.pending.wait()
         let publishedNow = try outbox.publish(flight.staged, receipt: receipt)
@@ -471,20 +470,16 @@ final class Pipeline {
         }
         try flushOutbox(at: flight.clock)
         heartbeat()
-        awaitingCompletion += flight.finished
-        if completing { try completeAwaiting() }
-    }
-
-    private func completeAwaiting() throws {
-        let files = awaitingCompletion
-        awaitingCompletion = []
-        try complete(files)
+        return flight.finished
     }
 
     /// The outbox's marks (tasks staged by this commit, tasks published since the last one)
-    /// and the barrier that puts on disk what they and the forgotten files describe.
+    /// and the barrier that puts on disk what they and the forgotten files (``completed``)
+    /// describe.
     private func addMarks(to batch: inout Commit, staged: [String]) {
-        var barrier = CommitBarrier(directories: completedDirectories.sorted())
+        let spools = Set(completed.map(\.spool))
+        var barrier = CommitBarrier(
+            directories: inputs.filter { spools.contains($0.input.name) }.flatMap(\.spool.completionDirectories))
         if !staged.isEmpty { barrier.fileSystemOf = outbox.tmp }
         if !published.isEmpty { barrier.directories.append(outbox.new) }
         if !staged.isEmpty || !published.isEmpty {
@@ -492,7 +487,6 @@ final class Pipeline {
         }
         if !barrier.isEmpty { batch.barrier = { [barrier] in try barrier.run() } }
         published = []
-        completedDirectories = []
     }
 
     /// At shutdown, after the loop: the last commit on disk, the tasks it published marked

@@ -17,8 +17,8 @@ import ContextdStore
 /// The tasks a group of events makes due at once take the short way (``stage(_:at:httpAssignees:)``,
 /// decision 0010): their files are written before the group commits, and the group's own
 /// commit syncs them and marks them `staged`; the next commit marks them `written`. The rest
-/// (deferred tasks coming due, and a task whose id the store already held) go through
-/// ``flush(store:clock:heartbeat:)``, which takes the two steps with commits of their own.
+/// (deferred tasks coming due, tasks released early) go through ``flush(store:clock:heartbeat:)``,
+/// which takes the two steps with commits of their own.
 struct FileOutbox {
     let directory: String
     var tmp: String { directory + "/tmp" }
@@ -53,9 +53,8 @@ struct FileOutbox {
         var seen: Set<String> = []
         if let clock {
             for case .created(let task) in tasks {
-                let due = task.notBefore ?? task.createdAt
-                guard due <= clock, task.expiresAt.map({ $0 > due }) ?? true,
-                    !assignee(task.assignee, isUnder: httpAssignees), seen.insert(task.id).inserted
+                guard SQLiteStore.isDue(task, at: clock), !assignee(task.assignee, isUnder: httpAssignees),
+                    seen.insert(task.id).inserted
                 else { continue }
                 try writeUnsynced(Array((task.json + "\n").utf8), to: tmp + "/" + task.id + ".json")
                 staged.append(task.id)

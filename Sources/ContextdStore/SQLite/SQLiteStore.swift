@@ -100,6 +100,13 @@ public final class SQLiteStore: StateStore {
     /// the file outbox writes and the HTTP queue takes, so the two can never disagree.
     static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
 
+    /// ``due`` for a task not stored yet, as `due_at` would be stored for it: the file outbox
+    /// stages the tasks of a batch that this selects (decision 0010). Keep the two in step.
+    public static func isDue(_ task: TaskRecord, at clock: Timestamp) -> Bool {
+        let dueAt = task.notBefore ?? task.createdAt
+        return dueAt <= clock && task.expiresAt.map { $0 > dueAt } ?? true
+    }
+
     @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
         try pool.write { db in
             try StoreWriter(db: db).write(batch)
@@ -154,10 +161,7 @@ public final class SQLiteStore: StateStore {
     /// other state change waits, as every commit does.
     public func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
         guard !ids.isEmpty else { return }
-        let update = { (db: Database) in
-            let statement = try db.cachedStatement(sql: "UPDATE task SET delivery = ?, delivered_at = ? WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [state.rawValue, time.milliseconds, id]) }
-        }
+        let update = { (db: Database) in try StoreWriter(db: db).mark(ids, as: state, at: time) }
         guard state == .written else { return try pool.write(update) }
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

@@ -54,12 +54,7 @@ struct StoreWriter {
         }
         // The same id twice in one batch is staged once, by its first insert.
         receipt.notStaged.subtract(stagedHere)
-        if let outbox = batch.outbox {
-            for id in outbox.written {
-                try execute("UPDATE task SET delivery = 'written', delivered_at = ? WHERE id = ?",
-                    [outbox.time.milliseconds, id])
-            }
-        }
+        if let outbox = batch.outbox { try mark(outbox.written, as: .written, at: outbox.time) }
         for (spool, file) in batch.finishedFiles {
             try execute("DELETE FROM file_progress WHERE spool = ? AND file = ?", [spool, file])
             try execute("DELETE FROM file_reject WHERE spool = ? AND file = ?", [spool, file])
@@ -99,6 +94,14 @@ struct StoreWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
                 """, [task.id, task.rule, task.subject, task.assignee, policy, task.createdAt.milliseconds,
                     task.storedText])
+        }
+    }
+
+    /// Moves tasks to a delivery state, noting when.
+    func mark(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
+        for id in ids {
+            try execute("UPDATE task SET delivery = ?, delivered_at = ? WHERE id = ?",
+                [state.rawValue, time.milliseconds, id])
         }
     }
 
