@@ -6,7 +6,10 @@ public import ContextdExpressions
 /// Rules never see raw history: they see what an operator declared they need (the latest
 /// balance, the scheduled payments, visits in the last 7 days). Declaring it is what lets the
 /// engine keep context bounded and, later, persist exactly that per entity.
-public struct ContextDeclaration: Sendable {
+///
+/// A class, immutable once loaded, for the reason ``Rule`` is one: each fold and each read
+/// of `context.<name>` takes a declaration.
+public final class ContextDeclaration: Sendable {
     public enum Kind: Sendable {
         /// The latest matching event's value: `{value, time, id, type}`.
         case latest
@@ -20,16 +23,16 @@ public struct ContextDeclaration: Sendable {
         case history(size: Int)
     }
 
-    public var name: String
-    public var kind: Kind
+    public let name: String
+    public let kind: Kind
     /// Event types that add to (or, for collections, add to the collection of) this context.
-    public var on: Set<String>
+    public let on: Set<String>
     /// Optional filter over `event`.
-    public var when: CompiledExpression?
+    public let when: CompiledExpression?
     /// What to keep of the event; nil keeps `event.data`.
-    public var value: CompiledExpression?
+    public let value: CompiledExpression?
     /// Type rules see for `context.<name>`.
-    public var type: ValueType
+    public let type: ValueType
 
     public init(
         name: String, kind: Kind, on: Set<String>, when: CompiledExpression?, value: CompiledExpression?,

@@ -56,8 +56,7 @@ extension Engine {
             if case .latest(let current?) = context.states[name], current.time > event.time { return false }
             context.states[name] = .latest(entry)
         case .collection(let key, _):
-            var item = entry
-            item.key = try Engine.string(key.evaluate(activation))
+            let item = entry.keyed(try Engine.string(key.evaluate(activation)))
             var items: [ContextEntry] = []
             if case .collection(let existing) = context.states.removeValue(forKey: name) { items = existing }
             items.removeAll { $0.key == item.key }

@@ -2,33 +2,36 @@ public import ContextdEvents
 public import ContextdExpressions
 
 /// One operator-written rule: when it is evaluated, what must hold, and the task it proposes.
-public struct Rule: Sendable {
-    public var id: String
-    public var description: String
-    public var owner: String?
-    public var tags: [String]
-    public var file: String
+///
+/// A class, immutable once loaded: the engine hands a rule to every evaluation, and copying
+/// a struct of this many fields retained each of them (4 % of `replay`'s instructions).
+public final class Rule: Sendable {
+    public let id: String
+    public let description: String
+    public let owner: String?
+    public let tags: [String]
+    public let file: String
     /// Position in the deterministic evaluation order (file path order, then file order).
-    public var order: Int
+    public let order: Int
     /// Event types that trigger an evaluation for the event's subject.
-    public var on: Set<String>
+    public let on: Set<String>
     /// Evaluate once per item of this list (`for_each: {rent: context.payments...}`).
-    public var forEach: ForEach?
+    public let forEach: ForEach?
     /// Also evaluate at this instant, computed per item (or once per entity without for_each),
     /// even when no event arrives then.
-    public var timer: CompiledExpression?
+    public let timer: CompiledExpression?
     /// The whole `when` as one expression (the parts of a list joined with `&&`), for tools that
     /// show or count it; the engine evaluates ``conditions``.
-    public var condition: CompiledExpression?
+    public let condition: CompiledExpression?
     /// The parts of `when`, in order (one part when `when` is a single expression). The engine
     /// evaluates them one by one and stops at the first that is not true, so an explanation can
     /// say which part held a rule back.
-    public var conditions: [CompiledExpression]
+    public let conditions: [CompiledExpression]
     /// The `let` names, in order, with the slots their values are memoized in; read back after
     /// an evaluation to explain it.
-    public var lets: [Binding]
-    public var task: TaskSpec
-    public var scope: EvaluationScope
+    public let lets: [Binding]
+    public let task: TaskSpec
+    public let scope: EvaluationScope
 
     public struct ForEach: Sendable {
         public var name: String
@@ -76,18 +79,18 @@ public struct Rule: Sendable {
 
 /// What a rule's task says, as templates and expressions compiled in the rule's scope.
 public struct TaskSpec: Sendable {
-    public var assignee: Template
-    public var `where`: Template
-    public var what: Template
-    public var why: Template
-    public var how: [Template]
-    public var priority: CompiledExpression
+    public let assignee: Template
+    public let `where`: Template
+    public let what: Template
+    public let why: Template
+    public let how: [Template]
+    public let priority: CompiledExpression
     /// A list of event ids; defaults to the triggering event.
-    public var evidence: CompiledExpression?
-    public var expires: TimeSpan?
-    public var tags: [String]
-    public var dedup: Dedup?
-    public var data: [(name: String, value: CompiledExpression)]
+    public let evidence: CompiledExpression?
+    public let expires: TimeSpan?
+    public let tags: [String]
+    public let dedup: Dedup?
+    public let data: [(name: String, value: CompiledExpression)]
 
     /// At most one task per key per window; a nil window means for ever.
     public struct Dedup: Sendable {

@@ -5,16 +5,18 @@ public import ContextdExpressions
 ///
 /// Rules say what would be worth doing; policies say whether, when and by whom, the way a
 /// contact policy does in a next-best-action system. They run in declared order.
-public struct TaskPolicy: Sendable {
-    public var id: String
-    public var description: String
-    public var file: String
+///
+/// A class, immutable once loaded, for the reason ``Rule`` is one.
+public final class TaskPolicy: Sendable {
+    public let id: String
+    public let description: String
+    public let file: String
     /// Only tasks of these rules; nil means every rule.
-    public var rules: Set<String>?
+    public let rules: Set<String>?
     /// Only tasks for which this holds (over `task`, `context`, `now`).
-    public var appliesTo: CompiledExpression?
-    public var action: Action
-    public var scope: EvaluationScope
+    public let appliesTo: CompiledExpression?
+    public let action: Action
+    public let scope: EvaluationScope
 
     public enum Action: Sendable {
         /// Hold the task back: `not_before = until` when `when` holds; release early on an event.
