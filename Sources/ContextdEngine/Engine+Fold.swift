@@ -36,17 +36,14 @@ extension Engine {
     private func fold(
         _ event: Event, into context: inout EntityContext, declaration: ContextDeclaration, activation: Activation
     ) throws(EvaluationError) -> Bool {
-        if case .collection(let key, let removeOn) = declaration.kind, removeOn.contains(event.type) {
-            let removed = try Engine.string(key.evaluate(activation))
-            guard case .collection(var items)? = context.states[declaration.name] else { return false }
-            // Drop the map's reference so `items` is the only one and changes in place.
-            context.states[declaration.name] = nil
-            let before = items.count
-            items.removeAll { $0.key == removed }
-            context.states[declaration.name] = .collection(items)
-            return items.count != before
+        // `contextsByEventType` lists a declaration for the types of its `on` and, for a
+        // collection, of its `remove_on`: only a collection needs to ask which it was.
+        if case .collection(let key, let removeOn) = declaration.kind {
+            if removeOn.contains(event.type) {
+                return try remove(key.evaluate(activation), from: &context, declaration: declaration)
+            }
+            guard declaration.on.contains(event.type) else { return false }
         }
-        guard declaration.on.contains(event.type) else { return false }
         if let when = declaration.when, try when.evaluate(activation) != .bool(true) { return false }
         let kept = try declaration.value?.evaluate(activation) ?? event.data
         let entry = ContextEntry(value: kept, time: event.time, eventID: event.id, eventType: event.type)
@@ -88,6 +85,20 @@ extension Engine {
             context.states[name] = .history(entries)
         }
         return true
+    }
+
+    /// Removes the items under `key` from a collection (its `remove_on`).
+    private func remove(_ key: Value, from context: inout EntityContext, declaration: ContextDeclaration)
+        throws(EvaluationError) -> Bool
+    {
+        let removed = try Engine.string(key)
+        guard case .collection(var items)? = context.states[declaration.name] else { return false }
+        // Drop the map's reference so `items` is the only one and changes in place.
+        context.states[declaration.name] = nil
+        let before = items.count
+        items.removeAll { $0.key == removed }
+        context.states[declaration.name] = .collection(items)
+        return items.count != before
     }
 
     static func string(_ value: Value) throws(EvaluationError) -> String {

@@ -84,12 +84,10 @@ public final class Engine {
     /// made due). A duplicate returns nothing.
     @discardableResult
     public func apply(_ event: Event) -> [TaskChange] {
-        let key = SeenEventKey(source: event.source, id: event.id)
-        if seenEvents[key] != nil {
+        guard Engine.insertIfAbsent(&seenEvents[SeenEventKey(source: event.source, id: event.id)], event.time) else {
             statistics.duplicates += 1
             return []
         }
-        seenEvents[key] = event.time
         if recordsChanges { newSeenEvents.append(SeenEvent(source: event.source, id: event.id, time: event.time)) }
         statistics.events += 1
         if let clock, event.time > clock { fireTimers(through: event.time) }
@@ -129,6 +127,14 @@ public final class Engine {
         statistics.rules[rule, default: RuleStatistics()].errors += 1
         if faults.count >= 100 { faults.removeFirst() }
         faults.append(EvaluationFault(rule: rule, eventID: eventID, message: message))
+    }
+
+    /// Sets a dictionary entry through its optional subscript, so that the key is hashed once
+    /// for the test and the insert (two `String`s per event for the duplicate check).
+    private static func insertIfAbsent(_ entry: inout Timestamp?, _ time: Timestamp) -> Bool {
+        guard entry == nil else { return false }
+        entry = time
+        return true
     }
 
     private func pruneSeenEvents() {

@@ -49,29 +49,57 @@ extension Builtins {
     }
 
     /// The pattern with `YYYY MM DD HH mm ss SSS` replaced by the UTC fields; everything else as is.
+    ///
+    /// Scans the pattern's bytes: each token is one letter repeated, and no two tokens share a
+    /// letter. (A task's `why` formats two times; scanning with `Substring.hasPrefix` over a
+    /// table of tokens cost as much as the rest of rendering the task.)
     static func formatTime(_ instant: Timestamp, _ pattern: String) -> String {
         let fields = instant.utcFields
-        let tokens: [(token: String, value: Int, width: Int)] = [
-            ("YYYY", fields.year, 4), ("SSS", fields.millisecond, 3), ("MM", fields.month, 2), ("DD", fields.day, 2),
-            ("HH", fields.hour, 2), ("mm", fields.minute, 2), ("ss", fields.second, 2),
-        ]
-        var text = ""
-        var rest = Substring(pattern)
-        scanning: while let next = rest.first {
-            for token in tokens where rest.hasPrefix(token.token) {
-                text += padded(token.value, token.width)
-                rest = rest.dropFirst(token.token.count)
-                continue scanning
+        let bytes = Array(pattern.utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count + 8)
+        var index = 0
+        while index < bytes.count {
+            let letter = bytes[index]
+            let token: (length: Int, value: Int)? =
+                switch letter {
+                case UInt8(ascii: "Y"): (4, fields.year)
+                case UInt8(ascii: "S"): (3, fields.millisecond)
+                case UInt8(ascii: "M"): (2, fields.month)
+                case UInt8(ascii: "D"): (2, fields.day)
+                case UInt8(ascii: "H"): (2, fields.hour)
+                case UInt8(ascii: "m"): (2, fields.minute)
+                case UInt8(ascii: "s"): (2, fields.second)
+                default: nil
+                }
+            if let token, index + token.length <= bytes.count,
+                bytes[index..<index + token.length].allSatisfy({ $0 == letter })
+            {
+                appendPadded(token.value, width: token.length, to: &text)
+                index += token.length
+            } else {
+                text.append(letter)
+                index += 1
             }
-            text.append(next)
-            rest = rest.dropFirst()
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func padded(_ value: Int, _ width: Int) -> String {
-        let digits = String(value.magnitude)
-        return (value < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
+    /// `value` in decimal, zero-padded to `width` digits (after a minus sign).
+    private static func appendPadded(_ value: Int, width: Int, to text: inout [UInt8]) {
+        if value < 0 { text.append(UInt8(ascii: "-")) }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        var count = 1
+        while divisor <= magnitude / 10 {
+            divisor *= 10
+            count += 1
+        }
+        if count < width { text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+        while divisor > 0 {
+            text.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// `38 min`, `2 h 5 min`, `3 d 4 h`: the two largest units (the second left out when zero),

@@ -22,6 +22,10 @@ import Testing
         ("format_time(event.time, 'YYYY-MM-DD HH:mm')", "2026-11-22 10:40"),
         ("format_time(timestamp('2026-01-02T03:04:05.067Z'), 'DD/MM/YYYY HH:mm:ss.SSS')", "02/01/2026 03:04:05.067"),
         ("format_time(event.time, 'at HH h, YYYY!')", "at 10 h, 2026!"),
+        // A letter not repeated as often as its token is text; a longer run is the token, then text.
+        ("format_time(event.time, 'YYY-M-D H m s S')", "YYY-M-D H m s S"),
+        ("format_time(event.time, 'HHH:mmm YYYYY')", "10H:40m 2026Y"),
+        ("format_time(timestamp('0007-03-04T05:06:07.008Z'), 'YYYY·MM·DD SSS — día')", "0007·03·04 008 — día"),
         ("format_time(timestamp('2026-11-22T10:40:00+05:00'), 'HH:mm')", "05:40"),
         ("format_date(event.time)", "2026-11-22"),
         ("format_duration(duration('38m'))", "38 min"),
