@@ -48,15 +48,21 @@ extension Engine {
         let activation = makeActivation(rule.scope, subject: subject, eventValue: eventValue, now: now, scores: scores)
         if let item { activation.set(item.slot, item.value) }
         statistics.rules[rule.id, default: RuleStatistics()].evaluations += 1
-        var evaluation = observer.map { _ in
+        func observed() -> RuleEvaluation {
             RuleEvaluation(rule: rule.id, subject: subject, trigger: .init(event, now), now: now, item: item?.key)
         }
+        var evaluation = observer?.observesEveryEvaluation == true ? observed() : nil
         do {
             guard try conditionsHold(rule, activation, noting: &evaluation) else {
                 report(&evaluation, rule: rule, activation: activation, scores: scores)
                 return
             }
             statistics.rules[rule.id, default: RuleStatistics()].matches += 1
+            if evaluation == nil, observer != nil {
+                // Observed from here on: every part of `when` held.
+                evaluation = observed()
+                evaluation?.conditions = rule.conditions.map { .init(source: $0.source, outcome: .value(.bool(true))) }
+            }
             evaluation?.matched = true
             var task = try makeTask(rule, subject: subject, event: event, now: now, itemKey: item?.key,
                 activation: activation, scores: scores)

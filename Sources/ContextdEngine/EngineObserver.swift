@@ -17,6 +17,12 @@
 /// before the next evaluation. Early releases come when the releasing event is applied, before
 /// the rules that event triggers.
 public protocol EngineObserver: AnyObject {
+    /// Whether the observer wants the evaluations that propose no task: a part of `when` not
+    /// true, or a failure before the task was made. An observer that only explains tasks
+    /// answers no, and the engine then records an evaluation only once its conditions hold:
+    /// most evaluations propose nothing, and recording each of them was most of what
+    /// explaining cost the daemon's loop. Defaults to true.
+    var observesEveryEvaluation: Bool { get }
     /// A rule was evaluated for one subject (and one `for_each` item).
     func didEvaluate(_ evaluation: RuleEvaluation)
     /// A policy (or the rule's own `dedup`) looked at a candidate task.
@@ -28,6 +34,7 @@ public protocol EngineObserver: AnyObject {
 }
 
 extension EngineObserver {
+    public var observesEveryEvaluation: Bool { true }
     public func didEvaluate(_ evaluation: RuleEvaluation) {}
     public func didApply(_ step: PolicyStep) {}
     public func didRelease(_ release: EarlyRelease) {}

@@ -14,6 +14,7 @@ final class TaskExplanations: EngineObserver {
 
     init(scorers: [String: Scorer]) { self.scorers = scorers }
 
+    var observesEveryEvaluation: Bool { recorder.observesEveryEvaluation }
     func didEvaluate(_ evaluation: RuleEvaluation) { recorder.didEvaluate(evaluation) }
     func didApply(_ step: PolicyStep) { recorder.didApply(step) }
     func didEmit(_ task: TaskRecord) { recorder.didEmit(task) }

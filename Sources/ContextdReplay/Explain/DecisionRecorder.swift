@@ -37,6 +37,8 @@ public final class DecisionRecorder: EngineObserver {
     /// Traces in the order the evaluations happened.
     public private(set) var traces: [DecisionTrace] = []
     public private(set) var quietEvents: [QuietEvent] = []
+    /// Counted in full only under ``Scope/everything``: under the other scopes the engine
+    /// does not report the evaluations that proposed nothing.
     public private(set) var funnel = DecisionFunnel()
 
     /// Whether the last trace is still receiving its candidate's policy steps.
@@ -49,6 +51,10 @@ public final class DecisionRecorder: EngineObserver {
     public init(scope: Scope) {
         self.scope = scope
     }
+
+    /// Only the whole funnel needs the evaluations that proposed nothing; a trace of one is
+    /// dropped at once under the other scopes.
+    public var observesEveryEvaluation: Bool { scope == .everything }
 
     public func didEvaluate(_ evaluation: RuleEvaluation) {
         close()
