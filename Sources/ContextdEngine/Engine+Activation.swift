@@ -30,13 +30,15 @@ extension Engine {
         }
         if let slot = scope.score {
             let memo = scores ?? ScoreMemo()
-            activation.bindFields(slot) { [unowned self] name throws(EvaluationError) -> Value in
+            activation.bindFields(slot) { [unowned self, unowned activation] name throws(EvaluationError) -> Value in
                 if let known = memo.scores[name] { return .number(known.value) }
                 guard let scorer = ruleSet.scorers[name] else {
                     throw EvaluationError.missingField(name)
                 }
                 let features = makeActivation(
                     scorer.scope, subject: subject, eventValue: eventValue, now: now, scores: nil)
+                // Same subject, event and instant, declared alike (RuleSetBuilder.makeScope).
+                features.inheritMacroValues(from: activation)
                 let score = scorer.score(features)
                 memo.scores[name] = score
                 return .number(score.value)

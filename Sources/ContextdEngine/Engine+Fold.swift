@@ -8,7 +8,7 @@ extension Engine {
     /// Folds an event into its subject's context; returns the declarations (indexes) it changed.
     func fold(_ event: Event, eventValue: Value) -> [Int] {
         guard let indexes = ruleSet.contextsByEventType[event.type] else { return [] }
-        let activation = Activation(slotCount: ruleSet.foldScope.environment.slotCount)
+        let activation = reusedFoldActivation()
         if let slot = ruleSet.foldScope.event { activation.set(slot, eventValue) }
         if let slot = ruleSet.foldScope.now { activation.set(slot, .timestamp(event.time)) }
         if let slot = ruleSet.foldScope.subject { activation.set(slot, .string(event.subject)) }
@@ -31,6 +31,18 @@ extension Engine {
         if !changed.isEmpty || existing != nil { contexts[event.subject] = context }
         if !changed.isEmpty, recordsChanges { touchedSubjects.insert(event.subject) }
         return changed
+    }
+
+    /// A fold's expressions (`when`, `value`, a collection's `key`) see only `event`, `now` and
+    /// `subject`, and nothing keeps their activation: one serves every event.
+    private func reusedFoldActivation() -> Activation {
+        if let activation = foldActivation {
+            activation.reset()
+            return activation
+        }
+        let activation = Activation(slotCount: ruleSet.foldScope.environment.slotCount)
+        foldActivation = activation
+        return activation
     }
 
     private func fold(

@@ -1,4 +1,5 @@
 public import ContextdEvents
+import ContextdExpressions
 
 /// The heart of contextd: folds events into per-entity context, fires timers on a virtual
 /// clock, evaluates rules and passes candidate tasks through the policies.
@@ -56,6 +57,9 @@ public final class Engine {
     var deferred: [String: TaskRecord] = [:]
     var deferredByAssignee: [String: Set<String>] = [:]
     var changes: [TaskChange] = []
+    /// The activation every fold uses, reset for each event (``Activation/reset()``); nil
+    /// until the first fold and after a rule set is swapped in (its slots may differ).
+    var foldActivation: Activation?
 
     /// Whether the engine notes what it changes, for ``takeChanges()``; the daemon turns it
     /// on, `replay` leaves it off.
@@ -78,6 +82,7 @@ public final class Engine {
     /// survives; timers are recomputed on each entity's next change.
     public func replace(ruleSet: RuleSet) {
         self.ruleSet = ruleSet
+        foldActivation = nil
     }
 
     /// Applies one event; returns the task changes it caused (including those of timers it

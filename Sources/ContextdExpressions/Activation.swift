@@ -11,8 +11,15 @@ public final class Activation {
         case value(Value)
         /// A `let` binding being evaluated right now (reading it again is a cycle).
         case evaluating
-        case failed(EvaluationError)
+        /// Boxed: an error is several times the size of a value, and every cell would be as
+        /// large as the largest case (copied on each `set`).
+        case failed(Failure)
         case record(LazyRecord)
+    }
+
+    final class Failure {
+        let error: EvaluationError
+        init(_ error: EvaluationError) { self.error = error }
     }
 
     /// A lazy record's resolver and the fields it has already produced in this activation.
@@ -26,7 +33,7 @@ public final class Activation {
     private var cells: [Cell]
     /// Macro values computed in this activation, by ``MacroExpansionKey`` id. Few per
     /// activation, so a list searched in order.
-    private var macroValues: [(id: Int, value: Value)] = []
+    private var macroValues: [(id: Int, value: Value, isShareable: Bool)] = []
     /// Comprehension locals of all expressions being evaluated, innermost last.
     var locals: [Value] = []
     /// Where the locals of the expression being evaluated start in `locals`.
@@ -53,6 +60,15 @@ public final class Activation {
         store(.value(value), at: slot.index)
     }
 
+    /// Forgets every value of the last evaluation, for an activation the engine reuses from
+    /// one event to the next (a fold sets the same three slots for every event).
+    public func reset() {
+        for index in cells.indices { cells[index] = .unset }
+        macroValues.removeAll(keepingCapacity: true)
+        locals.removeAll(keepingCapacity: true)
+        frameBase = 0
+    }
+
     /// Installs the resolver that `name.field` calls for a ``Environment/declareLazyRecord(_:type:)``
     /// slot. It is called only for fields an expression reads, at most once per field and
     /// activation; throw ``EvaluationError/missingField(_:)`` for a field that has no value so that
@@ -63,7 +79,7 @@ public final class Activation {
 
     private func store(_ cell: Cell, at index: Int) {
         // A macro may read the slot: what was remembered may no longer hold.
-        macroValues.removeAll(keepingCapacity: true)
+        if !macroValues.isEmpty { macroValues.removeAll(keepingCapacity: true) }
         if index >= cells.count { cells.append(contentsOf: repeatElement(.unset, count: index - cells.count + 1)) }
         cells[index] = cell
     }
@@ -76,7 +92,7 @@ public final class Activation {
         guard slot.index < cells.count else { return nil }
         switch cells[slot.index] {
         case .value(let value): return .success(value)
-        case .failed(let error): return .failure(error)
+        case .failed(let failure): return .failure(failure.error)
         case .unset, .evaluating, .record: return nil
         }
     }
@@ -100,7 +116,7 @@ public final class Activation {
         if index >= cells.count { store(.unset, at: index) }
         switch cells[index] {
         case .value(let value): return value
-        case .failed(let error): throw error
+        case .failed(let failure): throw failure.error
         case .evaluating:
             throw EvaluationError(message: "'\(name)' depends on itself", code: .failed)
         case .unset, .record:
@@ -110,7 +126,7 @@ public final class Activation {
                 cells[index] = .value(value)
                 return value
             } catch {
-                cells[index] = .failed(error)
+                cells[index] = .failed(Failure(error))
                 throw error
             }
         }
@@ -121,11 +137,23 @@ public final class Activation {
 
     /// A macro's value, evaluating it on first read (a failure is not remembered: the next use
     /// fails again, at its own place).
-    func memoized(_ id: Int, _ evaluate: Evaluator) throws(EvaluationError) -> Value {
-        for known in macroValues where known.id == id { return known.value }
+    func memoized(_ memo: MacroMemo, _ evaluate: Evaluator) throws(EvaluationError) -> Value {
+        for known in macroValues where known.id == memo.id { return known.value }
         let value = try evaluate(self)
-        macroValues.append((id, value))
+        macroValues.append((memo.id, value, memo.isShareable))
         return value
+    }
+
+    /// Takes over the macro values `parent` remembered that do not depend on its `let`
+    /// bindings. Only for an activation whose variables of the same names and slots hold the
+    /// same values as the parent's, set before this call: the engine's scorer activations,
+    /// made for the rule's subject, event and instant. (Setting a slot afterwards forgets them,
+    /// as it forgets any.) The fraud rule's scorer then reads its travel speed from the rule's
+    /// evaluation instead of running the 12-hour filter again.
+    public func inheritMacroValues(from parent: Activation) {
+        for known in parent.macroValues where known.isShareable {
+            if !macroValues.contains(where: { $0.id == known.id }) { macroValues.append(known) }
+        }
     }
 
     /// One field of a lazy record, resolved on first read.

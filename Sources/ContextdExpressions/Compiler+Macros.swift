@@ -29,9 +29,9 @@ extension Compiler {
             report("in macro '\(name)': \(problem.message)", site, suggestion: problem.suggestion)
         }
         guard compiled.constant == nil, !nested.reads.readsAnything, nested.diagnostics.isEmpty else { return compiled }
-        let (id, evaluate) = (MacroExpansionKey.memoID(of: macro, named: name, in: environment), compiled.evaluate)
+        let (memo, evaluate) = (MacroExpansionKey.memo(of: macro, named: name, in: environment), compiled.evaluate)
         return Compiled(type: compiled.type) { activation throws(EvaluationError) in
-            try activation.memoized(id, evaluate)
+            try activation.memoized(memo, evaluate)
         }
     }
 }

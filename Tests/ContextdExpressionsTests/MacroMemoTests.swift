@@ -58,4 +58,46 @@ import Testing
         #expect(calls.calls.count == 2)
         #expect(activation.rememberedMacroCount == 0)
     }
+
+    @Test func anActivationDeclaredAlikeInheritsWhatTheOtherRemembered() throws {
+        // Two environments that declare the same variables in the same order, as the engine
+        // declares a rule's scope and its scorer's: the same macro gets the same memo.
+        var rule = Harness().environment
+        var scorer = Harness().environment
+        try rule.defineMacro("big", source: "numbers.filter(n, n > 1)")
+        try scorer.defineMacro("big", source: "numbers.filter(n, n > 1)")
+        let inRule = try Expression.compile("big.size()", in: rule).get()
+        let inScorer = try Expression.compile("big.size() * 10", in: scorer).get()
+
+        let ruleActivation = Harness().makeActivation(in: rule)
+        #expect(try inRule.evaluate(ruleActivation) == .number(2))
+        let scorerActivation = Harness().makeActivation(in: scorer)
+        scorerActivation.inheritMacroValues(from: ruleActivation)
+        #expect(scorerActivation.rememberedMacroCount == 1)
+        #expect(try inScorer.evaluate(scorerActivation) == .number(20))
+        // The value came from the rule's activation: the filter did not run again (a slot the
+        // contract says must hold the same value is changed here only to show it).
+        let misfilled = Harness().makeActivation(in: scorer)
+        misfilled.set(Harness().numbers, .list([.number(5)]))
+        misfilled.inheritMacroValues(from: ruleActivation)
+        #expect(try inScorer.evaluate(misfilled) == .number(20))
+    }
+
+    @Test func aMacroThatReadsALetBindingIsNotInherited() throws {
+        var rule = Harness().environment
+        rule.bind("x", to: try Expression.compile("{a: numbers.size()}", in: rule).get())
+        try rule.defineMacro("plus_one", source: "x.a + 1")
+        let inRule = try Expression.compile("plus_one", in: rule).get()
+        var other = Harness().environment
+        other.bind("x", to: try Expression.compile("{a: 100}", in: other).get())
+        try other.defineMacro("plus_one", source: "x.a + 1")
+        let inOther = try Expression.compile("plus_one", in: other).get()
+
+        let ruleActivation = Harness().makeActivation(in: rule)
+        #expect(try inRule.evaluate(ruleActivation) == .number(4))
+        let otherActivation = Harness().makeActivation(in: other)
+        otherActivation.inheritMacroValues(from: ruleActivation)
+        #expect(otherActivation.rememberedMacroCount == 0)
+        #expect(try inOther.evaluate(otherActivation) == .number(101))
+    }
 }
