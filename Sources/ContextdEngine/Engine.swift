@@ -150,6 +150,14 @@ public final class Engine {
         seenEvents = seenEvents.filter { $0.value >= horizon }
     }
 
+    /// One declaration of an entity's context at instant `now`; nil when no declaration has
+    /// that name.
+    func contextValue(of subject: String, declaration name: String, at now: Timestamp) -> Value? {
+        guard let index = ruleSet.contextIndex[name] else { return nil }
+        let context = heldContext(of: subject) ?? EntityContext(subject: subject)
+        return context.value(of: ruleSet.contexts[index], at: now)
+    }
+
     /// The whole context of an entity as one map, at instant `now`.
     func contextValue(of subject: String, at now: Timestamp) -> Value {
         let context = heldContext(of: subject) ?? EntityContext(subject: subject)

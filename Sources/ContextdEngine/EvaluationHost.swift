@@ -17,14 +17,27 @@ public final class EvaluationHost {
     public func contextValue(of subject: String) -> Value {
         engine.contextValue(of: subject, at: now)
     }
+
+    /// One declaration of that context (`entity(task.assignee).sessions`), or nil for a name
+    /// that is not one (then the whole map is built, and reading the field from it fails).
+    public func contextValue(of subject: String, field: String) -> Value? {
+        engine.contextValue(of: subject, declaration: field, at: now)
+    }
 }
 
 /// Functions the engine adds to every rule environment.
 public enum EngineFunctions {
     /// `entity(id)`: another entity's context, typed like `context`.
     public static func entity(contextType: RecordType) -> FunctionDeclaration {
-        FunctionDeclaration(name: "entity", parameters: [.string], result: .record(contextType)) {
-            (arguments, activation) throws(EvaluationError) -> Value in
+        FunctionDeclaration(
+            name: "entity", parameters: [.string], result: .record(contextType),
+            field: { arguments, name, activation throws(EvaluationError) -> Value? in
+                guard let host = activation.host as? EvaluationHost, case .string(let subject) = arguments.first else {
+                    return nil
+                }
+                return host.contextValue(of: subject, field: name)
+            }
+        ) { (arguments, activation) throws(EvaluationError) -> Value in
             guard let host = activation.host as? EvaluationHost, case .string(let subject) = arguments.first else {
                 return .null
             }

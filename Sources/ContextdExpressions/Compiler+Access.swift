@@ -23,6 +23,9 @@ extension Compiler {
                 }
             }
         }
+        if let hostField = compileHostField(of: receiver, name, nameRange: nameRange, range: range, in: scope) {
+            return hostField
+        }
         let target = compile(receiver, in: scope)
         guard let type = fieldType(of: target.type, name, nameRange: nameRange, on: text(receiver.range)) else {
             return .failed

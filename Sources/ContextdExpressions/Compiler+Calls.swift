@@ -75,11 +75,65 @@ extension Compiler {
         range: SourceRange,
         in scope: Scope
     ) -> Compiled {
+        guard let arguments = compileHostArguments(function, syntaxes, nameRange: nameRange, range: range, in: scope)
+        else { return .failed }
+        let (implementation, at) = (function.implementation, runtimeRange(range))
+        return Compiled(type: function.result) { activation throws(EvaluationError) in
+            let values = try arguments(activation)
+            do throws(EvaluationError) {
+                return try implementation(values, activation)
+            } catch {
+                throw error.located(at: at)
+            }
+        }
+    }
+
+    /// `f(x).name` for a host function that reads one field of its result on its own
+    /// (``FunctionDeclaration/field``); nil for any other receiver.
+    mutating func compileHostField(
+        of receiver: Syntax,
+        _ name: String,
+        nameRange: SourceRange,
+        range: SourceRange,
+        in scope: Scope
+    ) -> Compiled? {
+        guard case .call(let functionName, let functionRange, nil, let argumentSyntaxes) = receiver.kind,
+            SpecialForm(rawValue: functionName) == nil, let function = environment.functions[functionName],
+            let field = function.field
+        else { return nil }
+        guard
+            let arguments = compileHostArguments(
+                function, argumentSyntaxes, nameRange: functionRange, range: receiver.range, in: scope),
+            let type = fieldType(of: function.result, name, nameRange: nameRange, on: text(receiver.range))
+        else { return .failed }
+        let (implementation, call, at) = (function.implementation, runtimeRange(receiver.range), runtimeRange(range))
+        return Compiled(type: type) { activation throws(EvaluationError) in
+            let values = try arguments(activation)
+            let whole: Value
+            do throws(EvaluationError) {
+                if let value = try field(values, name, activation) { return value }
+                whole = try implementation(values, activation)
+            } catch {
+                throw error.located(at: call)
+            }
+            return try Access.field(name, of: whole, at: at)
+        }
+    }
+
+    /// Compiles and checks a host function's arguments; the evaluator gives their values,
+    /// each checked against its parameter's kinds (null always accepted).
+    private mutating func compileHostArguments(
+        _ function: FunctionDeclaration,
+        _ syntaxes: [Syntax],
+        nameRange: SourceRange,
+        range: SourceRange,
+        in scope: Scope
+    ) -> (@Sendable (Activation) throws(EvaluationError) -> [Value])? {
         let arguments = syntaxes.map { compile($0, in: scope) }
         reads.readsAnything = true
         let count = function.parameters.count
         guard checkArity(.exactly(count), of: function.name, count: arguments.count, at: nameRange) else {
-            return .failed
+            return nil
         }
         var compatible = true
         for (index, (argument, parameter)) in zip(arguments, function.parameters).enumerated()
@@ -90,11 +144,11 @@ extension Compiler {
             )
             compatible = false
         }
-        guard compatible else { return .failed }
+        guard compatible else { return nil }
         let evaluators = arguments.map(\.evaluate)
         let accepted = function.parameters.map { $0.kinds.union(.null) }
-        let (name, implementation, at) = (function.name, function.implementation, runtimeRange(range))
-        return Compiled(type: function.result) { activation throws(EvaluationError) in
+        let (name, at) = (function.name, runtimeRange(range))
+        return { activation throws(EvaluationError) in
             var values: [Value] = []
             values.reserveCapacity(evaluators.count)
             for (index, evaluate) in evaluators.enumerated() {
@@ -105,11 +159,7 @@ extension Compiler {
                 }
                 values.append(value)
             }
-            do throws(EvaluationError) {
-                return try implementation(values, activation)
-            } catch {
-                throw error.located(at: at)
-            }
+            return values
         }
     }
 }

@@ -12,16 +12,23 @@ public struct FunctionDeclaration: Sendable {
     public let parameters: [ValueType]
     public let result: ValueType
     let implementation: @Sendable ([Value], Activation) throws(EvaluationError) -> Value
+    /// One field of the result, for `f(x).field`, without building the rest of it; nil when it
+    /// cannot say, and then the whole result is built and the field read from it. For a
+    /// function whose result is a large record of which a use reads one field: `entity(id)`
+    /// builds every context declaration of an entity, and a policy reads one.
+    let field: (@Sendable ([Value], String, Activation) throws(EvaluationError) -> Value?)?
 
     public init(
         name: String,
         parameters: [ValueType],
         result: ValueType,
+        field: (@Sendable ([Value], String, Activation) throws(EvaluationError) -> Value?)? = nil,
         implementation: @escaping @Sendable ([Value], Activation) throws(EvaluationError) -> Value
     ) {
         self.name = name
         self.parameters = parameters
         self.result = result
+        self.field = field
         self.implementation = implementation
     }
 }

@@ -203,6 +203,59 @@ import Testing
         }
     }
 
+    /// `f(x).name` asks a host function for the one field when it can say (`entity(id)` then
+    /// builds one context declaration, not all of them), and otherwise reads it from the whole
+    /// result: the same values, and the same errors at the same places.
+    @Test func aHostFunctionCanAnswerOneFieldOfItsResult() throws {
+        let wholeResults = Recorder()
+        var environment = Environment()
+        let payload = environment.declare("payload", type: .dyn)
+        let record = RecordType(name: "entity", fields: ["visits": .number, "name": .string], isOpen: false)
+        environment.register(
+            FunctionDeclaration(
+                name: "entity", parameters: [.string], result: .record(record),
+                field: { arguments, field, _ throws(EvaluationError) -> Value? in
+                    guard case .string(let id) = arguments[0], field == "visits" else { return nil }
+                    guard id != "ghost" else { throw EvaluationError(message: "unknown entity '\(id)'") }
+                    return .number(Double(id.count))
+                }
+            ) { arguments, _ throws(EvaluationError) in
+                wholeResults.record("whole")
+                guard case .string(let id) = arguments[0] else { return .null }
+                return .object(["visits": .number(Double(id.count)), "name": .string(id)])
+            }
+        )
+        let activation = Activation(environment: environment)
+        activation.set(payload, .object(["id": .string("c123"), "ghost": .string("ghost"), "none": .null]))
+
+        let visits = try Expression.compile("entity(payload.id).visits * 10", in: environment).get()
+        #expect(try visits.evaluate(activation) == .number(40))
+        #expect(wholeResults.calls.isEmpty)
+        // A field the function does not answer comes from the whole result.
+        let name = try Expression.compile("entity(payload.id).name", in: environment).get()
+        #expect(try name.evaluate(activation) == .string("c123"))
+        #expect(wholeResults.calls.count == 1)
+        // Null in, null out: reading from it fails where the field is read, as before.
+        let missing = try Expression.compile("entity(payload.none).visits", in: environment).get()
+        #expect {
+            try missing.evaluate(activation)
+        } throws: { error in
+            let error = error as? EvaluationError
+            return error?.message == "cannot read 'visits' of null" && error?.range == SourceRange(start: 0, end: 27)
+        }
+        // The function's own failure is placed at the call.
+        let ghost = try Expression.compile("1 + entity(payload.ghost).visits", in: environment).get()
+        #expect {
+            try ghost.evaluate(activation)
+        } throws: { error in
+            let error = error as? EvaluationError
+            return error?.message == "unknown entity 'ghost'" && error?.range == SourceRange(start: 4, end: 25)
+        }
+        // Fields are still checked when the rule is loaded.
+        let typo = Expression.compile("entity(payload.id).visit", in: environment).failure
+        #expect(typo?.map(\.message) == ["unknown field 'visit' on entity(payload.id); did you mean 'visits'?"])
+    }
+
     @Test func namesListEverythingInScope() {
         let names = Harness().environment.names
         for name in ["event", "now", "context", "high_risk_countries", "distance_km", "filter", "has", "format_number"]
