@@ -13,6 +13,16 @@ struct DecimalDigits {
 
     init?(_ value: Double, decimals: Int) {
         guard value.isFinite else { return nil }
+        if decimals == 0, value.magnitude < 0x1p52 {
+            // Whole numbers: a double whose shortest text ends in `.5` below 2⁵² is exactly that
+            // half, so rounding the binary value half away from zero agrees with rounding its
+            // text, without producing the text.
+            let whole = Int64(value.rounded(.toNearestOrAwayFromZero)).magnitude
+            integer = Array(String(whole).utf8)
+            fraction = []
+            negative = value < 0 && whole != 0
+            return
+        }
         var (digits, point) = DecimalDigits.split(value.magnitude.description)
         if point < 0 {
             digits.insert(contentsOf: repeatElement(DecimalDigits.zero, count: -point), at: 0)
