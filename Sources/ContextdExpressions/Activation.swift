@@ -14,20 +14,13 @@ public final class Activation {
         /// Boxed: an error is several times the size of a value, and every cell would be as
         /// large as the largest case (copied on each `set`).
         case failed(Failure)
-        case record(LazyRecord)
+        /// A lazy record: where its fields come from, and those read so far in this activation.
+        case record(any FieldSource, [(name: String, value: Value)])
     }
 
     final class Failure {
         let error: EvaluationError
         init(_ error: EvaluationError) { self.error = error }
-    }
-
-    /// A lazy record's resolver and the fields it has already produced in this activation.
-    final class LazyRecord {
-        let resolver: (String) throws(EvaluationError) -> Value
-        var resolved: [(name: String, value: Value)] = []
-
-        init(resolver: @escaping (String) throws(EvaluationError) -> Value) { self.resolver = resolver }
     }
 
     private var cells: [Cell]
@@ -74,7 +67,13 @@ public final class Activation {
     /// activation; throw ``EvaluationError/missingField(_:)`` for a field that has no value so that
     /// `??` and `has()` treat it as absent (returning `.null` does the same).
     public func bindFields(_ slot: VariableSlot, _ resolver: @escaping (String) throws(EvaluationError) -> Value) {
-        store(.record(LazyRecord(resolver: resolver)), at: slot.index)
+        bindFields(slot, to: ClosureFields(resolver))
+    }
+
+    /// ``bindFields(_:_:)`` through an object: the engine answers all the lazy records of one
+    /// evaluation from one object it makes anyway, instead of a closure per record.
+    public func bindFields(_ slot: VariableSlot, to source: any FieldSource) {
+        store(.record(source, []), at: slot.index)
     }
 
     private func store(_ cell: Cell, at index: Int) {
@@ -100,8 +99,8 @@ public final class Activation {
     /// The fields of a lazy record (``bindFields(_:_:)``) that expressions read in this
     /// activation, in the order first read. Fields whose resolver threw are not included.
     public func resolvedFields(of slot: VariableSlot) -> [(name: String, value: Value)] {
-        guard slot.index < cells.count, case .record(let record) = cells[slot.index] else { return [] }
-        return record.resolved
+        guard slot.index < cells.count, case .record(_, let resolved) = cells[slot.index] else { return [] }
+        return resolved
     }
 
     // MARK: - Reads by compiled expressions
@@ -158,12 +157,30 @@ public final class Activation {
 
     /// One field of a lazy record, resolved on first read.
     func field(_ field: String, ofRecordAt index: Int, named name: String) throws(EvaluationError) -> Value {
-        guard index < cells.count, case .record(let record) = cells[index] else {
+        guard index < cells.count, case .record(let source, var resolved) = cells[index] else {
             throw EvaluationError(message: "no fields are bound for '\(name)'", code: .missingField)
         }
-        if let known = record.resolved.first(where: { $0.name == field }) { return known.value }
-        let value = try record.resolver(field)
-        record.resolved.append((field, value))
+        if let known = resolved.first(where: { $0.name == field }) { return known.value }
+        let value = try source.field(field, ofRecordAt: VariableSlot(index: index))
+        // The resolver may have read other fields of this record meanwhile: add to what is there now.
+        if case .record(_, let current) = cells[index] { resolved = current }
+        cells[index] = .unset  // so that `resolved` is the only reference to its storage
+        resolved.append((field, value))
+        cells[index] = .record(source, resolved)
         return value
     }
+}
+
+/// Where a lazy record's fields come from (``Activation/bindFields(_:to:)``). Asked at most
+/// once per field and activation; throw ``EvaluationError/missingField(_:)`` for a field that
+/// has no value.
+public protocol FieldSource: AnyObject {
+    func field(_ name: String, ofRecordAt slot: VariableSlot) throws(EvaluationError) -> Value
+}
+
+/// A closure as a ``FieldSource``.
+private final class ClosureFields: FieldSource {
+    let resolver: (String) throws(EvaluationError) -> Value
+    init(_ resolver: @escaping (String) throws(EvaluationError) -> Value) { self.resolver = resolver }
+    func field(_ name: String, ofRecordAt slot: VariableSlot) throws(EvaluationError) -> Value { try resolver(name) }
 }
