@@ -43,10 +43,4 @@ extension Engine {
         memo.scores[name] = score
         return .number(score.value)
     }
-
-    /// `context.<name>` for an evaluation.
-    func contextField(_ name: String, of context: EntityContext, at now: Timestamp) throws(EvaluationError) -> Value {
-        guard let index = ruleSet.contextIndex[name] else { throw EvaluationError.missingField(name) }
-        return context.value(of: ruleSet.contexts[index], at: now)
-    }
 }

@@ -153,8 +153,12 @@ public final class Engine {
     /// One declaration of an entity's context at instant `now`; nil when no declaration has
     /// that name.
     func contextValue(of subject: String, declaration name: String, at now: Timestamp) -> Value? {
+        declarationValue(name, of: heldContext(of: subject) ?? EntityContext(subject: subject), at: now)
+    }
+
+    /// `context.<name>` of one context; nil when no declaration has that name.
+    func declarationValue(_ name: String, of context: EntityContext, at now: Timestamp) -> Value? {
         guard let index = ruleSet.contextIndex[name] else { return nil }
-        let context = heldContext(of: subject) ?? EntityContext(subject: subject)
         return context.value(of: ruleSet.contexts[index], at: now)
     }
 

@@ -20,8 +20,8 @@ public protocol EngineObserver: AnyObject {
     /// Whether the observer wants the evaluations that propose no task: a part of `when` not
     /// true, or a failure before the task was made. An observer that only explains tasks
     /// answers no, and the engine then records an evaluation only once its conditions hold:
-    /// most evaluations propose nothing, and recording each of them was most of what
-    /// explaining cost the daemon's loop. Defaults to true.
+    /// most evaluations propose nothing, and the daemon recorded each of them only to drop
+    /// it. Defaults to true.
     var observesEveryEvaluation: Bool { get }
     /// A rule was evaluated for one subject (and one `for_each` item).
     func didEvaluate(_ evaluation: RuleEvaluation)

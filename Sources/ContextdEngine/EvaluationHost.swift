@@ -35,7 +35,12 @@ public final class EvaluationHost: FieldSource {
     }
 
     public func field(_ name: String, ofRecordAt slot: VariableSlot) throws(EvaluationError) -> Value {
-        if slot == contextSlot, let context { return try engine.contextField(name, of: context, at: now) }
+        if slot == contextSlot, let context {
+            guard let value = engine.declarationValue(name, of: context, at: now) else {
+                throw EvaluationError.missingField(name)
+            }
+            return value
+        }
         if let scores { return try engine.score(name, for: self, memo: scores) }
         throw EvaluationError.missingField(name)
     }

@@ -19,9 +19,6 @@ public struct Template: Sendable {
 
     public let source: String
     let parts: [Part]
-    /// Room for the rendered text, reserved before rendering: the literal parts, and a guess
-    /// for each hole. Appending to an empty string grew it once per part.
-    private let expectedLength: Int
 
     /// True when rendering does not depend on the activation (no holes, or only constant ones).
     public var isConstant: Bool { constantText != nil }
@@ -59,21 +56,9 @@ public struct Template: Sendable {
         return .success(Template(source: source, parts: parts.finished))
     }
 
-    init(source: String, parts: [Part]) {
-        self.source = source
-        self.parts = parts
-        expectedLength = parts.reduce(0) { length, part in
-            switch part {
-            case .text(let literal): length + literal.utf8.count
-            case .value: length + 16
-            }
-        }
-    }
-
     public func render(_ activation: Activation) throws(EvaluationError) -> String {
         if let constantText { return constantText }
         var text = ""
-        text.reserveCapacity(expectedLength)
         for part in parts {
             switch part {
             case .text(let literal): text += literal

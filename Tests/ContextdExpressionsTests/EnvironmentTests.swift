@@ -194,13 +194,9 @@ import Testing
 
         let dynamic = try Expression.compile("entity(payload.owner)", in: environment).get()
         #expect(throws: EvaluationError.self) { try dynamic.evaluate(activation) }
-        let failing = try Expression.compile("1 + size(entity(payload.ghost))", in: environment).get()
-        #expect {
-            try failing.evaluate(activation)
-        } throws: { error in
-            let error = error as? EvaluationError
-            return error?.message == "unknown entity 'ghost'" && error?.range == SourceRange(start: 9, end: 30)
-        }
+        let failing = failure(
+            of: try Expression.compile("1 + size(entity(payload.ghost))", in: environment).get(), in: activation)
+        #expect(failing?.message == "unknown entity 'ghost'" && failing?.range == SourceRange(start: 9, end: 30))
     }
 
     /// `f(x).name` asks a host function for the one field when it can say (`entity(id)` then
@@ -236,21 +232,13 @@ import Testing
         #expect(try name.evaluate(activation) == .string("c123"))
         #expect(wholeResults.calls.count == 1)
         // Null in, null out: reading from it fails where the field is read, as before.
-        let missing = try Expression.compile("entity(payload.none).visits", in: environment).get()
-        #expect {
-            try missing.evaluate(activation)
-        } throws: { error in
-            let error = error as? EvaluationError
-            return error?.message == "cannot read 'visits' of null" && error?.range == SourceRange(start: 0, end: 27)
-        }
+        let missing = failure(
+            of: try Expression.compile("entity(payload.none).visits", in: environment).get(), in: activation)
+        #expect(missing?.message == "cannot read 'visits' of null" && missing?.range == SourceRange(start: 0, end: 27))
         // The function's own failure is placed at the call.
-        let ghost = try Expression.compile("1 + entity(payload.ghost).visits", in: environment).get()
-        #expect {
-            try ghost.evaluate(activation)
-        } throws: { error in
-            let error = error as? EvaluationError
-            return error?.message == "unknown entity 'ghost'" && error?.range == SourceRange(start: 4, end: 25)
-        }
+        let ghost = failure(
+            of: try Expression.compile("1 + entity(payload.ghost).visits", in: environment).get(), in: activation)
+        #expect(ghost?.message == "unknown entity 'ghost'" && ghost?.range == SourceRange(start: 4, end: 25))
         // Fields are still checked when the rule is loaded.
         let typo = Expression.compile("entity(payload.id).visit", in: environment).failure
         #expect(typo?.map(\.message) == ["unknown field 'visit' on entity(payload.id); did you mean 'visits'?"])

@@ -149,6 +149,19 @@ struct Harness {
     }
 }
 
+/// The run-time failure of a compiled expression, or nil after recording that it did not fail.
+func failure(
+    of compiled: CompiledExpression, in activation: Activation, sourceLocation: SourceLocation = #_sourceLocation
+) -> EvaluationError? {
+    do {
+        let value = try compiled.evaluate(activation)
+        Issue.record("'\(compiled.source)' evaluated to \(value) instead of failing", sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        return error
+    }
+}
+
 /// Collects calls made from closures the library holds.
 final class Recorder: @unchecked Sendable {
     private(set) var calls: [String] = []

@@ -24,6 +24,16 @@ struct FileOutbox {
     var tmp: String { directory + "/tmp" }
     var new: String { directory + "/new" }
 
+    /// Where a task's file is written, complete but not yet visible.
+    private func stagedFile(_ id: String) -> String { tmp + "/" + id + ".json" }
+    /// Where consumers find it.
+    private func publishedFile(_ id: String) -> String { new + "/" + id + ".json" }
+
+    /// A task's file in `tmp/`, not synced: the caller flushes a group of them at once.
+    private func writeStaged(_ task: TaskRecord) throws {
+        try writeUnsynced(Array((task.json + "\n").utf8), to: stagedFile(task.id))
+    }
+
     init(directory: String) throws {
         self.directory = directory
         try makeDirectories(directory + "/tmp")
@@ -34,8 +44,8 @@ struct FileOutbox {
     func recover(store: some StateStore, at time: Timestamp) throws -> Int {
         var finished: [String] = []
         for task in try store.tasks(in: .staged) {
-            let staged = tmp + "/" + task.record.id + ".json"
-            if entryExists(staged) { try DurableFile.rename(staged, to: new + "/" + task.record.id + ".json") }
+            let staged = stagedFile(task.record.id)
+            if entryExists(staged) { try DurableFile.rename(staged, to: publishedFile(task.record.id)) }
             finished.append(task.record.id)
         }
         if !finished.isEmpty { try fsyncDirectory(new) }
@@ -56,7 +66,7 @@ struct FileOutbox {
                 guard SQLiteStore.isDue(task, at: clock), !assignee(task.assignee, isUnder: httpAssignees),
                     seen.insert(task.id).inserted
                 else { continue }
-                try writeUnsynced(Array((task.json + "\n").utf8), to: tmp + "/" + task.id + ".json")
+                try writeStaged(task)
                 staged.append(task.id)
             }
         }
@@ -68,12 +78,11 @@ struct FileOutbox {
     func publish(_ staged: [String], receipt: CommitReceipt) throws -> [String] {
         var published: [String] = []
         for id in staged {
-            let file = tmp + "/" + id + ".json"
             if receipt.notStaged.contains(id) {
-                DurableFile.remove(file)
+                DurableFile.remove(stagedFile(id))
                 continue
             }
-            try DurableFile.rename(file, to: new + "/" + id + ".json")
+            try DurableFile.rename(stagedFile(id), to: publishedFile(id))
             published.append(id)
         }
         return published
@@ -91,12 +100,10 @@ struct FileOutbox {
             let ids = due.map(\.record.id)
             // One flush for the whole group (docs/decisions/0006-group-commit.md): every file is
             // complete on disk before any is staged.
-            for task in due {
-                try writeUnsynced(Array((task.record.json + "\n").utf8), to: tmp + "/" + task.record.id + ".json")
-            }
+            for task in due { try writeStaged(task.record) }
             try syncFileSystem(of: tmp)
             try store.markTasks(ids, as: .staged, at: clock)
-            for id in ids { try DurableFile.rename(tmp + "/" + id + ".json", to: new + "/" + id + ".json") }
+            for id in ids { try DurableFile.rename(stagedFile(id), to: publishedFile(id)) }
             try fsyncDirectory(new)
             try store.markTasks(ids, as: .written, at: clock)
             written += ids.count
