@@ -113,7 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ContextdDaemonTests",
-            dependencies: ["ContextdDaemon", "ContextdRules", "ContextdEvents"],
+            dependencies: [
+                "ContextdDaemon", "ContextdRules", "ContextdEvents", "ContextdEngine", "ContextdReplay", "ContextdStore",
+                "ContextdHTTP", .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"],  // read from disk by path, as operators' files are
             swiftSettings: strict
         ),

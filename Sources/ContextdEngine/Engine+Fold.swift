@@ -2,9 +2,6 @@ import ContextdEvents
 import ContextdExpressions
 
 extension Engine {
-    /// How late an event may be and still see exact window counts and sums.
-    static let windowLateness = TimeSpan.days(1)
-
     /// Folds an event into its subject's context; returns the declarations (indexes) it changed.
     func fold(_ event: Event, eventValue: Value) -> [Int] {
         guard let indexes = ruleSet.contextsByEventType[event.type] else { return [] }
@@ -83,8 +80,8 @@ extension Engine {
             let point = ContextState.WindowPoint(time: event.time, amount: amount)
             let at = ContextEntryWindow.firstIndex(in: points) { $0.time > event.time }
             points.insert(point, at: at)
-            // Keep what a late event (up to `windowLateness` behind the clock) still needs.
-            let horizon = max(clock ?? event.time, event.time) - window - Engine.windowLateness
+            // Keep what a late event (up to `allowedLateness` behind the clock) still needs.
+            let horizon = max(clock ?? event.time, event.time) - window - allowedLateness
             let keepFrom = ContextEntryWindow.firstIndex(in: points) { $0.time > horizon }
             if keepFrom > 0 { points.removeFirst(keepFrom) }
             context.states[name] = .window(points)

@@ -3,8 +3,11 @@ public import ContextdEvents
 extension Engine {
     /// An engine that goes on from a stored snapshot, under `ruleSet` (which may differ from
     /// the rule set the snapshot was taken under: timers of rules that are gone are dropped).
-    public convenience init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7), restoring snapshot: EngineSnapshot) {
-        self.init(ruleSet: ruleSet, dedupRetention: dedupRetention)
+    public convenience init(
+        ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7), allowedLateness: TimeSpan = .days(7),
+        restoring snapshot: EngineSnapshot
+    ) {
+        self.init(ruleSet: ruleSet, dedupRetention: dedupRetention, allowedLateness: allowedLateness)
         clock = snapshot.clock
         for context in snapshot.contexts { contexts[context.subject] = context }
         for timer in snapshot.timers {

@@ -55,7 +55,7 @@ extension Engine {
         for claim in claims {
             if let window = claim.limitWindow {
                 // Keep only what a window ending at a task this late could still count.
-                let horizon = task.createdAt - window - Engine.windowLateness
+                let horizon = task.createdAt - window - allowedLateness
                 limitIndex[claim.key] = (limitIndex[claim.key] ?? []).filter { $0 > horizon } + [task.createdAt]
                 if recordsChanges { touchedLimitKeys.insert(claim.key) }
             } else {
@@ -130,8 +130,8 @@ extension Engine {
             return .firstForKey(key: rendered, window: window)
         case .expire(let after):
             guard task.expiresAt == nil else { return .keptExpiry(at: task.expiresAt) }
-            task.expiresAt = task.createdAt + after
-            return .expires(at: task.createdAt + after)
+            task.expiresAt = (task.createdAt + after).clampedToRFC3339
+            return .expires(at: task.expiresAt!)
         case .route(let when, let assignee):
             guard try holds(when) else { return .notApplicable(.when) }
             let from = task.assignee
@@ -155,6 +155,12 @@ extension Engine {
     private func emit(_ task: TaskRecord) {
         statistics.tasksCreated += 1
         statistics.rules[task.rule, default: RuleStatistics()].tasks += 1
+        if let expiresAt = task.expiresAt, let clock, expiresAt <= clock {
+            statistics.tasksExpiredOnArrival += 1
+            changes.append(.expiredOnArrival(task))
+            observer?.didEmit(task)
+            return
+        }
         if let notBefore = task.notBefore, task.deferredBy != nil, clock.map({ notBefore > $0 }) ?? true {
             deferred[task.id] = task
             deferredByAssignee[task.assignee, default: []].insert(task.id)

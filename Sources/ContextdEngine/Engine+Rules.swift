@@ -155,7 +155,7 @@ extension Engine {
             id: id, rule: rule.id, subject: subject, assignee: assignee,
             priority: TaskRecord.rounded(min(100, max(0, rawPriority)), 1), what: what, where: channel, how: how,
             why: why, scores: scores.scores, evidence: evidence, createdAt: now, notBefore: nil,
-            expiresAt: spec.expires.map { now + $0 }, deferredBy: nil, tags: spec.tags, data: data)
+            expiresAt: spec.expires.map { (now + $0).clampedToRFC3339 }, deferredBy: nil, tags: spec.tags, data: data)
     }
 
     /// The identity of a `for_each` item: its `key` when it has one (collection items), else its JSON.

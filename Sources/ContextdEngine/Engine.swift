@@ -9,7 +9,8 @@ import ContextdExpressions
 /// owns one inside an actor.
 ///
 /// Per event, in this order (documented in docs/rules.md, "Evaluation order"):
-/// 1. skip it if `(source, id)` was seen within the retention window;
+/// 1. skip it if it is older than the clock minus ``allowedLateness`` (counted as late), or if
+///    `(source, id)` was seen within the retention window;
 /// 2. if its time is past the clock, fire every timer due at or before it (in time order),
 ///    then move the clock;
 /// 3. if it is a task outcome (``TaskOutcome/eventType``), note it for cooldown policies; fold
@@ -30,6 +31,12 @@ public final class Engine {
     public internal(set) var faults: [EvaluationFault] = []
     /// How long `(source, id)` is remembered for duplicate detection.
     public var dedupRetention: TimeSpan
+    /// How far behind the clock an event may be and still be applied, in its own time
+    /// (`limits.allowed_lateness`, SPEC §8): windows and contact caps keep their points this
+    /// much longer than their own length, so a late event sees exactly what it would have seen
+    /// on time. An older event is not applied (``EngineStatistics/late``): its windows are gone.
+    /// Never more than ``dedupRetention``, so a late event's duplicate is always recognised.
+    public var allowedLateness: TimeSpan
     /// Told of every decision (``EngineObserver``); nil, the default, observes nothing and
     /// costs one nil check per decision. Held strongly: the observer must not hold the engine.
     public var observer: (any EngineObserver)?
@@ -73,9 +80,17 @@ public final class Engine {
     /// Joins the parts of policy keys; not NUL, which C APIs (SQLite's among them) may cut at.
     static let keySeparator = "\u{1F}"
 
-    public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7)) {
+    public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7), allowedLateness: TimeSpan = .days(7)) {
         self.ruleSet = ruleSet
         self.dedupRetention = dedupRetention
+        self.allowedLateness = allowedLateness
+    }
+
+    /// Whether an event at `time` is older than the clock minus ``allowedLateness``, so
+    /// ``apply(_:)`` would not apply it.
+    public func isBeyondLateness(_ time: Timestamp) -> Bool {
+        guard let clock else { return false }
+        return time < clock - allowedLateness
     }
 
     /// Swaps in a new rule set between two events. Context of declarations that still exist
@@ -86,9 +101,15 @@ public final class Engine {
     }
 
     /// Applies one event; returns the task changes it caused (including those of timers it
-    /// made due). A duplicate returns nothing.
+    /// made due). A duplicate returns nothing, and so does an event beyond ``allowedLateness``
+    /// (counted in ``EngineStatistics/late``; checked first, since its duplicate record may be
+    /// gone).
     @discardableResult
     public func apply(_ event: Event) -> [TaskChange] {
+        if isBeyondLateness(event.time) {
+            statistics.late += 1
+            return []
+        }
         guard Engine.insertIfAbsent(&seenEvents[SeenEventKey(source: event.source, id: event.id)], event.time) else {
             statistics.duplicates += 1
             return []

@@ -4,6 +4,10 @@ public enum TaskChange: Sendable, Hashable {
     case created(TaskRecord)
     /// A deferred task was released early: its `not_before` moved earlier.
     case released(TaskRecord)
+    /// A new task passed every policy, but its `expires_at` was already reached by the clock
+    /// when it was created (a late event's task, say): it can never be handed out. Kept and
+    /// counted as expired, never silently dropped.
+    case expiredOnArrival(TaskRecord)
     /// A candidate task was stopped by a policy (or the rule's own dedup, named `dedup`).
     case suppressed(TaskRecord, policy: String)
 }
@@ -12,10 +16,14 @@ public enum TaskChange: Sendable, Hashable {
 public struct EngineStatistics: Sendable, Hashable {
     public var events = 0
     public var duplicates = 0
+    /// Events older than the clock minus ``Engine/allowedLateness``: not applied.
+    public var late = 0
     public var timersFired = 0
     public var tasksCreated = 0
     public var tasksSuppressed = 0
     public var tasksReleased = 0
+    /// Tasks created already expired (``TaskChange/expiredOnArrival(_:)``); also in ``tasksCreated``.
+    public var tasksExpiredOnArrival = 0
     public var evaluationErrors = 0
     public var rules: [String: RuleStatistics] = [:]
 

@@ -5,5 +5,8 @@
 /// order the producer wrote them and every line is accounted for.
 public enum DecodedItem: Sendable, Hashable {
     case event(Event, line: Int)
+    /// An event that may be older than the engine's clock allows (``EventTimeLimits``), with its
+    /// original text, so that the adapter can set it aside verbatim if the engine refuses it.
+    case eventWithText(Event, line: Int, text: [UInt8])
     case rejected(EventRejection)
 }

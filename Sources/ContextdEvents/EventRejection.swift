@@ -38,6 +38,16 @@ public struct EventRejection: Error, Sendable, Hashable {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// `{"line":N,"error":"..."}`: a reason without the text (beside a late event's own line).
+    public var reasonJSON: String {
+        var output: [UInt8] = Array(#"{"line":"#.utf8)
+        output.append(contentsOf: String(line).utf8)
+        output.append(contentsOf: #","error":"#.utf8)
+        JSON.appendString(error, to: &output)
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
+    }
+
     /// The first ``maximumRawBytes`` bytes as text, cut before a character that would not fit
     /// whole; invalid UTF-8 becomes U+FFFD.
     static func rawText(_ bytes: some Collection<UInt8>) -> String {

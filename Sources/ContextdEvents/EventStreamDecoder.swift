@@ -28,6 +28,8 @@ public struct EventStreamDecoder: Sendable {
     public let format: Format
     public let decoder: EventDecoder
     public let maxLineBytes: Int
+    /// How event times are judged while the file is decoded (none by default).
+    public private(set) var timeLimits: EventTimeLimits
 
     private var lines: LineSplitter
     private var elements: JSONElementSplitter
@@ -37,10 +39,11 @@ public struct EventStreamDecoder: Sendable {
 
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    public init(format: Format, decoder: EventDecoder, maxLineBytes: Int = 1 << 20) {
+    public init(format: Format, decoder: EventDecoder, maxLineBytes: Int = 1 << 20, timeLimits: EventTimeLimits = .none) {
         self.format = format
         self.decoder = decoder
         self.maxLineBytes = maxLineBytes
+        self.timeLimits = timeLimits
         lines = LineSplitter(maximumLineBytes: maxLineBytes)
         elements = JSONElementSplitter(maximumElementBytes: maxLineBytes)
     }
@@ -75,14 +78,20 @@ public struct EventStreamDecoder: Sendable {
         }
         let decoder = decoder
         let maxLineBytes = maxLineBytes
+        var limits = timeLimits
+        defer { timeLimits = limits }
         do throws(FileRejection) {
             switch format {
             case .jsonLines:
                 lines.finish {
-                    if let item = Self.lineItem($0, decoder: decoder, maxLineBytes: maxLineBytes) { items.append(item) }
+                    if let item = Self.lineItem($0, decoder: decoder, maxLineBytes: maxLineBytes, limits: &limits) {
+                        items.append(item)
+                    }
                 }
             case .json:
-                try elements.finish { items.append(Self.elementItem($0, decoder: decoder, maxLineBytes: maxLineBytes)) }
+                try elements.finish {
+                    items.append(Self.elementItem($0, decoder: decoder, maxLineBytes: maxLineBytes, limits: &limits))
+                }
             }
         } catch {
             failure = error
@@ -95,15 +104,19 @@ public struct EventStreamDecoder: Sendable {
         var items: [DecodedItem] = []
         let decoder = decoder
         let maxLineBytes = maxLineBytes
+        var limits = timeLimits
+        defer { timeLimits = limits }
         do throws(FileRejection) {
             switch format {
             case .jsonLines:
                 try lines.split(buffer) {
-                    if let item = Self.lineItem($0, decoder: decoder, maxLineBytes: maxLineBytes) { items.append(item) }
+                    if let item = Self.lineItem($0, decoder: decoder, maxLineBytes: maxLineBytes, limits: &limits) {
+                        items.append(item)
+                    }
                 }
             case .json:
                 try elements.split(buffer) {
-                    items.append(Self.elementItem($0, decoder: decoder, maxLineBytes: maxLineBytes))
+                    items.append(Self.elementItem($0, decoder: decoder, maxLineBytes: maxLineBytes, limits: &limits))
                 }
             }
         } catch {
@@ -114,7 +127,9 @@ public struct EventStreamDecoder: Sendable {
     }
 
     /// A line's item; none for a blank line.
-    private static func lineItem(_ line: LineSplitter.Line, decoder: EventDecoder, maxLineBytes: Int) -> DecodedItem? {
+    private static func lineItem(
+        _ line: LineSplitter.Line, decoder: EventDecoder, maxLineBytes: Int, limits: inout EventTimeLimits
+    ) -> DecodedItem? {
         if line.length > maxLineBytes {
             return .rejected(
                 EventRejection(
@@ -127,13 +142,15 @@ public struct EventStreamDecoder: Sendable {
         if line.bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) {
             return nil
         }
-        return item(decoder.decode(buffer: line.bytes, line: line.number), line: line.number)
+        return item(decoder.decode(buffer: line.bytes, line: line.number), line: line.number, text: line.bytes,
+            limits: &limits)
     }
 
     private static func elementItem(
         _ element: JSONElementSplitter.Element,
         decoder: EventDecoder,
-        maxLineBytes: Int
+        maxLineBytes: Int,
+        limits: inout EventTimeLimits
     ) -> DecodedItem {
         if element.length > maxLineBytes {
             return .rejected(
@@ -146,13 +163,16 @@ public struct EventStreamDecoder: Sendable {
         }
         return item(
             decoder.decode(buffer: element.bytes, line: element.start.line, start: element.start),
-            line: element.start.line
+            line: element.start.line, text: element.bytes, limits: &limits
         )
     }
 
-    private static func item(_ result: Result<Event, EventRejection>, line: Int) -> DecodedItem {
+    private static func item(
+        _ result: Result<Event, EventRejection>, line: Int, text: UnsafeBufferPointer<UInt8>,
+        limits: inout EventTimeLimits
+    ) -> DecodedItem {
         switch result {
-        case .success(let event): .event(event, line: line)
+        case .success(let event): limits.judge(event, line: line, text: text)
         case .failure(let rejection): .rejected(rejection)
         }
     }

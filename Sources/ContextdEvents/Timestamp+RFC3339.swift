@@ -25,6 +25,19 @@ extension Timestamp {
         self = parsed
     }
 
+    /// The first and last instants RFC 3339 can write in UTC: its years have four digits.
+    public static let earliestRFC3339 = Timestamp(milliseconds: -62_167_219_200_000)  // 0000-01-01T00:00:00Z
+    public static let latestRFC3339 = Timestamp(milliseconds: 253_402_300_799_999)  // 9999-12-31T23:59:59.999Z
+
+    /// Whether ``rfc3339`` writes valid RFC 3339 for this instant (a four-digit year).
+    public var isRFC3339: Bool { self >= Timestamp.earliestRFC3339 && self <= Timestamp.latestRFC3339 }
+
+    /// This instant, or the nearest one RFC 3339 can write: an expiry computed past the end of
+    /// year 9999 ends with it.
+    public var clampedToRFC3339: Timestamp {
+        min(max(self, Timestamp.earliestRFC3339), Timestamp.latestRFC3339)
+    }
+
     /// UTC, with `Z`; milliseconds (`.SSS`) only when they are not zero.
     public var rfc3339: String {
         let f = utcFields
@@ -93,7 +106,9 @@ extension Timestamp {
         }
         guard index < b.count, let offsetMinutes = parseZone(b, from: index) else { return nil }
         let seconds = ((hour * 60 + minute) - offsetMinutes) * 60 + second
-        return Timestamp(milliseconds: midnight.milliseconds + seconds * 1000 + millisecond)
+        let parsed = Timestamp(milliseconds: midnight.milliseconds + seconds * 1000 + millisecond)
+        // An offset can carry a written 9999-12-31 past the last instant contextd could write back.
+        return parsed.isRFC3339 ? parsed : nil
     }
 
     /// The zone at the end of a date-time, as minutes east of UTC; nil unless it ends the text.

@@ -6,17 +6,29 @@ enum Operators {
         switch (left, right) {
         case (.number(let a), .number(let b)): return .number(a + b)
         case (.string(let a), .string(let b)): return .string(a + b)
-        case (.timestamp(let t), .duration(let d)), (.duration(let d), .timestamp(let t)): return .timestamp(t + d)
+        case (.timestamp(let t), .duration(let d)), (.duration(let d), .timestamp(let t)):
+            return .timestamp(try writable(t + d, at: range))
         case (.duration(let a), .duration(let b)): return .duration(a + b)
         case (.list(let a), .list(let b)): return .list(a + b)
         default: throw mismatch("+", left, right, at: range)
         }
     }
 
+    /// A time arithmetic made: an error past what RFC 3339 can write (years 0000–9999), so no
+    /// task, timer or deferral ever carries a time contextd cannot write back.
+    static func writable(_ time: Timestamp, at range: SourceRange) throws(EvaluationError) -> Timestamp {
+        guard time.isRFC3339 else {
+            throw EvaluationError(
+                message: "time out of range: the result is outside 0000-01-01T00:00:00Z…9999-12-31T23:59:59.999Z, "
+                    + "the times RFC 3339 can write", range: range)
+        }
+        return time
+    }
+
     static func subtract(_ left: Value, _ right: Value, at range: SourceRange) throws(EvaluationError) -> Value {
         switch (left, right) {
         case (.number(let a), .number(let b)): return .number(a - b)
-        case (.timestamp(let t), .duration(let d)): return .timestamp(t - d)
+        case (.timestamp(let t), .duration(let d)): return .timestamp(try writable(t - d, at: range))
         case (.timestamp(let a), .timestamp(let b)): return .duration(a - b)
         case (.duration(let a), .duration(let b)): return .duration(a - b)
         default: throw mismatch("-", left, right, at: range)

@@ -12,6 +12,9 @@ public struct EventFileReader: Sendable {
     public var decoder: EventDecoder
     public var maxLineBytes: Int
     public var chunkSize = 1 << 20
+    /// How event times are judged as they are decoded (``EventTimeLimits``): set right before
+    /// ``forEach(_:)``, from the engine's clock at that moment.
+    public var timeLimits = EventTimeLimits.none
 
     /// Nil when the file name has none of the accepted extensions (`.json`, `.jsonl`, `.ndjson`).
     public init?(path: String, format: EventStreamDecoder.Format? = nil, decoder: EventDecoder = EventDecoder(),
@@ -47,7 +50,8 @@ public struct EventFileReader: Sendable {
             handle = opened
         }
         defer { if path != "-" { try? handle.close() } }
-        let stream = EventStreamDecoder(format: format, decoder: decoder, maxLineBytes: maxLineBytes)
+        let stream = EventStreamDecoder(
+            format: format, decoder: decoder, maxLineBytes: maxLineBytes, timeLimits: timeLimits)
         do {
             if isLargerThanOneChunk(handle) {
                 try Self.readAhead(handle, chunkSize: min(chunkSize, Self.readAheadChunk), stream: stream, body)

@@ -12,6 +12,12 @@ public final class Replay {
     public private(set) var suppressed: [(task: TaskRecord, policy: String)] = []
     public private(set) var rejected: [(file: String, rejection: EventRejection)] = []
     public private(set) var rejectedFiles: [(file: String, reason: String)] = []
+    /// Events older than the clock minus ``Engine/allowedLateness``: not applied, as the daemon
+    /// sets them aside in `rejected/<file>.late.jsonl`.
+    public private(set) var late: [(file: String, line: Int, time: Timestamp)] = []
+    /// Tasks created already expired (``TaskChange/expiredOnArrival(_:)``): printed with the
+    /// rest, never handed out by the daemon.
+    public private(set) var expiredOnArrival: Set<String> = []
     /// Valid events read, duplicates included.
     public private(set) var eventsRead = 0
     /// Keeps the engine's decisions for `--explain` (it becomes the engine's observer); nil,
@@ -21,16 +27,24 @@ public final class Replay {
     }
     private var index: [String: Int] = [:]
 
-    public init(ruleSet: RuleSet) {
-        engine = Engine(ruleSet: ruleSet)
+    public init(ruleSet: RuleSet, allowedLateness: TimeSpan = .days(7)) {
+        engine = Engine(ruleSet: ruleSet, allowedLateness: allowedLateness)
     }
 
     /// Reads and applies one file; a file that cannot be read at all is recorded, not thrown.
+    /// Event times are judged as the daemon judges them, but for the wall clock: replay runs on
+    /// virtual time, so no event is too far ahead.
     public func apply(file reader: EventFileReader) {
+        var reader = reader
+        reader.timeLimits = EventTimeLimits(clock: engine.clock, allowedLateness: engine.allowedLateness)
         do {
             try reader.forEach { item in
                 switch item {
                 case .event(let event, _): apply(event)
+                case .eventWithText(let event, let line, _):
+                    let before = engine.statistics.late
+                    apply(event)
+                    if engine.statistics.late > before { late.append((reader.path, line, event.time)) }
                 case .rejected(let rejection): rejected.append((reader.path, rejection))
                 }
             }
@@ -53,8 +67,15 @@ public final class Replay {
 
     /// Advances the clock to `time` (`--until`), firing due timers.
     public func finish(until time: Timestamp?) {
-        if let time { record(engine.advance(to: time)) }
+        if let time { advance(to: time) }
         recorder?.finish()
+    }
+
+    /// Moves the clock to `time` between two files, firing due timers: what the daemon does
+    /// when its spools are drained and the wall clock is ahead (the reference for "the daemon
+    /// equals replay" takes the daemon's advances as such steps).
+    public func advance(to time: Timestamp) {
+        record(engine.advance(to: time))
     }
 
     private func record(_ changes: [TaskChange]) {
@@ -63,6 +84,10 @@ public final class Replay {
             case .created(let task):
                 index[task.id] = tasks.count
                 tasks.append(task)
+            case .expiredOnArrival(let task):
+                index[task.id] = tasks.count
+                tasks.append(task)
+                expiredOnArrival.insert(task.id)
             case .released(let task):
                 if let position = index[task.id] { tasks[position] = task }
             case .suppressed(let task, let policy):

@@ -26,7 +26,7 @@ public final class ReplayPair {
         do {
             try reader.forEach { item in
                 switch item {
-                case .event(let event, _):
+                case .event(let event, _), .eventWithText(let event, _, _):
                     old.apply(event)
                     new.apply(event)
                 case .rejected(let rejection): rejected.append((reader.path, rejection))

@@ -30,50 +30,76 @@ extension Spool {
     }
 
     /// Records the events of `cur/<name>` that could not be taken, one ``EventRejection/json``
-    /// per line, to become `rejected/<name>.errors.jsonl` when the file is completed or rejected.
+    /// per line, to become `rejected/<name>.errors.jsonl` when the file is completed or rejected;
+    /// and the events that came too late to be applied (`late`, each ``EventRejection/raw``
+    /// holding the event's whole original text), to become `rejected/<name>.late.jsonl` — those
+    /// texts verbatim, one per line, so that the file can be dropped into a spool again once
+    /// someone decided to — beside `rejected/<name>.late.errors.jsonl`, which says why, line by
+    /// line (`{"line": N, "error": "..."}`, N the line in the original file).
     ///
-    /// They wait in `tmp/.contextd.<name>.errors.jsonl` until then, because only then is it
+    /// They wait in `tmp/.contextd.<name>.<suffix>` until then, because only then is it
     /// known which name in `rejected/` is free: writing straight to `rejected/<name>.errors.jsonl`
     /// would overwrite the rejects of an earlier file of the same name. Calling this again (a
     /// redo after a crash) replaces what is waiting, so it is idempotent; with no rejections it
     /// removes what is waiting. Written to a temporary name, fsynced and renamed, so a crash
     /// never leaves half a list.
-    public func writeRejects(_ name: String, _ rejections: [EventRejection]) throws(SpoolError) {
+    public func writeRejects(_ name: String, _ rejections: [EventRejection], late: [EventRejection] = [])
+        throws(SpoolError)
+    {
         try checkFileName(name)
-        let waiting = waitingRejectsPath(name)
-        if rejections.isEmpty {
+        try writeWaiting(name, suffix: Self.errorsSuffix, lines: rejections.map(\.json))
+        try writeWaiting(name, suffix: Self.lateSuffix, lines: late.map { Self.oneLine($0.raw) })
+        try writeWaiting(name, suffix: Self.lateErrorsSuffix, lines: late.map {
+            EventRejection(line: $0.line, error: $0.error, raw: "").reasonJSON
+        })
+    }
+
+    /// Suffixes of what ``writeRejects(_:_:late:)`` leaves in `rejected/` beside a file.
+    static let errorsSuffix = ".errors.jsonl"
+    static let lateSuffix = ".late.jsonl"
+    static let lateErrorsSuffix = ".late.errors.jsonl"
+    static let rejectSuffixes = [errorsSuffix, lateSuffix, lateErrorsSuffix]
+
+    /// A batch element's text on one line: its line breaks (whitespace between JSON tokens, never
+    /// inside a string) become spaces. A JSON Lines line has none and stays byte for byte.
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return text }
+        return String(decoding: text.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
+    }
+
+    private func writeWaiting(_ name: String, suffix: String, lines: [String]) throws(SpoolError) {
+        let waiting = path(.tmp, stagingName(for: name, suffix: suffix))
+        if lines.isEmpty {
             if unlink(waiting) == 0 { try fsyncDirectory(path(.tmp)) }
             return
         }
         var bytes: [UInt8] = []
-        for rejection in rejections {
-            bytes.append(contentsOf: rejection.json.utf8)
+        for line in lines {
+            bytes.append(contentsOf: line.utf8)
             bytes.append(UInt8(ascii: "\n"))
         }
-        let partial = path(.tmp, stagingName(for: name, suffix: ".errors.jsonl.partial"))
+        let partial = path(.tmp, stagingName(for: name, suffix: suffix + ".partial"))
         try writeDurably(bytes, to: partial)
         guard rename(partial, waiting) == 0 else { throw .system("rename to '\(waiting)'", path: partial) }
         try fsyncDirectory(path(.tmp))
     }
 
-    /// Moves the rejects waiting for `name` (if any) to `rejected/<target>.errors.jsonl`; with no
-    /// target, to the first free name. True when there were some.
+    /// Moves what waits for `name` (rejects, late events; if any) to `rejected/<target><suffix>`;
+    /// with no target, to the first free name. True when there was some.
     @discardableResult
     func settleRejects(of name: String, as target: String? = nil) throws(SpoolError) -> Bool {
-        let waiting = waitingRejectsPath(name)
-        guard entryExists(waiting) else { return false }
-        try publish(waiting, as: (target ?? freeRejectedName(for: name)) + ".errors.jsonl")
+        let waiting = Self.rejectSuffixes.map { ($0, path(.tmp, stagingName(for: name, suffix: $0))) }
+            .filter { entryExists($0.1) }
+        guard !waiting.isEmpty else { return false }
+        let target = target ?? freeRejectedName(for: name)
+        for (suffix, path) in waiting { try publish(path, as: target + suffix) }
         return true
-    }
-
-    private func waitingRejectsPath(_ name: String) -> String {
-        path(.tmp, stagingName(for: name, suffix: ".errors.jsonl"))
     }
 
     /// The first of `name`, `name.1`, … that names nothing in `rejected/`, with either suffix.
     private func freeRejectedName(for name: String) -> String {
-        collisionNames(name, reserving: ".errors.jsonl".utf8.count).first { candidate in
-            [candidate, candidate + ".error.json", candidate + ".errors.jsonl"].allSatisfy {
+        collisionNames(name, reserving: Self.lateErrorsSuffix.utf8.count).first { candidate in
+            ([candidate, candidate + ".error.json"] + Self.rejectSuffixes.map { candidate + $0 }).allSatisfy {
                 !entryExists(path(.rejected, $0))
             }
         }!

@@ -21,6 +21,10 @@ public protocol StateStore: AnyObject, Sendable {
     /// The rejected lines recorded for a file, in file order.
     func rejects(spool: String, file: String) throws -> [EventRejection]
 
+    /// The events of a file that were too late to be applied, in file order, each with its
+    /// whole original text as ``EventRejection/raw``.
+    func lateEvents(spool: String, file: String) throws -> [EventRejection]
+
     /// Pending tasks due at `clock` that had not expired when they became due, highest
     /// priority first, then oldest.
     ///
@@ -144,11 +148,15 @@ public struct FileReject: Sendable {
     public var spool: String
     public var file: String
     public var rejection: EventRejection
+    /// A valid event set aside as too late (`limits.allowed_lateness`) rather than a bad line:
+    /// its ``EventRejection/raw`` is the whole original text, to go to `<file>.late.jsonl`.
+    public var late: Bool
 
-    public init(spool: String, file: String, rejection: EventRejection) {
+    public init(spool: String, file: String, rejection: EventRejection, late: Bool = false) {
         self.spool = spool
         self.file = file
         self.rejection = rejection
+        self.late = late
     }
 }
 

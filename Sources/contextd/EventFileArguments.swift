@@ -6,6 +6,24 @@ import Foundation
 /// The event files named on a command line (`replay`, `diff`), checked before any work: an
 /// unknown extension or a missing file is a usage error (exit 2), said in one line.
 enum EventFileArguments {
+    /// One argument of `replay`: a file to read, or an RFC 3339 time the clock advances to
+    /// between two files (firing due timers), as the daemon's clock follows the wall clock when
+    /// its spools are drained. A time names no file: event files end in `.json`, `.jsonl` or
+    /// `.ndjson`.
+    enum Step {
+        case file(EventFileReader)
+        case advance(Timestamp)
+    }
+
+    static func steps(_ arguments: [String], stdinFormat: String) throws -> [Step] {
+        try arguments.map { argument in
+            if EventStreamDecoder.Format.forFileName(argument) == nil, let time = Timestamp(rfc3339: argument) {
+                return .advance(time)
+            }
+            return .file(try readers([argument], stdinFormat: stdinFormat)[0])
+        }
+    }
+
     static func readers(_ files: [String], stdinFormat: String) throws -> [EventFileReader] {
         try files.map { file in
             let format: EventStreamDecoder.Format? = file == "-" ? (stdinFormat == "json" ? .json : .jsonLines) : nil

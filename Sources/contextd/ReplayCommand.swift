@@ -19,6 +19,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Advance the virtual clock to this RFC 3339 time at the end, firing due timers.")
     var until: String?
 
+    @Option(help: ArgumentHelp(
+        "How far behind the clock an event may be and still be applied in its own time (the daemon's "
+            + "limits.allowed_lateness); older events are reported as late and not applied.",
+        valueName: "duration"))
+    var allowedLateness: String = "7d"
+
     @Flag(help: "Print a JSON summary on stderr, with figures per rule.")
     var stats = false
 
@@ -42,13 +48,20 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Format of standard input ('-'): jsonl or json.")
     var stdinFormat: String = "jsonl"
 
-    @Argument(help: "Event files (.json, .jsonl, .ndjson); '-' for standard input.")
+    @Argument(help: ArgumentHelp(
+        "Event files (.json, .jsonl, .ndjson); '-' for standard input.",
+        discussion: "An RFC 3339 time between two files advances the clock there, firing due timers: "
+            + "the daemon's clock follows the wall clock whenever its spools are drained, so a daemon's run is "
+            + "replayed as its files in the order it took them, with its clock's advances between them."))
     var files: [String]
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one event file, or '-' for standard input") }
         if let until, Timestamp(rfc3339: until) == nil {
             throw ValidationError("--until must be an RFC 3339 time such as 2026-11-30T00:00:00Z, got '\(until)'")
+        }
+        if TimeSpan(parsing: allowedLateness).map({ $0.milliseconds < 0 }) ?? true {
+            throw ValidationError("--allowed-lateness must be a duration such as 7d or 36h, got '\(allowedLateness)'")
         }
         if !["jsonl", "json"].contains(stdinFormat) { throw ValidationError("--stdin-format must be jsonl or json") }
         if let explainFormat, !["text", "json"].contains(explainFormat) {
@@ -68,12 +81,17 @@ struct ReplayCommand: ParsableCommand {
             for diagnostic in diagnostics { StandardError.write(diagnostic.description) }
             throw ExitStatus.configuration
         }
-        let readers = try EventFileArguments.readers(files, stdinFormat: stdinFormat)
+        let steps = try EventFileArguments.steps(files, stdinFormat: stdinFormat)
         let started = DispatchTime.now().uptimeNanoseconds
-        let replay = Replay(ruleSet: ruleSet)
+        let replay = Replay(ruleSet: ruleSet, allowedLateness: TimeSpan(parsing: allowedLateness) ?? .days(7))
         if stats { replay.engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds } }
         if explain || funnel { replay.recorder = DecisionRecorder(scope: funnel ? .everything : .tasks) }
-        for reader in readers { replay.apply(file: reader) }
+        for step in steps {
+            switch step {
+            case .file(let reader): replay.apply(file: reader)
+            case .advance(let time): replay.advance(to: time)
+            }
+        }
         replay.finish(until: until.flatMap { Timestamp(rfc3339: $0) })
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var output = ""
@@ -86,6 +104,10 @@ struct ReplayCommand: ParsableCommand {
         }
         for (file, rejection) in replay.rejected {
             StandardError.write("\(file):\(rejection.line): rejected: \(rejection.error)")
+        }
+        for (file, line, time) in replay.late {
+            StandardError.write("\(file):\(line): late: \(time.rfc3339) is more than \(replay.engine.allowedLateness) "
+                + "behind the clock; not applied (--allowed-lateness)")
         }
         for (file, reason) in replay.rejectedFiles { StandardError.write("\(file): rejected file: \(reason)") }
         for fault in replay.engine.faults.prefix(20) {

@@ -28,6 +28,8 @@ struct ReplayStatistics {
         let object: [String: Value] = [
             "events": .number(Double(replay.eventsRead)), "rejected": .number(Double(rejected)),
             "duplicates": .number(Double(statistics.duplicates)), "tasks": .number(Double(replay.tasks.count)),
+            "late": .number(Double(statistics.late)),
+            "expired_on_arrival": .number(Double(statistics.tasksExpiredOnArrival)),
             "suppressed": .number(Double(statistics.tasksSuppressed)),
             "timers_fired": .number(Double(statistics.timersFired)),
             "errors": .number(Double(statistics.evaluationErrors)),

@@ -80,7 +80,8 @@ enum OutboxComparison {
     /// many stored contexts were compared and how many events the replay read.
     @discardableResult
     static func expectSameContexts(_ sandbox: DaemonSandbox, files: [String]) throws -> (contexts: Int, events: Int) {
-        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get())
+        let replay = Replay(ruleSet: try RuleLoader.load(paths: [sandbox.rules.path]).get(),
+            allowedLateness: try #require(TimeSpan(parsing: sandbox.allowedLateness ?? "7d")))
         for file in files { replay.apply(file: try #require(EventFileReader(path: file))) }
         let stored = try sandbox.store().snapshot().contexts
         for context in stored {

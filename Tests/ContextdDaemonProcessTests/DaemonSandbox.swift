@@ -1,4 +1,5 @@
 import ContextdEngine
+import ContextdEvents
 import ContextdStore
 import Foundation
 import Testing
@@ -29,11 +30,22 @@ final class DaemonSandbox {
     var log: URL { directory.appendingPathComponent("contextd.log") }
     var database: String { directory.appendingPathComponent("var/contextd.sqlite").path }
     private(set) var process: Process?
+    let allowedLateness: String?
     private var dropped = 0
 
     /// `extra` is appended to the config file (e.g. `limits:` for small slices).
-    /// `contextCache` sets `limits.context_cache` (the default when nil).
-    init(batchEvents: Int = 10_000, contextCache: Int? = nil, extra: String = "") throws {
+    /// `contextCache` sets `limits.context_cache` (the default when nil). `allowedLateness`
+    /// sets `limits.allowed_lateness` and `dedup_retention`: the fixtures are dated November
+    /// 2026 and files dropped one by one meet a clock that followed the wall clock, so the tests
+    /// that are not about lateness set it, as an operator replaying old exports would; `nil`
+    /// keeps the defaults (7 days). ``replay(_:)`` passes the same value.
+    /// `maxFutureSkew` sets `limits.max_future_skew`, for a test whose events are dated ahead of
+    /// the wall clock on purpose.
+    init(
+        batchEvents: Int = 10_000, contextCache: Int? = nil, allowedLateness: String? = "3650d",
+        maxFutureSkew: String? = nil, extra: String = ""
+    ) throws {
+        self.allowedLateness = allowedLateness
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
@@ -45,7 +57,9 @@ final class DaemonSandbox {
                 path: ./spool
             outbox: ./outbox
             limits:
-              batch_events: \(batchEvents)\(contextCache.map { "\n  context_cache: \($0)" } ?? "")
+              batch_events: \(batchEvents)\(contextCache.map { "\n  context_cache: \($0)" } ?? "")\(
+                allowedLateness.map { "\n  allowed_lateness: \($0)\n  dedup_retention: \($0)" } ?? "")\(
+                maxFutureSkew.map { "\n  max_future_skew: \($0)" } ?? "")
               rescan_interval: 200ms
             reload:
               debounce: 200ms
@@ -185,11 +199,13 @@ final class DaemonSandbox {
     // MARK: What replay says
 
     /// `contextd replay --until <now>` over `files`, in that order: one JSON line per task.
-    func replay(_ files: [String]) throws -> [String] {
+    /// `steps` puts a clock advance before the file at an index, as the daemon's idle clock did.
+    func replay(_ files: [String], steps: [Int: Timestamp] = [:]) throws -> [String] {
         let process = Process()
         process.executableURL = Self.binary
         let until = ISO8601DateFormatter().string(from: Date())
-        process.arguments = ["replay", "--rules", rules.path, "--until", until] + files
+        let arguments = files.enumerated().flatMap { index, file in (steps[index].map { [$0.rfc3339] } ?? []) + [file] }
+        process.arguments = ["replay", "--rules", rules.path, "--until", until] + lateness + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -205,7 +221,7 @@ final class DaemonSandbox {
         let process = Process()
         process.executableURL = Self.binary
         let until = ISO8601DateFormatter().string(from: Date())
-        process.arguments = ["replay", "--stats", "--rules", rules.path, "--until", until] + files
+        process.arguments = ["replay", "--stats", "--rules", rules.path, "--until", until] + lateness + files
         let err = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
@@ -215,6 +231,9 @@ final class DaemonSandbox {
         #expect(process.terminationStatus == 0)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
+
+    /// `--allowed-lateness` as the daemon has it.
+    private var lateness: [String] { ["--allowed-lateness", allowedLateness ?? "7d"] }
 
     /// The store, opened read-side after the daemon stopped.
     func store() throws -> SQLiteStore { try SQLiteStore(path: database) }

@@ -81,7 +81,8 @@ import Testing
     }
 
     @Test func aLeasedTaskRejectedOverHTTPCoolsTheRuleDownForThatLead() async throws {
-        let sandbox = try DaemonSandbox(extra: """
+        // The second visit is dated eight days ahead of the wall clock, on purpose.
+        let sandbox = try DaemonSandbox(maxFutureSkew: "9d", extra: """
             http:
               listen: 127.0.0.1:0
               assignees: ["user-"]

@@ -25,6 +25,7 @@ import Testing
             switch $0 {
             case .created(let task): "created \(task.subject)"
             case .released(let task): "released \(task.subject)"
+            case .expiredOnArrival(let task): "expired on arrival \(task.subject)"
             case .suppressed(let task, let policy): "suppressed \(task.subject) by \(policy)"
             }
         }

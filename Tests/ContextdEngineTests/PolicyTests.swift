@@ -23,6 +23,7 @@ import Testing
             switch $0 {
             case .created(let task): "created \(task.rule) for \(task.assignee)"
             case .released(let task): "released \(task.rule) at \(task.notBefore!.rfc3339)"
+            case .expiredOnArrival(let task): "expired on arrival \(task.rule)"
             case .suppressed(let task, let policy): "suppressed \(task.rule) by \(policy)"
             }
         }

@@ -30,7 +30,7 @@ import Testing
     /// daemon's does.
     func engine(_ rules: RuleSet, reading store: SQLiteStore) throws -> (Engine, StoredContexts) {
         let source = StoredContexts(store: store)
-        let engine = Engine(ruleSet: rules, restoring: try store.snapshot(includingContexts: false))
+        let engine = Engine(ruleSet: rules, allowedLateness: RestartTests.lateness, restoring: try store.snapshot(includingContexts: false))
         engine.contextSource = source
         engine.recordsChanges = true
         return (engine, source)
@@ -43,7 +43,7 @@ import Testing
     func aWorkingSetOfTwoGivesTheTasksOfAReplay(batchSize: Int) throws {
         let rules = try RestartTests.ruleSet()
         let events = try RestartTests.fixtureEvents()
-        let straight = Replay(ruleSet: rules)
+        let straight = Replay(ruleSet: rules, allowedLateness: RestartTests.lateness)
         for event in events { straight.apply(event) }
         straight.finish(until: until)
 
@@ -59,7 +59,7 @@ import Testing
                 engine.trimContexts(keeping: 2)
                 mostHeld = max(mostHeld, engine.contextsHeld)
             }
-            let stored = try store.tasks(in: .pending).map(\.record.json).sorted()
+            let stored = try RestartTests.allTasks(in: store).map(\.record.json).sorted()
             #expect(stored == straight.tasks.map(\.json).sorted())
             #expect(straight.tasks.count > 20)
             // Read back: more than the distinct subjects, since each comes back after every trim.

@@ -13,7 +13,10 @@ struct ConfigurationParser {
     let base: AbsolutePath
 
     static let rootKeys = ["rules", "data_dir", "inputs", "outbox", "http", "limits", "reload", "log"]
-    static let limitsKeys = ["max_line_bytes", "dedup_retention", "batch_events", "context_cache", "rescan_interval"]
+    static let limitsKeys = [
+        "max_line_bytes", "dedup_retention", "batch_events", "context_cache", "rescan_interval", "max_future_skew",
+        "allowed_lateness",
+    ]
     static let reloadKeys = ["watch", "debounce"]
     static let logKeys = ["format", "level"]
 
@@ -59,6 +62,16 @@ struct ConfigurationParser {
         if let count = limits.count("batch_events", minimum: 1) { configuration.batchEvents = count }
         if let count = limits.count("context_cache", minimum: 1) { configuration.contextCache = count }
         if let span = limits.duration("rescan_interval") { configuration.rescanInterval = span }
+        if let span = limits.duration("max_future_skew", allowZero: true) { configuration.maxFutureSkew = span }
+        if let span = limits.duration("allowed_lateness", allowZero: true) { configuration.allowedLateness = span }
+        // A late event's duplicate must still be recognised: its dedup record outlives its lateness.
+        if configuration.allowedLateness > configuration.dedupRetention,
+            let node = limits["allowed_lateness"] ?? limits["dedup_retention"]
+        {
+            document.report(at: node, "'limits.allowed_lateness' (\(configuration.allowedLateness)) must not be longer "
+                + "than 'limits.dedup_retention' (\(configuration.dedupRetention)): a late event's duplicate would no "
+                + "longer be recognised; lower the one or raise the other")
+        }
     }
 
     private func readReload(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {

@@ -20,6 +20,8 @@ extension DaemonConfiguration {
             http: HTTPSettings(listen: ListenAddress(host: "127.0.0.1", port: 8470)),
             maxLineBytes: 1 << 20,
             dedupRetention: .days(7),
+            maxFutureSkew: .hours(1),
+            allowedLateness: .days(7),
             batchEvents: 10_000,
             contextCache: 100_000,
             rescanInterval: .seconds(5),

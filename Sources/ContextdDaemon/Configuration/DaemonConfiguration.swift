@@ -22,6 +22,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var maxLineBytes: Int
     /// How long `(source, id)` is remembered to skip duplicate events.
     public var dedupRetention: TimeSpan
+    /// How far ahead of the wall clock an event's time may be; a later event is a bad line, so
+    /// that the clock never passes the wall clock plus this (SPEC §8).
+    public var maxFutureSkew: TimeSpan
+    /// How far behind the engine's clock an event may be and still be applied in its own time;
+    /// an older one is set aside in `rejected/<file>.late.jsonl` (SPEC §8). At most
+    /// `dedupRetention`.
+    public var allowedLateness: TimeSpan
     /// At most this many events commit in one transaction, so a large file is applied in
     /// bounded slices rather than in one transaction of unbounded size.
     public var batchEvents: Int

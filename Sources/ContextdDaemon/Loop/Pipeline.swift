@@ -58,11 +58,16 @@ final class Pipeline {
     /// Tasks whose files were renamed into the outbox's `new/` since the last commit: the next
     /// commit marks them `written` (decision 0010).
     private var published: [String] = []
+    /// The wall clock, read here only: the clock follows it when every spool is drained, and
+    /// events further ahead of it than `limits.max_future_skew` are rejected. Tests set it.
+    let wallClock: @Sendable () -> Timestamp
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
-        metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool) throws
+        metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
+        wallClock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) throws
     {
         self.configuration = configuration
+        self.wallClock = wallClock
         self.logger = logger
         self.shouldStop = shouldStop
         self.store = store
@@ -71,7 +76,7 @@ final class Pipeline {
         // Contexts stay in the store and come back as events need them: memory holds a
         // working set of `limits.context_cache` entities, not every entity ever seen.
         engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention,
-            restoring: try store.snapshot(includingContexts: false))
+            allowedLateness: configuration.allowedLateness, restoring: try store.snapshot(includingContexts: false))
         storedContexts = StoredContexts(store: store)
         engine.contextSource = storedContexts
         engine.recordsChanges = true
@@ -106,7 +111,7 @@ final class Pipeline {
     /// Finishes what a previous process left: staged outbox files, then files in `cur/`.
     /// False when a shutdown interrupted it.
     func recover() throws -> Bool {
-        let finished = try outbox.recover(store: store, at: WallClock.now())
+        let finished = try outbox.recover(store: store, at: wallClock())
         if finished > 0 { logger.notice("outbox recovered", metadata: ["tasks": "\(finished)"]) }
         for (input, spool) in inputs {
             let leftovers = try spool.leftovers()
@@ -159,7 +164,7 @@ final class Pipeline {
     func idle() throws {
         try finishCommit()
         try applyOutcomes()
-        let now = WallClock.now()
+        let now = wallClock()
         if let clock = engine.clock, now > clock {
             let tasks = engine.advance(to: now)
             let changes = engine.takeChanges()
@@ -177,7 +182,8 @@ final class Pipeline {
         }
         if let clock = engine.clock, lastPrune.map({ now - $0 >= .hours(1) }) ?? true {
             lastPrune = now
-            let forgotten = try store.forgetSeenEvents(before: clock - configuration.dedupRetention)
+            // Against the earlier of the two clocks: a clock that jumped can never void them.
+            let forgotten = try store.forgetSeenEvents(before: min(clock, now) - configuration.dedupRetention)
             if forgotten > 0 { logger.info("dedup records past retention forgotten", metadata: ["count": "\(forgotten)"]) }
             let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
             if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
@@ -212,7 +218,7 @@ final class Pipeline {
     /// When the loop must wake up at the latest: the next timer or the next deferred task.
     func nextDeadline() throws -> Timestamp? {
         try finishCommit()
-        let clock = engine.clock ?? WallClock.now()
+        let clock = engine.clock ?? wallClock()
         return [engine.nextTimer, try store.nextDue(after: clock)].compactMap { $0 }.min()
     }
 
@@ -242,13 +248,16 @@ final class Pipeline {
                 summary: nil))
             return .done
         }
-        let reader = EventFileReader(
+        var reader = EventFileReader(
             path: file.path, format: file.format, decoder: EventDecoder(defaultKind: input.kind),
             maxLineBytes: configuration.maxLineBytes)!
+        reader.timeLimits = .daemon(wallClock: wallClock(), maxFutureSkew: configuration.maxFutureSkew,
+            clock: engine.clock, allowedLateness: configuration.allowedLateness)
         let skip = progress?.items ?? 0
         group.current = FileProgress(spool: input.name, file: file.name, items: skip, finished: false)
         var seen = 0
         var rejected = 0
+        var late = LateEvents()
         let before = engine.statistics
         // What of this file is already in the group's tally: counted from the engine's
         // statistics when a slice commits or the file ends, not per event.
@@ -272,6 +281,14 @@ final class Pipeline {
                 case .event(let event, _):
                     group.tasks += engine.apply(event)
                     betweenEvents(self)
+                case .eventWithText(let event, let line, let text):
+                    let lateBefore = engine.statistics.late
+                    group.tasks += engine.apply(event)
+                    if engine.statistics.late > lateBefore {
+                        group.rejects.append(late.setAside(event, line: line, text: text, file: file.name,
+                            input: input.name, clock: engine.clock, allowedLateness: configuration.allowedLateness))
+                    }
+                    betweenEvents(self)
                 case .rejected(let rejection):
                     rejected += 1
                     group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))
@@ -294,7 +311,7 @@ final class Pipeline {
             try commitGroup()
             try finishCommit()
             group.current = nil
-            try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
+            try writeRejects(of: file.name, input: input.name, spool: spool)
             let reason = "\(error)" + (seen > 0 ? " (the \(seen) lines or elements before were taken)" : "")
             try spool.reject(file.name, reason: reason)
             completed.append((input.name, file.name))
@@ -306,12 +323,14 @@ final class Pipeline {
         }
         tally()
         let after = engine.statistics
+        late.report(spool: input.name, file: file.name, to: logger, metrics: metrics)
         group.finished.append(FinishedFile(
-            input: input.name, spool: spool, name: file.name, items: seen, rejectsStored: progress != nil || rejected > 0,
+            input: input.name, spool: spool, name: file.name, items: seen,
+            rejectsStored: progress != nil || rejected > 0 || late.count > 0,
             summary: [
                 "spool": "\(input.name)", "file": "\(file.name)", "events": "\(after.events - before.events)",
                 "duplicates": "\(after.duplicates - before.duplicates)", "rejected": "\(rejected)",
-                "tasks": "\(after.tasksCreated - before.tasksCreated)",
+                "late": "\(late.count)", "tasks": "\(after.tasksCreated - before.tasksCreated)",
             ]))
         group.current = nil
         return .done
@@ -372,6 +391,13 @@ final class Pipeline {
         group = Group(current: group.current)
     }
 
+    /// Hands the spool what the store holds of a file's rejected lines and late events, to go to
+    /// `rejected/` beside it.
+    private func writeRejects(of file: String, input: String, spool: Spool) throws {
+        try spool.writeRejects(file, try store.rejects(spool: input, file: file),
+            late: try store.lateEvents(spool: input, file: file))
+    }
+
     /// The files' last items are committed: write their rejects files, let them leave `cur/`
     /// (one directory flush per spool for the whole group), forget them in the next commit.
     private func complete(_ files: [FinishedFile]) throws {
@@ -382,7 +408,7 @@ final class Pipeline {
             // A file read whole in this process without a reject has none waiting: no look into tmp/
             // (a producer writing there holds its lock).
             for file in names where file.rejectsStored {
-                try spool.writeRejects(file.name, try store.rejects(spool: input.name, file: file.name))
+                try writeRejects(of: file.name, input: input.name, spool: spool)
             }
             // Their directories are fsynced by the barrier of the commit that forgets them.
             try spool.complete(names.map(\.name), syncing: false)
@@ -405,6 +431,8 @@ final class Pipeline {
     private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: InputTally] = [:]) throws {
         let landed = try land()
         var batch = batch
+        let changes = batch.tasks
+        batch.tasks = changes.foldingReleases()
         batch.explanations = explanations.take()
         batch.finishedFiles += completed
         // The engine worked on an empty context where a read failed: that must not overwrite
@@ -413,7 +441,7 @@ final class Pipeline {
         let staged = try outbox.stage(batch.tasks, at: engine.clock, httpAssignees: configuration.http.assignees)
         addMarks(to: &batch, staged: staged)
         inFlight = InFlightCommit(
-            pending: store.startCommit(batch), tasks: batch.tasks, staged: staged, clock: engine.clock,
+            pending: store.startCommit(batch), tasks: changes, staged: staged, clock: engine.clock,
             rules: engine.statistics.rules, finished: finished, tally: tally)
         completed = []
         // Lets go only of contexts unused since the previous trim: their last change is in a
@@ -426,6 +454,7 @@ final class Pipeline {
     /// What a commit in flight carries for the time it is on disk.
     private struct InFlightCommit {
         var pending: PendingCommit
+        /// As the engine reported them (releases not folded): what the metrics count.
         var tasks: [TaskChange]
         /// Tasks whose files wait in the outbox's `tmp/` for this commit.
         var staged: [String]
@@ -460,6 +489,7 @@ final class Pipeline {
         contextReadsCounted = storedContexts.reads
         counters.tasksCreated += flight.tasks.count { if case .created = $0 { true } else { false } }
         metrics.record(flight.tasks)
+        logExpiredOnArrival(flight.tasks)
         metrics.record(rules: flight.rules, since: ruleStatisticsAtCommit)
         ruleStatisticsAtCommit = flight.rules
         metrics.engineClock(flight.clock)
@@ -483,7 +513,7 @@ final class Pipeline {
         if !staged.isEmpty { barrier.fileSystemOf = outbox.tmp }
         if !published.isEmpty { barrier.directories.append(outbox.new) }
         if !staged.isEmpty || !published.isEmpty {
-            batch.outbox = OutboxDelivery(staged: Set(staged), written: published, time: engine.clock ?? WallClock.now())
+            batch.outbox = OutboxDelivery(staged: Set(staged), written: published, time: engine.clock ?? wallClock())
         }
         if !barrier.isEmpty { batch.barrier = { [barrier] in try barrier.run() } }
         published = []
@@ -515,6 +545,18 @@ final class Pipeline {
         }
         if new > 20 { logger.error("more rule evaluations failed", metadata: ["count": "\(new - 20)"]) }
         faultsLogged = total
+    }
+
+    /// Tasks a rule created already expired (a late event's, say): kept in the store as
+    /// expired, and said, never dropped without a word.
+    private func logExpiredOnArrival(_ changes: [TaskChange]) {
+        let ids = changes.compactMap { if case .expiredOnArrival(let task) = $0 { task.id } else { nil } }
+        guard !ids.isEmpty else { return }
+        counters.tasksExpired += ids.count
+        logger.notice("tasks expired on arrival", metadata: [
+            "count": "\(ids.count)", "tasks": "\(ids.prefix(10).joined(separator: ","))\(ids.count > 10 ? ",…" : "")",
+            "reason": "expires_at had passed on the engine's clock when the rule created them",
+        ])
     }
 
     private func flushOutbox(at clock: Timestamp?) throws {

@@ -74,6 +74,9 @@ final class DaemonMetrics: Sendable {
                 if task.deferredBy != nil { count("contextd_tasks_deferred_total", [("rule", task.rule)]) }
             case .released(let task):
                 count("contextd_tasks_released_early_total", [("rule", task.rule)])
+            case .expiredOnArrival(let task):
+                count("contextd_tasks_created_total", [("rule", task.rule)])
+                count("contextd_tasks_expired_on_arrival_total", [("rule", task.rule)])
             case .suppressed(let task, let policy):
                 count("contextd_tasks_suppressed_total", [("rule", task.rule), ("policy", policy)])
             }

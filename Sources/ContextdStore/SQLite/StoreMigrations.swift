@@ -97,6 +97,10 @@ enum StoreMigrations {
                 for index in indexes { try db.execute(sql: index) }
             }
         }
+        migrator.registerMigration("v5-late-events") { db in
+            // Late events (limits.allowed_lateness) wait with a file's rejects until it completes.
+            try db.execute(sql: "ALTER TABLE file_reject ADD COLUMN late INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

@@ -64,8 +64,9 @@ struct StoreWriter {
                 [progress.spool, progress.file, progress.items, progress.finished])
         }
         for reject in batch.rejects {
-            try execute("INSERT INTO file_reject (spool, file, line, error, raw) VALUES (?, ?, ?, ?, ?)",
-                [reject.spool, reject.file, reject.rejection.line, reject.rejection.error, reject.rejection.raw])
+            try execute("INSERT INTO file_reject (spool, file, line, error, raw, late) VALUES (?, ?, ?, ?, ?, ?)",
+                [reject.spool, reject.file, reject.rejection.line, reject.rejection.error, reject.rejection.raw,
+                    reject.late])
         }
         for explanation in batch.explanations {
             if explanation.appends {
@@ -85,6 +86,8 @@ struct StoreWriter {
         switch change {
         case .created(let task):
             _ = try insert(task, staged: nil)
+        case .expiredOnArrival(let task):
+            _ = try insert(task, as: .expired, at: task.createdAt)
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
@@ -108,14 +111,17 @@ struct StoreWriter {
     /// Inserts a task `pending`, or `staged` at a time; false when its id was already there.
     /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
     private func insert(_ task: TaskRecord, staged: Timestamp?) throws -> Bool {
+        try insert(task, as: staged == nil ? .pending : .staged, at: staged)
+    }
+
+    private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?) throws -> Bool {
         try execute("""
             INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record,
                 delivery, delivered_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
             """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
                 (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
-                task.storedText, staged == nil ? TaskDelivery.pending.rawValue : TaskDelivery.staged.rawValue,
-                staged?.milliseconds])
+                task.storedText, delivery.rawValue, time?.milliseconds])
         return db.changesCount > 0
     }
 

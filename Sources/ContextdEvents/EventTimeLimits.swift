@@ -1,0 +1,66 @@
+/// What a reader knows about time when it opens a file, so that each event's time is judged
+/// where the event's original text is still at hand (SPEC §8).
+///
+/// - An event further ahead of the wall clock than `limits.max_future_skew` is a bad line: one
+///   producer with a wrong clock (or a 9999-12-31 placeholder) must not move the daemon's clock
+///   for good, release every deferred task and empty every window. `replay` runs on virtual
+///   time and sets no ``latest``.
+/// - An event that may turn out older than the engine's clock minus `limits.allowed_lateness`
+///   keeps its original text (``DecodedItem/eventWithText(_:line:text:)``): the engine, not the
+///   reader, decides whether it is applied, and one that is not goes verbatim to
+///   `rejected/<file>.late.jsonl`. Only a candidate pays for the copy.
+public struct EventTimeLimits: Sendable, Hashable {
+    /// Events later than this are rejected: the wall clock plus `max_future_skew` when the file
+    /// was opened. Nil: no limit.
+    public var latest: Timestamp?
+    /// The later of the engine's clock when the file was opened and the times of the file's
+    /// events decoded so far: the clock can be no later than this when an event is applied,
+    /// since within one file only the file's own events move it. Nil before any time is known.
+    public var clockBound: Timestamp?
+    /// How far behind the clock an event may be and still be applied; nil keeps no text.
+    public var allowedLateness: TimeSpan?
+    /// How `latest` was set, for the message: the skew added to the wall clock.
+    public var maxFutureSkew: TimeSpan?
+    /// The wall clock when the file was opened.
+    public var wallClock: Timestamp?
+
+    /// No limit and no text kept: what readers that do not judge time use.
+    public static let none = EventTimeLimits()
+
+    public init(latest: Timestamp? = nil, clock: Timestamp? = nil, allowedLateness: TimeSpan? = nil) {
+        self.latest = latest
+        self.clockBound = clock
+        self.allowedLateness = allowedLateness
+    }
+
+    /// Limits for a daemon: `wallClock + maxFutureSkew` is the latest accepted time.
+    public static func daemon(wallClock: Timestamp, maxFutureSkew: TimeSpan, clock: Timestamp?, allowedLateness: TimeSpan)
+        -> EventTimeLimits
+    {
+        var limits = EventTimeLimits(latest: wallClock + maxFutureSkew, clock: clock, allowedLateness: allowedLateness)
+        limits.maxFutureSkew = maxFutureSkew
+        limits.wallClock = wallClock
+        return limits
+    }
+
+    /// What a decoded event becomes: rejected when too far ahead, kept with its text when it
+    /// may be too late, else a plain event. Moves ``clockBound``.
+    mutating func judge(_ event: Event, line: Int, text: UnsafeBufferPointer<UInt8>) -> DecodedItem {
+        if let latest, event.time > latest {
+            return .rejected(EventRejection(line: line, error: futureMessage(event.time), rawBytes: text))
+        }
+        defer { if clockBound.map({ event.time > $0 }) ?? true { clockBound = event.time } }
+        if let allowedLateness, let clockBound, event.time < clockBound - allowedLateness {
+            return .eventWithText(event, line: line, text: Array(text))
+        }
+        return .event(event, line: line)
+    }
+
+    private func futureMessage(_ time: Timestamp) -> String {
+        guard let span = maxFutureSkew, let wallClock else {
+            return "time \(time.rfc3339) is after the latest accepted time \(latest?.rfc3339 ?? "-")"
+        }
+        return "time \(time.rfc3339) is more than \(span) ahead of the wall clock (\(wallClock.rfc3339) when the file "
+            + "was read; limits.max_future_skew): fix the producer's clock, or raise the limit if such times are expected"
+    }
+}
