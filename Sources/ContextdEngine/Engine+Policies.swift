@@ -30,6 +30,7 @@ extension Engine {
                 return
             }
         }
+        if stopsDeferredPastExpiry(task) { return }
         if let dedup = rule.task.dedup {
             let effect: PolicyStep.Effect
             do {
@@ -63,6 +64,20 @@ extension Engine {
             }
         }
         emit(task)
+    }
+
+    /// Stops a task that every policy let through but a deferral left due at or after its own
+    /// expiry: no one could ever be handed it (decision 0012). Judged here, once the policies
+    /// ran, since an `expire` policy after the defer may set the expiry; named after the defer
+    /// policy, which is what an operator changes.
+    private func stopsDeferredPastExpiry(_ task: TaskRecord) -> Bool {
+        guard let notBefore = task.notBefore, let expiresAt = task.expiresAt, notBefore >= expiresAt,
+            let policy = task.deferredBy
+        else { return false }
+        observer?.didApply(PolicyStep(policy: policy, kind: .defer, rule: task.rule, task: task.id,
+            effect: .deferredPastExpiry(notBefore: notBefore, expiresAt: expiresAt)))
+        suppress(task, policy: policy)
+        return true
     }
 
     /// Tasks counted under a limit or contact key in `(time − window, time]`.

@@ -23,6 +23,9 @@ public struct PolicyStep: Sendable, Hashable {
         case notApplicable(Reason)
         /// `not_before` was set to `until`.
         case deferred(until: Timestamp)
+        /// Stopped: once every policy ran, the task's `not_before` (set by this defer policy)
+        /// was at or after its `expires_at`, so it could never be delivered (decision 0012).
+        case deferredPastExpiry(notBefore: Timestamp, expiresAt: Timestamp)
         /// The defer's `when` held, but `until` was not a time later than the task's creation
         /// (and its current `not_before`), so nothing changed.
         case notDeferred(until: Value)
@@ -111,8 +114,8 @@ public struct PolicyStep: Sendable, Hashable {
     /// contact cap only because of its priority, so the exemption is the policy at work).
     public var acted: Bool {
         switch effect {
-        case .deferred, .suppressed, .limitReached, .deduplicated, .expires, .routed, .contactCapReached, .exempt,
-            .coolingDown:
+        case .deferred, .deferredPastExpiry, .suppressed, .limitReached, .deduplicated, .expires, .routed,
+            .contactCapReached, .exempt, .coolingDown:
             true
         case .notApplicable, .notDeferred, .counted, .firstForKey, .keptExpiry, .failed, .contactCounted,
             .notCoolingDown:
@@ -128,7 +131,7 @@ extension PolicyStep.Effect {
     /// Whether this effect stops the task: it goes to no further policy and is not emitted.
     public var stops: Bool {
         switch self {
-        case .suppressed, .limitReached, .deduplicated, .contactCapReached, .coolingDown: true
+        case .suppressed, .limitReached, .deduplicated, .contactCapReached, .coolingDown, .deferredPastExpiry: true
         default: false
         }
     }

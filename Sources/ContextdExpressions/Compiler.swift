@@ -15,6 +15,10 @@ struct Compiler {
     private(set) var diagnostics: [ExpressionDiagnostic] = []
     /// Every slot and record field the code compiled so far may read.
     var reads = ExpressionReads()
+    /// The depth of the outermost comprehension local the code compiled so far reads (`Int.max`:
+    /// none). A macro expansion that reads a local of its use site has a value per iteration,
+    /// so it is never remembered (``expand(_:named:at:in:)``).
+    var outermostLocalRead = Int.max
 
     init(environment: Environment, bytes: [UInt8], useSite: SourceRange? = nil) {
         self.environment = environment
@@ -72,6 +76,7 @@ struct Compiler {
     private mutating func compileIdentifier(_ name: String, _ range: SourceRange, in scope: Scope) -> Compiled {
         if let local = scope.local(named: name) {
             let depth = local.depth
+            outermostLocalRead = min(outermostLocalRead, depth)
             return Compiled(type: local.type) { activation in activation.locals[activation.frameBase + depth] }
         }
         if let variable = environment.variables[name] {

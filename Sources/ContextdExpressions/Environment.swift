@@ -73,8 +73,9 @@ public struct Environment: Sendable {
 
     /// A named expression shared across rules, expanded and type-checked where it is used (so it
     /// may use names the using rule declares). Only syntax is checked here, plus cycles through
-    /// macros already defined; errors are relative to `source`. Macros are hygienic: a macro
-    /// body does not see the comprehension locals around its use.
+    /// macros already defined; errors are relative to `source`. A macro means what its text
+    /// would mean written out at the use: a comprehension variable around the use shadows a
+    /// `let` or variable of the same name inside the body too.
     public mutating func defineMacro(_ name: String, source: String) throws([ExpressionDiagnostic]) {
         var parser = Parser(bytes: Array(source.utf8))
         let syntax = parser.parseWhole()

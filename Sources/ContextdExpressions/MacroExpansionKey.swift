@@ -3,9 +3,10 @@ import Synchronization
 
 /// What a macro expands to in one environment: its text and what every name in it resolves to.
 ///
-/// Two uses of a macro with equal keys compile to the same code — macros are hygienic, so the
-/// comprehension locals around a use do not matter — and so, in one activation, to the same
-/// value. The fraud rule's `previous_location` is used four times by the rule's `let` bindings
+/// Two uses of a macro with equal keys compile to the same code, and so, in one activation, to
+/// the same value — provided the body reads no comprehension variable of its use site (a macro
+/// means what its text would mean written out there, so such a name is the variable, not what
+/// the key resolved); the compiler never remembers such an expansion. The fraud rule's `previous_location` is used four times by the rule's `let` bindings
 /// (through `travel_km` and `travel_kmh`) and three times by its scorer's features; with the
 /// key, its 12-hour filter runs once per evaluation: the scorer's activation inherits what the
 /// rule's computed (``Activation/inheritMacroValues(from:)``).

@@ -11,6 +11,12 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// The text of the offending source line, when known.
     public var sourceLine: String?
+    /// An error stops the load; a warning (`check` prints it) does not.
+    public var severity: Severity = .error
+
+    public enum Severity: String, Sendable, Hashable {
+        case error, warning
+    }
 
     public init(file: String, line: Int, column: Int, length: Int = 1, message: String, sourceLine: String? = nil) {
         self.file = file
@@ -23,7 +29,7 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// `file:line:column: error: message`, then the source line and a caret under the column.
     public var description: String {
-        var text = "\(file):\(line):\(column): error: \(message)"
+        var text = "\(file):\(line):\(column): \(severity.rawValue): \(message)"
         if let sourceLine {
             let prefix = sourceLine.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
             let visible = max(1, min(length, sourceLine.count - (column - 1)))

@@ -32,6 +32,11 @@ struct RuleFile {
     }
 
     private static func parse(_ source: RuleSource) -> Parsed {
+        if let excess = AliasExpansion.excess(in: source.text) {
+            return Parsed(problem: Diagnostic(file: source.path, line: excess.line, column: excess.column,
+                length: excess.alias.utf8.count + 1, message: excess.message,
+                sourceLine: line(excess.line, of: source.text)))
+        }
         do {
             // The basic resolver tags every scalar as a string: the rule reader reads numbers
             // and booleans itself, and the default resolver's regular expressions (run again

@@ -17,10 +17,18 @@ public enum RuleLoader {
 
     /// Loads the rule files found under `paths` (see `RuleSource.load(paths:)`).
     public static func load(paths: [String]) -> Result<RuleSet, RuleDiagnostics> {
+        check(paths: paths).result
+    }
+
+    /// Loads the rule files under `paths`, with the warnings of the load: what `check` prints,
+    /// such as a defer that holds a rule's tasks past their expiry.
+    public static func check(paths: [String]) -> (result: Result<RuleSet, RuleDiagnostics>, warnings: [Diagnostic]) {
         do {
-            return load(try RuleSource.load(paths: paths))
+            let builder = RuleSetBuilder(sources: try RuleSource.load(paths: paths))
+            let result = builder.build()
+            return (result, builder.warnings)
         } catch {
-            return .failure(RuleDiagnostics([error]))
+            return (.failure(RuleDiagnostics([error])), [])
         }
     }
 }
@@ -41,6 +49,10 @@ final class RuleSetBuilder {
     var rules: [Rule] = []
     var ruleNodes: [String: (file: String, line: Int)] = [:]
     var policies: [TaskPolicy] = []
+    /// Each policy's mapping, by id, for checks that need its text after it is read.
+    var policyReaders: [String: MappingReader] = [:]
+    /// What may be wrong but is not an error (`check` prints them; the load succeeds).
+    var warnings: [Diagnostic] = []
     var foldScope: EvaluationScope?
 
     init(log: DiagnosticLog) {
@@ -65,6 +77,7 @@ final class RuleSetBuilder {
         readScorers()
         readRules()
         readPolicies()
+        checkDeferralsAgainstExpiry()
         guard log.isEmpty, let foldScope else {
             let sorted = log.diagnostics.enumerated().sorted {
                 ($0.element.file, $0.element.line, $0.element.column, $0.offset)

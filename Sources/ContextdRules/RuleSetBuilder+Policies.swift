@@ -33,6 +33,7 @@ extension RuleSetBuilder {
         else { return nil }
         let what = "policy '\(id)'"
         guard checkUnique(id, kind: "policy", at: idNode, in: file, seen: &seen) else { return nil }
+        policyReaders[id] = reader
         guard let allowedHere = Self.fieldsByPolicyKind[kind] else {
             log.report(file.diagnostic(at: kindNode, length: kind.count,
                 "unknown policy kind '\(kind)'" + Suggestion.phrase(for: kind, among: Self.policyKinds)

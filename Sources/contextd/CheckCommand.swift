@@ -6,7 +6,7 @@ import ContextdRules
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate rule files; print every error as file:line:column: error: message."
+        abstract: "Validate rule files; print every error (and warning) as file:line:column: error: message."
     )
 
     @Argument(help: "Rule files or directories (default: ./rules).")
@@ -14,7 +14,10 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let targets = paths.isEmpty ? ["rules"] : paths
-        switch RuleLoader.load(paths: targets) {
+        let (result, warnings) = RuleLoader.check(paths: targets)
+        // Warnings do not fail the check: the rules load and run as written.
+        for warning in warnings { print(warning.description) }
+        switch result {
         case .success(let ruleSet):
             print("ok: \(ruleSet.rules.count) rules, \(ruleSet.policies.count) policies, "
                 + "\(ruleSet.contexts.count) context declarations, \(ruleSet.scorers.count) scorers")

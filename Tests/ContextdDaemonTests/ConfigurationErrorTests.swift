@@ -21,6 +21,7 @@ import Testing
         Case("unknown-key.yaml", "2:1", "unknown field 'inptus' in the configuration — did you mean 'inputs'?"),
         Case("unknown-key-no-suggestion.yaml", "2:3", "unknown field 'turbo' in 'limits'", "expected one of: max_line_bytes,"),
         Case("duplicate-key.yaml", "2:1", "duplicate field 'data_dir' (first given on line 1)"),
+        Case("alias-bomb.yaml", "8:10", "alias '*e' expands to 66,430 nodes, taking this file's aliases past 100,000"),
         Case("wrong-type.yaml", "1:9", "expected a list of inputs for 'inputs', found a string '/srv/spool/cards'"),
         Case("wrong-section-type.yaml", "1:9", "expected a mapping for 'limits', found the number 5"),
         Case("null-section.yaml", "1:6", "expected a mapping for 'http', found nothing", "remove the key"),

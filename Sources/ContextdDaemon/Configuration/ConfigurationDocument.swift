@@ -16,6 +16,10 @@ final class ConfigurationDocument {
     init(path: String, text: String) {
         self.path = path
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let excess = AliasExpansion.excess(in: text) {
+            report(located(excess.line, excess.column, excess.message, length: excess.alias.utf8.count + 1))
+            return
+        }
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {

@@ -118,6 +118,10 @@ extension ExplainReport {
         case .deferred(let until):
             object["effect"] = "deferred"
             object["until"] = .timestamp(until)
+        case .deferredPastExpiry(let notBefore, let expiresAt):
+            object["effect"] = "deferred_past_expiry"
+            object["until"] = .timestamp(notBefore)
+            object["expires_at"] = .timestamp(expiresAt)
         case .notDeferred(let until):
             object["effect"] = "not_deferred"
             object["until"] = until

@@ -144,6 +144,9 @@ extension ExplainReport {
         case .notApplicable(.when):
             "not " + (kind == .defer ? "deferred" : kind == .route ? "routed" : "suppressed") + " (when is not true)"
         case .deferred(let until): "deferred until \(until.rfc3339)"
+        case .deferredPastExpiry(let notBefore, let expiresAt):
+            "not delivered: deferred past its expiry (not_before \(notBefore.rfc3339) is not before expires_at "
+                + "\(expiresAt.rfc3339))"
         case .notDeferred(let until): "not deferred (until = \(ValueText.render(until)) is not later)"
         case .suppressed: "suppressed (when holds)"
         case .limitReached(let key, let count, let limit, let per):
