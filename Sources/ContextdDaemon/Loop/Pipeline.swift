@@ -178,7 +178,9 @@ final class Pipeline {
         if let clock = engine.clock, lastPrune.map({ now - $0 >= .hours(1) }) ?? true {
             lastPrune = now
             let forgotten = try store.forgetSeenEvents(before: clock - configuration.dedupRetention)
-            if forgotten > 0 { logger.info("dedup records past retention forgotten", metadata: ["count": "\(forgotten)"]) }
+            if forgotten > 0 {
+                logger.info("duplicate-check records older than dedup_retention expired", metadata: ["count": "\(forgotten)"])
+            }
             let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
             if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
         }
@@ -391,7 +393,10 @@ final class Pipeline {
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
         }
         for file in files {
-            if let summary = file.summary { logger.info("file done", metadata: summary) }
+            // A file with rejected lines is worth an operator's look: its bad lines wait in rejected/.
+            if let summary = file.summary {
+                logger.log(level: summary["rejected"] == "0" ? .info : .warning, "file done", metadata: summary)
+            }
         }
     }
 
