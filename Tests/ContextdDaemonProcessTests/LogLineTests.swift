@@ -47,9 +47,7 @@ import Testing
     /// start, so that the first idle moment comes after it.
     @Test func pruningDedupRecordsDoesNotReadLikeLostEvents() throws {
         let sandbox = try DaemonSandbox()
-        let config = sandbox.directory.appendingPathComponent("contextd.yaml")
-        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "limits:\n", with: "limits:\n  dedup_retention: 1s\n")
-            .write(to: config, atomically: true, encoding: .utf8)
+        try sandbox.addLimit("dedup_retention: 1s")
         let time = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
         try sandbox.drop("a.jsonl", #"{"specversion":"1.0","id":"e-1","source":"web","type":"lead.visit","subject":"lead-1","time":"\#(time)","data":{"page":"/about","owner":"user-ana"}}"# + "\n")
         try sandbox.start()
