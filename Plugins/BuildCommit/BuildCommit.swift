@@ -15,7 +15,12 @@ struct BuildCommit: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "generated")
         let script = #"""
             dir="$1"; out="$2/BuildCommit.swift"
-            commit=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
+            commit=unknown
+            # Only the package's own clone: a source tarball unpacked inside another repository
+            # must not take that repository's commit.
+            if [ "$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$dir" && pwd -P)" ]; then
+                commit=$(git -C "$dir" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
+            fi
             if [ "$commit" != unknown ] && ! git -C "$dir" diff --quiet HEAD -- 2>/dev/null; then
                 commit="$commit-dirty"
             fi
