@@ -89,8 +89,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["BuildCommit"]
         ),
+        // `contextd --version`: the git commit the executable is built from.
+        .plugin(name: "BuildCommit", capability: .buildTool()),
         .testTarget(name: "ContextdEventsTests", dependencies: ["ContextdEvents"], swiftSettings: strict),
         .testTarget(name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents"], swiftSettings: strict),
         .testTarget(

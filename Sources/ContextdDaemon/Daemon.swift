@@ -123,7 +123,8 @@ public struct Daemon: Service {
         watchdog: Watchdog, stop: StopFlag, status: DaemonStatus, metrics: DaemonMetrics, listening: Doorbell
     ) async throws {
         logger.notice("started", metadata: [
-            "rules": "\(ruleSet.rules.count)", "inputs": "\(configuration.inputs.map(\.name).joined(separator: ","))",
+            "rules": "\(ruleSet.rules.count)",
+            "inputs": "\(configuration.inputs.map { "\($0.name)=\($0.path)" }.joined(separator: ","))",
             "database": "\(configuration.database)", "outbox": "\(configuration.outbox)",
         ])
         guard try pipeline.recover() else { return }

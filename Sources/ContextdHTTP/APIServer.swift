@@ -5,7 +5,7 @@ public import Logging
 import NIOCore
 public import ServiceLifecycle
 
-/// The daemon's HTTP listener (SPEC §3, §5): the task API and the operations endpoints, one
+/// The daemon's HTTP listener (docs/consuming.md, docs/operations.md): the task API and the operations endpoints, one
 /// `Service` in the daemon's service group.
 ///
 /// On graceful shutdown it ends every long poll at once (with what it has, usually nothing),
@@ -41,15 +41,22 @@ public struct APIServer: Service {
         router.middlewares.add(JSONErrorMiddleware())
         taskAPI.register(on: router)
         operationsAPI.register(on: router)
+        let host = self.host
+        // Hummingbird's own info lines ("Server started and listening on …", "Shutting down")
+        // would say again what `http listening` and `stopped` say: it logs from notice up.
+        var serverLogger = logger
+        serverLogger.logLevel = max(logger.logLevel, .notice)
         let app = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.notice("http listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")",
-                    "port": "\(port)"])
+                let ip = channel.localAddress?.ipAddress ?? host
+                logger.notice("http listening", metadata: [
+                    "address": "\(ip.contains(":") ? "[\(ip)]" : ip):\(port)", "port": "\(port)",
+                ])
                 onListening(port)
             },
-            logger: logger)
+            logger: serverLogger)
         let signal = self.signal
         try await withGracefulShutdownHandler {
             try await app.run()

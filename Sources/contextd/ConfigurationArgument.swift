@@ -2,7 +2,7 @@ import ArgumentParser
 import ContextdDaemon
 import Foundation
 
-/// The `--config FILE` of `run` and `explain`: the file's configuration, or SPEC §4's embedded
+/// The `--config FILE` of `run` and `explain`: the file's configuration, or the embedded
 /// default in the working directory; a bad file prints its located errors and exits 78.
 enum ConfigurationArgument {
     static func load(_ path: String?) throws -> DaemonConfiguration {

@@ -7,10 +7,12 @@ struct Contextd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contextd",
         abstract: "Folds events into per-entity context, evaluates rules and emits next-best-action tasks.",
+        version: ContextdVersion.text,
         subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self]
     )
 
-    /// Runs the command, mapping ArgumentParser's usage failures (64) to SPEC §4's exit code 2.
+    /// Runs the command, mapping ArgumentParser's usage failures (64) to exit code 2
+    /// (docs/operations.md, "Exit codes").
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -29,7 +31,8 @@ struct Contextd: AsyncParsableCommand {
     }
 }
 
-/// Exit codes of SPEC §4.
+/// The exit codes every command shares: 0 ok, 1 failure found (check/test), 2 usage, 78
+/// configuration error.
 enum ExitStatus {
     static let failureFound = ExitCode(1)
     static let usage = ExitCode(2)

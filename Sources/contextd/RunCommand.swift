@@ -7,16 +7,23 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `contextd run [--config FILE]`: the daemon (SPEC §4). Without a config it runs on the
-/// embedded default: rules from ./rules, state in ./var, one spool ./var/spool/events, the
-/// outbox ./var/outbox.
+/// `contextd run [--config FILE]`: the daemon. Without a config it runs on the embedded
+/// default: rules from ./rules, state in ./var, one spool ./var/spool/events, the outbox
+/// ./var/outbox, HTTP on 127.0.0.1:8470 (docs/operations.md, "Configure").
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon: spools in, rules, tasks out to the outbox."
+        abstract: "Run the daemon: spools in, rules, tasks out to the outbox and the HTTP API.",
+        discussion: """
+            Without --config the daemon runs on its embedded default, in the working directory: \
+            rules from ./rules, state in ./var, one spool ./var/spool/events, the outbox \
+            ./var/outbox, HTTP on 127.0.0.1:8470 with every task written to the outbox. \
+            docs/operations.md is the operator's guide: the configuration reference, the \
+            directories, logs, signals and recovery; docs/consuming.md the HTTP API.
+            """
     )
 
-    @Option(name: .long, help: "The configuration file (YAML). Default: the embedded default of SPEC §4.")
+    @Option(name: .long, help: "The configuration file (YAML; its relative paths start at its directory).")
     var config: String?
 
     func run() async throws {

@@ -84,6 +84,10 @@ final class DaemonSandbox {
 
     /// `start()` with `environment` added to the daemon's (e.g. `NOTIFY_SOCKET`).
     func start(environment: [String: String]) throws {
+        // Port 0, always: the embedded default's 127.0.0.1:8470 may be held by a developer's
+        // own daemon (the README's) while the tests run, and a daemon that cannot bind hangs.
+        let config = try String(contentsOf: directory.appendingPathComponent("contextd.yaml"), encoding: .utf8)
+        #expect(config.contains("listen: 127.0.0.1:0"), "a test's daemon listens on port 0:\n\(config)")
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]

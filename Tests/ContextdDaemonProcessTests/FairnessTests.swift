@@ -16,6 +16,8 @@ import Testing
                 path: ./spool-crm
                 kind: process
             outbox: ./outbox
+            http:
+              listen: 127.0.0.1:0
             log:
               format: json
             """.write(to: sandbox.directory.appendingPathComponent("contextd.yaml"), atomically: true, encoding: .utf8)

@@ -184,7 +184,9 @@ final class Pipeline {
             lastPrune = now
             // Against the earlier of the two clocks: a clock that jumped can never void them.
             let forgotten = try store.forgetSeenEvents(before: min(clock, now) - configuration.dedupRetention)
-            if forgotten > 0 { logger.info("dedup records past retention forgotten", metadata: ["count": "\(forgotten)"]) }
+            if forgotten > 0 {
+                logger.info("duplicate-check records older than dedup_retention expired", metadata: ["count": "\(forgotten)"])
+            }
             let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
             if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
         }
@@ -417,7 +419,11 @@ final class Pipeline {
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
         }
         for file in files {
-            if let summary = file.summary { logger.info("file done", metadata: summary) }
+            // A file with rejected lines is worth an operator's look: its bad lines wait in rejected/.
+            if let summary = file.summary {
+                let clean = summary["rejected"] == "0" && summary["late"] ?? "0" == "0"
+                logger.log(level: clean ? .info : .warning, "file done", metadata: summary)
+            }
         }
     }
 
