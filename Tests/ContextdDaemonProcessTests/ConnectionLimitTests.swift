@@ -1,0 +1,76 @@
+import ContextdTestSupport
+import Foundation
+import Glibc
+import HTTPTypes
+import Testing
+
+/// SPEC §8: connections to the API are capped and time out, and the processing loop never
+/// stops for want of file descriptors (issue 17, item 6) — without ever cutting a long poll.
+@Suite(.serialized) struct ConnectionLimitTests {
+    @Test func idleConnectionsPastTheDescriptorLimitStopNeitherFilesNorHealth() throws {
+        // Long timeouts: here only the cap (lowered to fit 256 descriptors) protects the daemon.
+        let sandbox = try DaemonSandbox(extra: """
+            http:
+              listen: 127.0.0.1:0
+              idle_timeout: 10m
+              header_timeout: 10m
+            """)
+        try sandbox.start(environment: [:], standardError: nil, descriptorLimit: 256)
+        let port = try sandbox.httpPort()
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        for _ in 0..<400 {
+            if let socket = RawConnections.idle(to: port) { sockets.append(socket) }
+        }
+        #expect(sockets.count == 400)
+        Thread.sleep(forTimeInterval: 1)  // the server accepts what it is given meanwhile
+        let process = try #require(sandbox.process)
+        try #require(process.isRunning, "the daemon stopped:\n\(sandbox.logText.suffix(2000))")
+        #expect(RawConnections.get("/healthz", port: port) == 200)
+
+        try sandbox.drop("fraud.jsonl",
+            TestEvents.newYorkThenParis(prefix: "cl", subject: "cust-cl", payment: TestEvents.now - 300))
+        try sandbox.waitUntil("the fraud task is in the outbox", timeout: 30) {
+            try !process.isRunning || sandbox.outboxTasks().count == 1
+        }
+        #expect(process.isRunning, "the daemon stopped:\n\(sandbox.logText.suffix(2000))")
+        #expect(RawConnections.get("/healthz", port: port) == 200)
+        #expect(sandbox.logText.contains("http.max_connections lowered"))
+        #expect(try sandbox.stop() == 0)
+    }
+
+    @Test func silentAndSlowConnectionsAreClosedButALongPollIsNot() async throws {
+        let sandbox = try DaemonSandbox(extra: """
+            http:
+              listen: 127.0.0.1:0
+              assignees: ["user-"]
+              max_wait: 10s
+              max_connections: 3
+              idle_timeout: 1s
+              header_timeout: 1s
+            """)
+        try sandbox.start()
+        let port = try sandbox.httpPort()
+        let started = Date()
+        async let poll = request(port, .get, "/v1/tasks?assignee=user-nobody&wait=3")
+        try await Task.sleep(for: .milliseconds(200))
+        // One says nothing, one never finishes its headers: both are closed, well before 5 s.
+        let silent = try RawConnections.connected(to: port, timeout: 5)
+        let slow = try RawConnections.connected(to: port, timeout: 5)
+        defer {
+            close(silent)
+            close(slow)
+        }
+        RawConnections.send("GET /healthz HTTP/1.1\r\nHost: 127.", on: slow)
+        #expect(RawConnections.readUntilClosed(silent).closed, "a silent connection was kept open")
+        #expect(RawConnections.readUntilClosed(slow).closed, "a connection that never finished its headers was kept open")
+        // At the cap, a new connection takes the place of an idle one, never of the long poll.
+        let idle = (0..<3).compactMap { _ in RawConnections.idle(to: port) }
+        defer { idle.forEach { close($0) } }
+        #expect(RawConnections.get("/healthz", port: port) == 200)
+        let polled = try await poll
+        #expect(polled.status == 200, "\(polled.text)")
+        #expect(Date().timeIntervalSince(started) >= 2.9, "the long poll was cut short")
+        #expect(try sandbox.stop() == 0)
+    }
+}
