@@ -43,7 +43,8 @@ import Testing
 
     @Test func aFileNamedWithALineBreakCannotForgeALogLine() throws {
         let sandbox = try DaemonSandbox()
-        let forged = "2026-01-01T00:00:00.000Z critical forged record"
+        // No space in the name (a value with one was quoted already): tabs, a line break, an escape.
+        let forged = "2026-01-01T00:00:00.000Z\tcritical\tforged"
         try sandbox.drop("evil\n\(forged)\u{1B}[2K.jsonl",
             TestEvents.newYorkThenChicago(prefix: "nl", subject: "cust-nl", payment: TestEvents.now - 300))
         try sandbox.start()
@@ -54,7 +55,7 @@ import Testing
         #expect(!sandbox.logText.contains("\u{1B}"), "an escape sequence reached the log")
         let done = lines.filter { $0.contains(" file done ") }
         #expect(done.count == 1)
-        #expect(done.first?.contains(#"file="evil\n2026-01-01T00:00:00.000Z critical forged record\u001b[2K.jsonl""#) == true,
+        #expect(done.first?.contains(#"file="evil\n2026-01-01T00:00:00.000Z\tcritical\tforged\u001b[2K.jsonl""#) == true,
             "\(done)")
     }
 }
