@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 import Synchronization
 
 /// The API's open connections, shared by every event loop: which are serving a request and
@@ -52,14 +52,17 @@ public final class ConnectionTable: Sendable {
         let (admitted, evicted) = state.withLock { state -> (Bool, (any Channel)?) in
             var evicted: (any Channel)?
             if state.entries.count >= limit {
-                let idle = state.entries.filter { $0.value.requestsInProgress == 0 }
-                guard let oldest = idle.min(by: { $0.value.idleSince < $1.value.idleSince }) else {
+                // One pass over at most `limit` entries, only when the cap is reached.
+                var oldest: (key: ObjectIdentifier, since: NIODeadline)?
+                for (key, entry) in state.entries where entry.requestsInProgress == 0 {
+                    if oldest.map({ entry.idleSince < $0.since }) ?? true { oldest = (key, entry.idleSince) }
+                }
+                guard let oldest, let entry = state.entries.removeValue(forKey: oldest.key) else {
                     state.counts.refused += 1
                     return (false, nil)
                 }
-                state.entries[oldest.key] = nil
                 state.counts.evicted += 1
-                evicted = oldest.value.channel
+                evicted = entry.channel
             }
             state.entries[id] = Entry(channel: channel, idleSince: now)
             return (true, evicted)

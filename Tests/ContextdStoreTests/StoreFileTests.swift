@@ -15,7 +15,7 @@ import Testing
         #expect(store.fileProblem == nil)
         try store.checkFile()
         try FileManager.default.removeItem(atPath: path)
-        if replaced { FileManager.default.createFile(atPath: path, contents: Data("not the store".utf8)) }
+        if replaced { _ = FileManager.default.createFile(atPath: path, contents: Data("not the store".utf8)) }
         let problem = try #require(store.fileProblem)
         #expect(problem.contains(replaced ? "was replaced by another file" : "was deleted"), "\(problem)")
         #expect(throws: StoreFileError.self) { try store.checkFile() }

@@ -33,6 +33,18 @@ public final class SQLiteStore: StateStore {
         try StoreMigrations.migrator.migrate(pool)
     }
 
+    /// Opens the database at `path` for reading only: no migration, no write, no lock; what
+    /// `contextd explain` uses beside a running daemon (whose store it must never change, even
+    /// from a newer contextd with more migrations). WAL mode lets it read the last commit.
+    public init(readingAt path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        fileIdentity = StoreFile.identity(of: path)
+    }
+
     public func snapshot(includingContexts: Bool) throws -> EngineSnapshot {
         try pool.read { db in
             var snapshot = EngineSnapshot()
