@@ -30,6 +30,9 @@ import Testing
         #expect(process.isRunning, "the daemon stopped:\n\(sandbox.logText.suffix(2000))")
         #expect(RawConnections.get("/healthz", port: port) == 200)
         #expect(sandbox.logText.contains("http.max_connections lowered"))
+        let metrics = HTTPProcessTests.samples(try #require(RawConnections.fetch("/metrics", port: port)).body)
+        #expect((metrics[#"contextd_http_connections_closed_total{reason="evicted_idle"}"#] ?? 0) > 0, "\(metrics)")
+        #expect((metrics["contextd_http_connections_open"] ?? .infinity) <= 128)
         #expect(try sandbox.stop() == 0)
     }
 

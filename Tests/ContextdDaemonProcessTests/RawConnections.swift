@@ -84,12 +84,18 @@ enum RawConnections {
     /// `GET path` on a fresh connection, `Connection: close`: the status code, nil when no
     /// answer came within `timeout` seconds.
     static func get(_ path: String, port: Int, timeout: Int = 10) -> Int? {
+        fetch(path, port: port, timeout: timeout)?.status
+    }
+
+    /// `GET path` as ``get(_:port:timeout:)``, with the body.
+    static func fetch(_ path: String, port: Int, timeout: Int = 10) -> (status: Int, body: String)? {
         guard let fd = try? connected(to: port, timeout: timeout) else { return nil }
         defer { close(fd) }
         send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", on: fd)
         let answer = readUntilClosed(fd).text
-        guard answer.hasPrefix("HTTP/1.1 ") else { return nil }
-        return Int(answer.dropFirst(9).prefix(3))
+        guard answer.hasPrefix("HTTP/1.1 "), let status = Int(answer.dropFirst(9).prefix(3)) else { return nil }
+        let body = answer.range(of: "\r\n\r\n").map { String(answer[$0.upperBound...]) } ?? ""
+        return (status, body)
     }
 
     private static func loopback(port: Int) -> sockaddr_in {
