@@ -176,7 +176,13 @@ public struct Daemon: Service {
             // nobody will read again (a restart would have started empty without a word).
             try pipeline.store.checkFile()
             serveReload(pipeline)
-            if try pipeline.step() { continue }
+            let shortages = pipeline.fileDescriptorShortage.count
+            if try pipeline.step() {
+                // Out of file descriptors: a moment's pause, rather than claiming files and
+                // giving them back to new/ in a spin until some are free.
+                if pipeline.fileDescriptorShortage.count > shortages { try? await Task.sleep(for: .milliseconds(250)) }
+                continue
+            }
             try pipeline.idle()
             watchdog.beat()
             let now = WallClock.now()
@@ -197,13 +203,15 @@ public struct Daemon: Service {
         notifier.reloading()
         defer { notifier.ready() }
         switch RuleLoader.load(paths: configuration.rules) {
-        case .success(let ruleSet) where configuration.emptyRulesRefusal(ruleSet) != nil:
-            metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
-            logger.error("reload refused; the previous rules stay in force", metadata: [
-                "reason": "\(reason)", "error": "\(configuration.emptyRulesRefusal(ruleSet) ?? "")", "reload_ok": "false",
-            ])
-            notifier.status("last reload refused: no rules; previous rules in force")
         case .success(let ruleSet):
+            if let refusal = configuration.emptyRulesRefusal(ruleSet) {
+                metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
+                logger.error("reload refused; the previous rules stay in force", metadata: [
+                    "reason": "\(reason)", "error": "\(refusal)", "reload_ok": "false",
+                ])
+                notifier.status("last reload refused: no rules; previous rules in force")
+                return
+            }
             pipeline.replace(ruleSet: ruleSet)
             metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
             logger.notice("rules reloaded", metadata: [
