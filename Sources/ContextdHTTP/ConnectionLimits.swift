@@ -16,7 +16,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// A new connection must have sent its first request's headers within this.
     public var headerTimeout: TimeSpan
 
-    public init(maxConnections: Int = 512, idleTimeout: TimeSpan = .seconds(60), headerTimeout: TimeSpan = .seconds(10)) {
+    /// The timeouts' defaults are nginx's (`keepalive_timeout` 75 s, `client_header_timeout`
+    /// 60 s): generous to a slow or busy client, because the cap, not the timeouts, is what
+    /// keeps idle connections from taking the daemon's descriptors (an idle one makes room).
+    public init(maxConnections: Int = 512, idleTimeout: TimeSpan = .seconds(75), headerTimeout: TimeSpan = .seconds(60)) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout

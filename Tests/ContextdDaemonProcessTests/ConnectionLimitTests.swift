@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct ConnectionLimitTests {
     @Test func idleConnectionsPastTheDescriptorLimitStopNeitherFilesNorHealth() throws {
         // The default limits: the cap (lowered to fit 256 descriptors) protects the daemon well
-        // before the header timeout (10 s) would close these connections.
+        // before the header timeout (60 s) would close these connections.
         let sandbox = try DaemonSandbox()
         try sandbox.start(environment: [:], standardError: nil, descriptorLimit: 256)
         let port = try sandbox.httpPort()

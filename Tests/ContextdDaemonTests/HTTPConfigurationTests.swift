@@ -31,7 +31,7 @@ import Testing
         #expect(http.lease == .seconds(300))
         #expect(http.maxWait == .seconds(60))
         #expect(http.maxAttempts == 5)
-        #expect(http.connections == ConnectionLimits(maxConnections: 512, idleTimeout: .seconds(60), headerTimeout: .seconds(10)))
+        #expect(http.connections == ConnectionLimits(maxConnections: 512, idleTimeout: .seconds(75), headerTimeout: .seconds(60)))
         #expect(http.tokens == [])
     }
 
