@@ -19,12 +19,15 @@ import UnixSignals
 public struct Daemon: Service {
     let configuration: DaemonConfiguration
     let ruleSet: RuleSet
+    /// Held for as long as the daemon runs: no other daemon works on this data directory.
+    let lock: DataDirectoryLock
     let logger: Logger
 
     /// `ruleSet` is the first rule load, already checked: a daemon never starts without rules.
-    public init(configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger) {
+    public init(configuration: DaemonConfiguration, ruleSet: RuleSet, lock: DataDirectoryLock, logger: Logger) {
         self.configuration = configuration
         self.ruleSet = ruleSet
+        self.lock = lock
         self.logger = logger
     }
 
@@ -40,7 +43,11 @@ public struct Daemon: Service {
         let metrics = DaemonMetrics()
         let signal = TaskSignal()
         try makeDirectories(configuration.dataDirectory)
+        if !StoreFile.exists(configuration.database) {
+            logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(configuration.database)"])
+        }
         let store = try SQLiteStore(path: configuration.database)
+        lock.recordStore(configuration.database)
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
@@ -49,10 +56,12 @@ public struct Daemon: Service {
         let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
         let ruleWatcher = configuration.watchRules
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
-        let listening = Doorbell()
+        let listening = ListenerState()
         let apiStopped = Doorbell()
+        let connections = makeConnectionTable()
+        metrics.connections = connections
         let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
-            doorbell: doorbell, listening: listening)
+            doorbell: doorbell, listening: listening, connections: connections)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -72,9 +81,14 @@ public struct Daemon: Service {
                     doorbell.ring()
                 }
             }
-            group.addTask {
+            group.addTask { [configuration] in
                 defer { apiStopped.ring() }
-                try await api.run()
+                do {
+                    try await api.run()
+                } catch {
+                    // The loop stops the daemon with it, in words an operator can act on.
+                    listening.failed(error, address: "\(configuration.http.listen)")
+                }
             }
             defer {
                 spoolWatcher.stop()
@@ -102,12 +116,13 @@ public struct Daemon: Service {
     /// The HTTP API (SPEC §3) over the daemon's store, with its metrics and readiness.
     private func makeAPI(
         store: SQLiteStore, outboxNew: String, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus,
-        doorbell: Doorbell, listening: Doorbell
+        doorbell: Doorbell, listening: ListenerState, connections: ConnectionTable
     ) -> APIServer {
         let http = configuration.http
         let probe = OperationsProbe(
             notReadyReasons: {
                 var reasons = status.notReadyReasons
+                if let problem = store.fileProblem { reasons.append(problem) }
                 if !(await store.isAvailable()) { reasons.append("the store does not answer") }
                 return reasons
             },
@@ -115,21 +130,36 @@ public struct Daemon: Service {
         return APIServer(
             host: http.listen.host, port: http.listen.port, store: store, settings: http.apiSettings, signal: signal,
             observer: APIActivity(metrics: metrics, outcomeArrived: { doorbell.ring() }), probe: probe, logger: logger,
-            now: { WallClock.now() }, onListening: { _ in listening.ring() })
+            now: { WallClock.now() }, connections: connections, onListening: { _ in listening.listening() })
+    }
+
+    /// The table that caps the API's connections: at `http.max_connections`, or lower when the
+    /// descriptor limit would not leave the loop enough (then it says so).
+    private func makeConnectionTable() -> ConnectionTable {
+        let limits = configuration.http.connections
+        let descriptors = DescriptorLimit.raise()
+        let cap = limits.affordableConnections(descriptorLimit: descriptors)
+        if cap < limits.maxConnections {
+            logger.warning("http.max_connections lowered to fit the file descriptor limit (raise LimitNOFILE)",
+                metadata: ["max_connections": "\(limits.maxConnections)", "effective": "\(cap)",
+                    "descriptor_limit": "\(descriptors)"])
+        }
+        return ConnectionTable(limit: cap)
     }
 
     private func loop(
         pipeline: Pipeline, doorbell: Doorbell, reloads: ReloadRequests, notifier: SystemdNotifier,
-        watchdog: Watchdog, stop: StopFlag, status: DaemonStatus, metrics: DaemonMetrics, listening: Doorbell
+        watchdog: Watchdog, stop: StopFlag, status: DaemonStatus, metrics: DaemonMetrics, listening: ListenerState
     ) async throws {
         logger.notice("started", metadata: [
             "rules": "\(ruleSet.rules.count)",
             "inputs": "\(configuration.inputs.map { "\($0.name)=\($0.path)" }.joined(separator: ","))",
             "database": "\(configuration.database)", "outbox": "\(configuration.outbox)",
         ])
+        // A listener that cannot bind stops the start now, before a long recovery.
+        try await listening.wait(timeout: .seconds(30))
         guard try pipeline.recover() else { return }
         // READY=1 once serving (SPEC §5): the spools are recovered and the API accepts connections.
-        await listening.wait(timeout: .seconds(30))
         status.recovered()
         notifier.ready()
         func serveReload(_ pipeline: Pipeline) {
@@ -142,8 +172,18 @@ public struct Daemon: Service {
         // the first one.
         pipeline.betweenEvents = { pipeline in if reloads.isRequestedNow { serveReload(pipeline) } }
         while !stop.isSet && !Task.isCancelled {
+            try listening.check()
+            // A store deleted or replaced under the daemon: stop before committing into a file
+            // nobody will read again (a restart would have started empty without a word).
+            try pipeline.store.checkFile()
             serveReload(pipeline)
-            if try pipeline.step() { continue }
+            let shortages = pipeline.fileDescriptorShortage.count
+            if try pipeline.step() {
+                // Out of file descriptors: a moment's pause, rather than claiming files and
+                // giving them back to new/ in a spin until some are free.
+                if pipeline.fileDescriptorShortage.count > shortages { try? await Task.sleep(for: .milliseconds(250)) }
+                continue
+            }
             try pipeline.idle()
             watchdog.beat()
             let now = WallClock.now()
@@ -165,6 +205,14 @@ public struct Daemon: Service {
         defer { notifier.ready() }
         switch RuleLoader.load(paths: configuration.rules) {
         case .success(let ruleSet):
+            if let refusal = configuration.emptyRulesRefusal(ruleSet) {
+                metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
+                logger.error("reload refused; the previous rules stay in force", metadata: [
+                    "reason": "\(reason)", "error": "\(refusal)", "reload_ok": "false",
+                ])
+                notifier.status("last reload refused: no rules; previous rules in force")
+                return
+            }
             pipeline.replace(ruleSet: ruleSet)
             metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
             logger.notice("rules reloaded", metadata: [

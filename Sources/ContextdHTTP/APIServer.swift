@@ -1,6 +1,7 @@
 public import ContextdEvents
 public import ContextdStore
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 public import ServiceLifecycle
@@ -18,15 +19,23 @@ public struct APIServer: Service {
     let signal: TaskSignal
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
+    /// The open connections, held under ``ConnectionLimits/maxConnections`` (or the cap given).
+    public let connections: ConnectionTable
+    let limits: ConnectionLimits
 
     /// `onListening` gets the bound port once the server accepts connections (useful with port 0).
+    /// `connections` is the table to keep them in (the daemon passes one capped by its file
+    /// descriptors, and reads it for metrics); by default one capped at the settings' cap.
     public init(
         host: String, port: Int, store: SQLiteStore, settings: APISettings, signal: TaskSignal,
         observer: (any TaskAPIObserver)?, probe: OperationsProbe, logger: Logger,
-        now: @escaping @Sendable () -> Timestamp, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        now: @escaping @Sendable () -> Timestamp, connections: ConnectionTable? = nil,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.host = host
         self.port = port
+        self.connections = connections ?? ConnectionTable(limit: settings.connections.maxConnections)
+        limits = settings.connections
         self.signal = signal
         self.logger = logger
         self.onListening = onListening
@@ -46,8 +55,13 @@ public struct APIServer: Service {
         // would say again what `http listening` and `stopped` say: it logs from notice up.
         var serverLogger = logger
         serverLogger.logLevel = max(logger.logLevel, .notice)
+        let connections = self.connections
+        let headerTimeout = TimeAmount.milliseconds(limits.headerTimeout.milliseconds)
+        let server = HTTPServerBuilder.http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(table: connections, headerTimeout: headerTimeout)],
+            idleTimeout: .milliseconds(limits.idleTimeout.milliseconds)))
         let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            router: router, server: server, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let ip = channel.localAddress?.ipAddress ?? host

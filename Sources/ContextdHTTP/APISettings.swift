@@ -11,6 +11,8 @@ public struct APISettings: Sendable {
     public var maxWait: TimeSpan
     /// The most tasks one lease request may take.
     public var maxLimit: Int
+    /// The connection cap and timeouts.
+    public var connections = ConnectionLimits()
 
     public init(access: AccessControl, lease: LeaseTerms = LeaseTerms(), maxWait: TimeSpan = .seconds(60),
         maxLimit: Int = 100)

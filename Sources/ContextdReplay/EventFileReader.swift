@@ -28,13 +28,20 @@ public struct EventFileReader: Sendable {
     }
 
     public enum ReadError: Error, CustomStringConvertible {
-        case cannotOpen(String)
+        /// The path and the `errno` of the failed `open`: the daemon tells a passing shortage
+        /// (`EMFILE`, `ENFILE`: too many open files) from a file it can never read.
+        case cannotOpen(String, code: Int32)
         case rejected(FileRejection)
         public var description: String {
             switch self {
-            case .cannotOpen(let path): "cannot open \(path)"
+            case .cannotOpen(let path, let code): "cannot open \(path): \(String(cString: strerror(code)))"
             case .rejected(let rejection): rejection.reason
             }
+        }
+
+        /// Whether the open failed for want of file descriptors, which a later try can get.
+        public var isTooManyOpenFiles: Bool {
+            if case .cannotOpen(_, let code) = self { code == EMFILE || code == ENFILE } else { false }
         }
     }
 
@@ -46,8 +53,9 @@ public struct EventFileReader: Sendable {
         if path == "-" {
             handle = FileHandle.standardInput
         } else {
-            guard let opened = FileHandle(forReadingAtPath: path) else { throw ReadError.cannotOpen(path) }
-            handle = opened
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw ReadError.cannotOpen(path, code: errno) }
+            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         }
         defer { if path != "-" { try? handle.close() } }
         let stream = EventStreamDecoder(

@@ -23,6 +23,21 @@ extension Spool {
         }
     }
 
+    /// Gives a claimed file back to `new/`, untouched, to be claimed again in a later round: for a
+    /// file that could not be opened for a passing reason (too many open files). False when it
+    /// cannot go back (a producer reused its name in `new/` meanwhile, or it vanished); it then
+    /// stays in `cur/` and is redone at the next start, like any leftover.
+    public func unclaim(_ name: String) throws(SpoolError) -> Bool {
+        try checkFileName(name)
+        return try renameWithoutReplacing(path(.cur, name), to: path(.new, name)) == .moved
+    }
+
+    /// Whether `cur/<name>` is there: a file someone else moved or deleted out of `cur/` while
+    /// contextd read it is not.
+    public func isClaimed(_ name: String) -> Bool {
+        (try? checkFileName(name)) != nil && entryExists(path(.cur, name))
+    }
+
     /// Takes up a leftover in `cur/` (see ``leftovers()``) with the same checks as ``claim(_:)``.
     public func reclaim(_ name: String) throws(SpoolError) -> Claim {
         try checkFileName(name)

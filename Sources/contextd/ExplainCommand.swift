@@ -24,7 +24,8 @@ struct ExplainCommand: ParsableCommand {
             StandardError.write("error: no store at \(configuration.database) (has the daemon run here?)")
             throw ExitStatus.configuration
         }
-        let store = try SQLiteStore(path: configuration.database)
+        // Read-only: explain runs beside the daemon and takes no lock.
+        let store = try SQLiteStore(readingAt: configuration.database)
         guard let found = try store.explanation(of: taskID) else {
             StandardError.write("error: no task '\(taskID)' in \(configuration.database)")
             throw ExitStatus.failureFound

@@ -27,11 +27,31 @@ struct RunCommand: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
+        // A log pipe whose reader went away must not end the daemon: the write fails with
+        // EPIPE instead, and the line is dropped and counted (``LogSink``).
+        signal(SIGPIPE, SIG_IGN)
         let configuration = try ConfigurationArgument.load(config)
         let format: LineLogHandler.Format = configuration.logFormat == .json ? .json : .text
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "contextd")
+
+        // One data directory, one daemon (SPEC §8): a second one stops here, before it reads
+        // the rules, opens the store or binds the listener.
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(dataDirectory: configuration.dataDirectory)
+        } catch let held as DataDirectoryLock.Held {
+            StandardError.write("contextd: \(held); not starting")
+            throw ExitStatus.configuration
+        }
+        if lock.lostStore(configuration.database) {
+            StandardError.write("contextd: no store at \(configuration.database), but the daemon that ran on this data "
+                + "directory before had one there: starting would begin from an empty store, without the contexts, "
+                + "timers, dedup records and tasks it held. Restore the store from a backup; or, to start empty on "
+                + "purpose, delete \(lock.path); not starting")
+            throw ExitStatus.configuration
+        }
 
         // The first rule load decides whether the daemon starts: it never runs without rules.
         let ruleSet: RuleSet
@@ -42,7 +62,11 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write("contextd: the rules have \(failure.diagnostics.count) error(s); not starting")
             throw ExitStatus.configuration
         }
-        let daemon = Daemon(configuration: configuration, ruleSet: ruleSet, logger: logger)
+        if let refusal = configuration.emptyRulesRefusal(ruleSet) {
+            StandardError.write("contextd: \(refusal); not starting")
+            throw ExitStatus.configuration
+        }
+        let daemon = Daemon(configuration: configuration, ruleSet: ruleSet, lock: lock, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],

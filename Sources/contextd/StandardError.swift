@@ -1,8 +1,10 @@
-import Foundation
+import ContextdDaemon
 
 /// Writes to standard error (diagnostics, warnings, `--stats`), keeping stdout for results.
+/// Through ``LogSink``: a standard error that cannot be written (`2>/dev/full`, a closed pipe)
+/// loses the text, never the command.
 enum StandardError {
     static func write(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        LogSink.standardError.write(text.hasSuffix("\n") ? text : text + "\n")
     }
 }

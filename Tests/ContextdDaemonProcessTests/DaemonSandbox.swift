@@ -84,13 +84,26 @@ final class DaemonSandbox {
 
     /// `start()` with `environment` added to the daemon's (e.g. `NOTIFY_SOCKET`).
     func start(environment: [String: String]) throws {
+        try start(environment: environment, standardError: nil, descriptorLimit: nil)
+    }
+
+    /// `start(environment:)` with standard error sent to `standardError` (standard output still
+    /// goes to the log), and the daemon's open-file limit set to `descriptorLimit` (via `prlimit`,
+    /// which execs the daemon: the process is still the daemon's).
+    func start(environment: [String: String], standardError: FileHandle?, descriptorLimit: Int?) throws {
         // Port 0, always: the embedded default's 127.0.0.1:8470 may be held by a developer's
         // own daemon (the README's) while the tests run, and a daemon that cannot bind hangs.
         let config = try String(contentsOf: directory.appendingPathComponent("contextd.yaml"), encoding: .utf8)
         #expect(config.contains("listen: 127.0.0.1:0"), "a test's daemon listens on port 0:\n\(config)")
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]
+        let run = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", Self.binary.path] + run
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = run
+        }
         process.currentDirectoryURL = directory
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -100,7 +113,7 @@ final class DaemonSandbox {
         }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
-        process.standardError = handle
+        process.standardError = standardError ?? handle
         process.standardOutput = handle
         try process.run()
         self.process = process

@@ -25,6 +25,7 @@ import Testing
         #expect(configuration.rescanInterval == .seconds(30))
         #expect(configuration.watchRules == false)
         #expect(configuration.reloadDebounce == .seconds(2))
+        #expect(configuration.allowEmptyRules)
         #expect(configuration.logFormat == .json)
         #expect(configuration.logLevel == "debug")
     }
@@ -52,6 +53,7 @@ import Testing
         #expect(configuration.rescanInterval == .seconds(5))
         #expect(configuration.watchRules)
         #expect(configuration.reloadDebounce == TimeSpan(milliseconds: 500))
+        #expect(!configuration.allowEmptyRules)
         #expect(configuration.logFormat == .text)
         #expect(configuration.logLevel == "info")
     }

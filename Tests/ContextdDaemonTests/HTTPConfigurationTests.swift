@@ -1,5 +1,6 @@
 import ContextdDaemon
 import ContextdEvents
+import ContextdHTTP
 import ContextdRules
 import Foundation
 import Testing
@@ -15,6 +16,7 @@ import Testing
         #expect(http.lease == .minutes(2))
         #expect(http.maxWait == .seconds(30))
         #expect(http.maxAttempts == 3)
+        #expect(http.connections == ConnectionLimits(maxConnections: 64, idleTimeout: .minutes(2), headerTimeout: .seconds(5)))
         #expect(http.tokens == [
             // Read from tokens/fraud-desk beside the file, without the blank lines and spaces around it.
             HTTPSettings.Token(name: "fraud-desk", secret: "fraud-desk-0123456789abcdef", assignees: ["queue:fraud"]),
@@ -29,6 +31,7 @@ import Testing
         #expect(http.lease == .seconds(300))
         #expect(http.maxWait == .seconds(60))
         #expect(http.maxAttempts == 5)
+        #expect(http.connections == ConnectionLimits(maxConnections: 512, idleTimeout: .seconds(75), headerTimeout: .seconds(60)))
         #expect(http.tokens == [])
     }
 

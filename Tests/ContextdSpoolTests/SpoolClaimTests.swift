@@ -69,6 +69,25 @@ struct SpoolClaimTests {
         #expect(try Disk.read(fixture.path("new", "a.jsonl")) == "second\n")
     }
 
+    /// A file that could not be opened for want of descriptors goes back to new/, untouched;
+    /// never over a file a producer has put there under the same name meanwhile.
+    @Test func unclaimGivesTheFileBackToNewAndReplacesNothing() throws {
+        let fixture = try SpoolFixture()
+        try fixture.drop("a.jsonl", "first\n")
+        _ = try fixture.claimed("a.jsonl")
+        #expect(fixture.spool.isClaimed("a.jsonl"))
+        #expect(try fixture.spool.unclaim("a.jsonl"))
+        #expect(!fixture.spool.isClaimed("a.jsonl"))
+        #expect(try fixture.spool.waiting() == ["a.jsonl"])
+        #expect(try Disk.read(fixture.path("new", "a.jsonl")) == "first\n")
+
+        _ = try fixture.claimed("a.jsonl")
+        try fixture.drop("a.jsonl", "second\n")
+        #expect(try !fixture.spool.unclaim("a.jsonl"))
+        #expect(try Disk.read(fixture.path("cur", "a.jsonl")) == "first\n")
+        #expect(try Disk.read(fixture.path("new", "a.jsonl")) == "second\n")
+    }
+
     @Test(arguments: ["", ".", "..", "../escape.jsonl", "sub/a.jsonl"])
     func namesThatReachOutsideAFolderAreRefused(name: String) throws {
         let fixture = try SpoolFixture()

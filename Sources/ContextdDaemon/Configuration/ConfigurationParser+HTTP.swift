@@ -1,4 +1,5 @@
 import ContextdEvents
+import ContextdHTTP
 import ContextdRules
 import Yams
 
@@ -16,7 +17,10 @@ private struct TokenEntry {
 /// over with every secret masked in the quoted source line, and no message quotes a value that
 /// may be a secret.
 extension ConfigurationParser {
-    static let httpKeys = ["listen", "assignees", "lease", "max_wait", "max_attempts", "tokens"]
+    static let httpKeys = [
+        "listen", "assignees", "lease", "max_wait", "max_attempts", "tokens", "max_connections", "idle_timeout",
+        "header_timeout",
+    ]
     static let tokenKeys = ["name", "token", "token_file", "assignees"]
     /// Shorter secrets can be guessed by a caller that tries them one after another.
     static let minimumTokenLength = 16
@@ -33,6 +37,9 @@ extension ConfigurationParser {
         if let span = http.duration("max_wait", atLeast: .seconds(1)) { settings.maxWait = span }
         if let count = http.count("max_attempts", minimum: 1) { settings.maxAttempts = count }
         if let tokens = http["tokens"] { settings.tokens = readTokens(tokens) }
+        if let count = http.count("max_connections", minimum: 1) { settings.connections.maxConnections = count }
+        if let span = http.duration("idle_timeout", atLeast: .seconds(1)) { settings.connections.idleTimeout = span }
+        if let span = http.duration("header_timeout", atLeast: .seconds(1)) { settings.connections.headerTimeout = span }
         if let listen, let node = http["listen"], !http.wasSuggested("tokens") {
             checkExposure(listen, at: node, tokens: http["tokens"])
         }

@@ -17,7 +17,7 @@ struct ConfigurationParser {
         "max_line_bytes", "dedup_retention", "batch_events", "context_cache", "rescan_interval", "max_future_skew",
         "allowed_lateness",
     ]
-    static let reloadKeys = ["watch", "debounce"]
+    static let reloadKeys = ["watch", "debounce", "allow_empty"]
     static let logKeys = ["format", "level"]
 
     func parse() -> DaemonConfiguration {
@@ -78,6 +78,7 @@ struct ConfigurationParser {
         guard let reload = section("reload", of: root, allowed: Self.reloadKeys) else { return }
         if let watch = reload.bool("watch") { configuration.watchRules = watch }
         if let span = reload.duration("debounce", allowZero: true) { configuration.reloadDebounce = span }
+        if let allowed = reload.bool("allow_empty") { configuration.allowEmptyRules = allowed }
     }
 
     private func readLog(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {

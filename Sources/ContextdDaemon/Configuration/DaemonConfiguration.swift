@@ -43,6 +43,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Quiet time after the last change before a watched reload, so an editor's burst of
     /// writes reloads once.
     public var reloadDebounce: TimeSpan
+    /// Whether a rule set without any rule may start the daemon or replace the rules in a
+    /// reload (`reload.allow_empty`). Off: an emptied rules directory would have every event
+    /// consumed for nothing, so it is refused like a rule set with errors.
+    public var allowEmptyRules = false
     public var logFormat: LogFormat
     /// One of `DaemonConfiguration.logLevels`: swift-log's level names.
     public var logLevel: String

@@ -1,5 +1,5 @@
 public import ContextdEvents
-import ContextdHTTP
+public import ContextdHTTP
 public import ContextdStore
 
 /// The `http` section: where the API listens, which tasks it serves instead of the file
@@ -19,6 +19,8 @@ public struct HTTPSettings: Sendable, Equatable {
     public var maxAttempts: Int
     /// Bearer tokens. Without any, the listener must be loopback-only.
     public var tokens: [Token]
+    /// The connection cap and timeouts (`max_connections`, `idle_timeout`, `header_timeout`).
+    public var connections = ConnectionLimits()
 
     public init(
         listen: ListenAddress, assignees: [String] = [], lease: TimeSpan = LeaseTerms().duration,
@@ -59,8 +61,10 @@ public struct HTTPSettings: Sendable, Equatable {
 extension HTTPSettings {
     /// What the API server takes from this section.
     var apiSettings: APISettings {
-        APISettings(
+        var settings = APISettings(
             access: AccessControl(tokens: tokens.map { AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees) }),
             lease: LeaseTerms(duration: lease, maxAttempts: maxAttempts), maxWait: maxWait)
+        settings.connections = connections
+        return settings
     }
 }

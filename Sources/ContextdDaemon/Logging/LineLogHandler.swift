@@ -1,5 +1,4 @@
 import ContextdEvents
-import Foundation
 public import Logging
 
 /// One line per log record on standard error, as text for people or JSON for log shippers
@@ -7,6 +6,10 @@ public import Logging
 ///
 /// Text: `2026-11-23T10:00:00.123Z info file done spool=events file=a.jsonl events=12`.
 /// JSON: `{"time":"…","level":"info","message":"file done","spool":"events",…}`.
+///
+/// Either way a record is exactly one line: control characters in the message and the values
+/// are escaped (``LogText``; JSON escapes them by itself), and a line that cannot be written is
+/// dropped and counted by the ``LogSink``, never fatal.
 public struct LineLogHandler: LogHandler {
     public enum Format: Sendable { case text, json }
 
@@ -14,10 +17,12 @@ public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level
     let format: Format
     let label: String
+    let sink: LogSink
 
-    public init(label: String, format: Format, level: Logger.Level) {
+    public init(label: String, format: Format, level: Logger.Level, sink: LogSink = .standardError) {
         self.label = label
         self.format = format
+        self.sink = sink
         logLevel = level
     }
 
@@ -39,7 +44,7 @@ public struct LineLogHandler: LogHandler {
         var text: String
         switch format {
         case .text:
-            text = "\(time) \(level) \(message)"
+            text = "\(time) \(level) \(LogText.escaped("\(message)"))"
             for key in fields.keys.sorted() { text += " \(key)=\(LineLogHandler.plain(fields[key]!))" }
         case .json:
             var object: [String: Value] = ["time": .string(time), "level": .string("\(level)"),
@@ -48,12 +53,11 @@ public struct LineLogHandler: LogHandler {
             text = JSON.encode(.object(object))
         }
         text += "\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        sink.write(text)
     }
 
     static func plain(_ value: Logger.Metadata.Value) -> String {
-        let text = "\(value)"
-        return text.contains(" ") || text.isEmpty ? JSON.encode(.string(text)) : text
+        LogText.value("\(value)")
     }
 
     static func json(_ value: Logger.Metadata.Value) -> Value {

@@ -42,6 +42,8 @@ final class Pipeline {
     var betweenEvents: (Pipeline) -> Void = { _ in }
     private(set) var counters = PipelineCounters()
     private var faultsLogged = 0
+    /// Times the loop ran out of file descriptors, and when it last said so (rate-limited).
+    var fileDescriptorShortage = FileDescriptorShortage()
     private let explanations: TaskExplanations
     private var lastPrune: Timestamp?
     /// Wakes HTTP long polls when tasks are queued for them.
@@ -116,6 +118,11 @@ final class Pipeline {
         for (input, spool) in inputs {
             let leftovers = try spool.leftovers()
             let progress = try store.progress(spool: input.name)
+            for (name, file) in progress where !file.finished && !leftovers.contains(name) {
+                // Moved or deleted out of cur/ while the daemon was down: what was not applied is lost.
+                logger.warning("file gone from cur/ before it was finished; the rest of it was never applied",
+                    metadata: ["spool": "\(input.name)", "file": "\(name)", "items_applied": "\(file.items)"])
+            }
             completed += progress.keys.filter { !leftovers.contains($0) }.map { (spool: input.name, file: $0) }
             for name in leftovers {
                 logger.notice("redoing file left in cur/", metadata: ["spool": "\(input.name)", "file": "\(name)"])
@@ -136,7 +143,7 @@ final class Pipeline {
     /// ``maximumGroupFiles`` files, or nothing waits. False when every spool was drained.
     /// The group's commit may still be in flight when it returns (``finishCommit()``).
     func step() throws -> Bool {
-        var waiting = try inputs.map { try $0.spool.waiting()[...] }
+        guard var waiting = try waitingFiles() else { return false }
         guard waiting.contains(where: { !$0.isEmpty }) else { return false }
         rounds: while true {
             var worked = false
@@ -307,6 +314,11 @@ final class Pipeline {
             logger.notice("file interrupted by shutdown; it goes on at the next start",
                 metadata: ["spool": "\(input.name)", "file": "\(file.name)", "items": "\(seen)"])
             return .interrupted
+        } catch let error as EventFileReader.ReadError where error.isTooManyOpenFiles && progress == nil {
+            // Nothing of it was read: it goes back to new/ and is taken again in a later round.
+            group.current = nil
+            fileDescriptorsRanOut(error, unclaiming: file.name, from: spool)
+            return .done
         } catch let error as EventFileReader.ReadError {
             // Not readable as events (binary, not JSON): what was read so far stays applied.
             tally()
@@ -407,13 +419,21 @@ final class Pipeline {
         for (input, spool) in inputs {
             let names = files.filter { $0.input == input.name }
             guard !names.isEmpty else { continue }
+            // Someone moved or deleted a file out of cur/ while it was read: the open descriptor
+            // still read it to its end, so all of it is applied; it only cannot go to done/.
+            let present = names.filter { file in
+                if spool.isClaimed(file.name) { return true }
+                logger.warning("file left cur/ while it was read; all of it was read and applied, but it is not in done/",
+                    metadata: ["spool": "\(input.name)", "file": "\(file.name)", "items": "\(file.items)"])
+                return false
+            }
             // A file read whole in this process without a reject has none waiting: no look into tmp/
             // (a producer writing there holds its lock).
-            for file in names where file.rejectsStored {
+            for file in present where file.rejectsStored {
                 try writeRejects(of: file.name, input: input.name, spool: spool)
             }
             // Their directories are fsynced by the barrier of the commit that forgets them.
-            try spool.complete(names.map(\.name), syncing: false)
+            try spool.complete(present.map(\.name), syncing: false)
             completed += names.map { (spool: input.name, file: $0.name) }
             counters.files += names.count
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
@@ -486,6 +506,7 @@ final class Pipeline {
         guard let flight = inFlight else { return [] }
         inFlight = nil
         let receipt = try flight.pending.wait()
+        try store.checkFile()
         let publishedNow = try outbox.publish(flight.staged, receipt: receipt)
         published += publishedNow
         counters.tasksWritten += publishedNow.count

@@ -21,9 +21,25 @@ final class DaemonMetrics: Sendable {
     private let timers = Mutex<[String: CoreMetrics.FloatingPointCounter]>([:])
     /// The engine's clock, for the lag gauge (written by the loop, read by scrapes).
     private let engineClock = Mutex<Timestamp?>(nil)
+    /// The log lines ``LogSink`` dropped, and how many of them the counter already holds.
+    private let logSink: LogSink
+    private let logFailuresCounted = Mutex(0)
+    /// The API's connections, read at each scrape (set once the API is made).
+    private let connectionTable = Mutex<ConnectionTable?>(nil)
+    private let connectionsCounted = Mutex(ConnectionTable.Counts())
 
-    init() {
+    var connections: ConnectionTable? {
+        get { connectionTable.withLock { $0 } }
+        set { connectionTable.withLock { $0 = newValue } }
+    }
+
+    init(logSink: LogSink = .standardError) {
         factory = PrometheusMetricsFactory(registry: registry)
+        self.logSink = logSink
+        // Shown at 0 from the start, so an alert can be written against it before it moves.
+        _ = Self.metric(in: counters, "contextd_log_writes_failed_total", []) {
+            CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory)
+        }
     }
 
     func count(_ name: String, _ dimensions: [(String, String)] = [], by amount: Int = 1) {
@@ -118,6 +134,23 @@ final class DaemonMetrics: Sendable {
         }
         if let names = try? directoryEntries(outboxNew) {
             set("contextd_outbox_files", [("directory", "new")], to: Double(names.count))
+        }
+        let failed = logSink.failedWrites
+        count("contextd_log_writes_failed_total", by: logFailuresCounted.withLock { counted in
+            defer { counted = max(counted, failed) }
+            return failed - counted
+        })
+        if let table = connections {
+            let counts = table.counts
+            let before = connectionsCounted.withLock { counted in
+                defer { counted = counts }
+                return counted
+            }
+            set("contextd_http_connections_open", to: Double(counts.open))
+            count("contextd_http_connections_closed_total", [("reason", "evicted_idle")], by: counts.evicted - before.evicted)
+            count("contextd_http_connections_closed_total", [("reason", "refused_busy")], by: counts.refused - before.refused)
+            count("contextd_http_connections_closed_total", [("reason", "header_timeout")],
+                by: counts.headerTimeouts - before.headerTimeouts)
         }
         if let clock = engineClock.withLock({ $0 }) {
             set("contextd_clock_timestamp_seconds", to: Double(clock.milliseconds) / 1000)

@@ -7,6 +7,8 @@ import GRDB
 public final class SQLiteStore: StateStore {
     let pool: DatabasePool
     public let path: String
+    /// The database file opened, to notice it being deleted or replaced (``checkFile()``).
+    let fileIdentity: StoreFile.Identity?
 
     /// Opens (creating when missing) and migrates the database at `path`.
     public init(path: String) throws {
@@ -22,12 +24,25 @@ public final class SQLiteStore: StateStore {
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
+        fileIdentity = StoreFile.identity(of: path)
         // The writer's connection only (readers keep SQLite's 2 MiB): a group commit touches a
         // page per row it writes, spread over the keys, and a 32 MiB cache keeps them in memory
         // instead of reading them back for every group (with 2 MiB the daemon read about 17
         // pages per one-event file).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
         try StoreMigrations.migrator.migrate(pool)
+    }
+
+    /// Opens the database at `path` for reading only: no migration, no write, no lock; what
+    /// `contextd explain` uses beside a running daemon (whose store it must never change, even
+    /// from a newer contextd with more migrations). WAL mode lets it read the last commit.
+    public init(readingAt path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        fileIdentity = StoreFile.identity(of: path)
     }
 
     public func snapshot(includingContexts: Bool) throws -> EngineSnapshot {
