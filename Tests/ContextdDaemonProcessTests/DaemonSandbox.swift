@@ -91,10 +91,11 @@ final class DaemonSandbox {
     /// goes to the log), and the daemon's open-file limit set to `descriptorLimit` (via `prlimit`,
     /// which execs the daemon: the process is still the daemon's).
     func start(environment: [String: String], standardError: FileHandle?, descriptorLimit: Int?) throws {
-        // Port 0, always: the embedded default's 127.0.0.1:8470 may be held by a developer's
-        // own daemon (the README's) while the tests run, and a daemon that cannot bind hangs.
+        // Never the embedded default's 127.0.0.1:8470, which a developer's own daemon (the
+        // README's) may hold while the tests run: port 0, or a port the test chose and holds.
         let config = try String(contentsOf: directory.appendingPathComponent("contextd.yaml"), encoding: .utf8)
-        #expect(config.contains("listen: 127.0.0.1:0"), "a test's daemon listens on port 0:\n\(config)")
+        #expect(config.contains("listen: 127.0.0.1:") && !config.contains("listen: 127.0.0.1:8470"),
+            "a test's daemon names its listener (port 0), never the default port:\n\(config)")
         let process = Process()
         let run = ["run", "--config", directory.appendingPathComponent("contextd.yaml").path]
         if let descriptorLimit {

@@ -48,6 +48,20 @@ public struct APIResponse: Sendable {
 public func request(
     _ port: Int, _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil
 ) async throws -> APIResponse {
+    do {
+        return try await send(port, method, uri, token: token, body: body)
+    } catch ChannelError.ioOnClosedChannel {
+        // The server closed the connection before the request went out on it: in a loaded
+        // parallel test run a test task can wait longer than the API's header timeout between
+        // connecting and writing. The server never saw the request, so sending it again on a
+        // new connection is safe, as an HTTP client does with a stale keep-alive connection.
+        return try await send(port, method, uri, token: token, body: body)
+    }
+}
+
+private func send(
+    _ port: Int, _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String?
+) async throws -> APIResponse {
     try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(300))) { client in
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer " + token }
