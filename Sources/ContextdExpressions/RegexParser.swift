@@ -69,7 +69,7 @@ struct RegexParser {
         case "$": return .assertion(flags.multiline ? .endOfLine : .endOfText)
         case "\\": return try parseEscape(at: start)
         case "*", "+", "?": throw RegexError("'\(scalar)' has nothing to repeat", at: start)
-        case "{" where countedRepetition() != nil: throw RegexError("'{' has nothing to repeat", at: start)
+        case "{" where countedRepetition(at: start) != nil: throw RegexError("'{' has nothing to repeat", at: start)
         default: return literal(scalar)
         }
     }
@@ -90,7 +90,7 @@ struct RegexParser {
         case "+": bounds = (1, nil)
         case "?": bounds = (0, 1)
         case "{":
-            guard let counted = countedRepetition() else { return atom }
+            guard let counted = countedRepetition(at: position) else { return atom }
             bounds = (counted.min, counted.max)
             position = counted.end - 1
         default: return atom
@@ -104,7 +104,7 @@ struct RegexParser {
         } else if current == "+" {
             throw RegexError.unsupported("a possessive quantifier ('\(scalar)+')", at: start)
         }
-        if let next = current, next == "*" || next == "+" || next == "?" || (next == "{" && countedRepetition() != nil) {
+        if let next = current, next == "*" || next == "+" || next == "?" || (next == "{" && countedRepetition(at: position) != nil) {
             throw RegexError("a quantifier cannot follow another; put the first in a group: (…)\(next)", at: position)
         }
         if let max = bounds.max, max < bounds.min {
@@ -116,10 +116,10 @@ struct RegexParser {
         return .repetition(atom, min: bounds.min, max: bounds.max)
     }
 
-    /// `{n}`, `{n,}`, `{n,m}` or `{,m}` at the current position (`end` is just past `}`); nil
+    /// `{n}`, `{n,}`, `{n,m}` or `{,m}` whose `{` is at `brace` (`end` is just past `}`); nil
     /// when the brace is not one, and so a literal `{`.
-    private func countedRepetition() -> (min: Int, max: Int?, end: Int)? {
-        var index = position + 1
+    private func countedRepetition(at brace: Int) -> (min: Int, max: Int?, end: Int)? {
+        var index = brace + 1
         func number() -> Int? {
             var value: Int?
             while index < scalars.count, let digit = Int(String(scalars[index])), scalars[index].isASCII {

@@ -86,6 +86,7 @@ import Testing
         ("(a{1000}){3}", "the pattern is too large: more than 2000 steps"),
         ("\\p{L}+", "Unicode property classes ('\\p{…}') are not supported"),
         ("a**", "a quantifier cannot follow another"),
+        ("{2}a", "'{' has nothing to repeat (at character 1 of the pattern)"),
         ("(ab", "missing ')' for the group opened here (at character 1 of the pattern)"),
         ("ab)", "unmatched ')' (at character 3 of the pattern)"),
         ("[z-a]", "the range 'z-a' is out of order"),
