@@ -3,6 +3,9 @@ import Yams
 
 extension RuleSetBuilder {
     static let limitFields = ["evaluation_budget"]
+    /// At most ten times the default: a budget is what bounds how long one evaluation holds up
+    /// the pipeline (and a stop, which waits for the event in hand).
+    static let budgetRange = 1000...10_000_000
 
     /// `limits: {evaluation_budget: 1000000}`: set in the rule set, not in the daemon's
     /// configuration, so that `replay`, `test` and the daemon cut an evaluation at the same step.
@@ -19,9 +22,9 @@ extension RuleSetBuilder {
                     "limits.evaluation_budget is already set at \(first.file):\(first.line); set it in one file"))
                 continue
             }
-            guard let steps = Int(text.filter { $0 != "_" }), steps >= 1000 else {
+            guard let steps = Int(text.filter { $0 != "_" }), Self.budgetRange.contains(steps) else {
                 log.report(file.diagnostic(at: value, length: text.count,
-                    "limits.evaluation_budget must be a whole number of steps of at least 1000, got '\(text)' "
+                    "limits.evaluation_budget must be a whole number of steps from 1000 to 10000000, got '\(text)' "
                         + "(the default is \(RuleSet.defaultEvaluationBudget))"))
                 continue
             }

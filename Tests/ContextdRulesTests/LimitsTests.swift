@@ -17,8 +17,9 @@ import Testing
 
     static let mistakes: [(files: [String], position: String, message: String)] = [
         (["limits:\n  evaluation_budget: lots\n"], "b.yaml:2:22",
-         "limits.evaluation_budget must be a whole number of steps of at least 1000, got 'lots'"),
-        (["limits:\n  evaluation_budget: 10\n"], "b.yaml:2:22", "at least 1000, got '10'"),
+         "limits.evaluation_budget must be a whole number of steps from 1000 to 10000000, got 'lots'"),
+        (["limits:\n  evaluation_budget: 10\n"], "b.yaml:2:22", "from 1000 to 10000000, got '10'"),
+        (["limits:\n  evaluation_budget: 20_000_000\n"], "b.yaml:2:22", "from 1000 to 10000000, got '20_000_000'"),
         (["limits:\n  evaluation_budgte: 5000\n"], "b.yaml:2:3",
          "unknown field 'evaluation_budgte' in 'limits'; did you mean 'evaluation_budget'?"),
         (["limits:\n  evaluation_budget: 5000\n", "limits:\n  evaluation_budget: 6000\n"], "b.yaml:2:22",
