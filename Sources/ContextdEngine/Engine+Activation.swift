@@ -16,6 +16,7 @@ extension Engine {
         _ scope: EvaluationScope, subject: String, eventValue: Value?, now: Timestamp, scores: ScoreMemo?
     ) -> Activation {
         let activation = Activation(slotCount: scope.environment.slotCount)
+        activation.limitSteps(to: ruleSet.evaluationBudget)
         let context = scope.context.map { _ in heldContext(of: subject) ?? EntityContext(subject: subject) }
         // One object is the host of `entity()` and the source of `context` and `score` fields.
         let host = EvaluationHost(
@@ -39,7 +40,11 @@ extension Engine {
             scorer.scope, subject: host.subject, eventValue: host.eventValue, now: host.now, scores: nil)
         // Same subject, event and instant, declared alike (RuleSetBuilder.makeScope).
         features.inheritMacroValues(from: host.activation)
+        features.continueBudget(of: host.activation)
         let score = scorer.score(features)
+        host.activation.continueBudget(of: features)
+        // A scorer takes a failed feature as missing; one that ran out of budget fails the rule.
+        if features.isOverBudget { throw features.budgetExceeded }
         memo.scores[name] = score
         return .number(score.value)
     }

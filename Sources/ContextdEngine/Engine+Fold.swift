@@ -35,9 +35,11 @@ extension Engine {
     private func reusedFoldActivation() -> Activation {
         if let activation = foldActivation {
             activation.reset()
+            activation.limitSteps(to: ruleSet.evaluationBudget)
             return activation
         }
         let activation = Activation(slotCount: ruleSet.foldScope.environment.slotCount)
+        activation.limitSteps(to: ruleSet.evaluationBudget)
         foldActivation = activation
         return activation
     }

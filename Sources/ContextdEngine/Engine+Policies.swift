@@ -16,7 +16,7 @@ extension Engine {
                 effect = .notApplicable(.ruleNotListed)
             } else {
                 do {
-                    effect = try apply(policy, to: &task, claims: &claims)
+                    effect = try apply(policy, to: &task, claims: &claims, budget: ruleActivation)
                 } catch {
                     record(fault: "policy '\(policy.id)': \(error.message)", rule: task.rule,
                         eventID: task.evidence.last)
@@ -91,9 +91,10 @@ extension Engine {
         if recordsChanges { touchedDedupKeys.insert(key) }
     }
 
-    /// Applies one policy to a task its `rules` allow; says what it did.
+    /// Applies one policy to a task its `rules` allow; says what it did. Its expressions spend
+    /// from the budget of the rule's evaluation (`budget`).
     private func apply(
-        _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [PolicyClaim]
+        _ policy: TaskPolicy, to task: inout TaskRecord, claims: inout [PolicyClaim], budget: Activation
     ) throws(EvaluationError) -> PolicyStep.Effect
     {
         // Made on first use: a contact cap or a cooldown without `applies_to` evaluates nothing,
@@ -104,9 +105,11 @@ extension Engine {
             let activation = makeActivation(
                 policy.scope, subject: task.subject, eventValue: nil, now: task.createdAt, scores: nil)
             if let slot = policy.scope.task { activation.set(slot, task.asValue) }
+            activation.continueBudget(of: budget)
             made = activation
             return activation
         }
+        defer { if let made { budget.continueBudget(of: made) } }
         if let appliesTo = policy.appliesTo, try appliesTo.evaluate(activation()) != .bool(true) {
             return .notApplicable(.appliesTo)
         }

@@ -36,16 +36,23 @@ extension Engine {
             let key = Engine.itemKey(item)
             if let onlyKey, key != onlyKey { continue }
             evaluate(
-                rule, subject: subject, event: event, eventValue: eventValue, now: now, item: (itemSlot, item, key))
+                rule, subject: subject, event: event, eventValue: eventValue, now: now, item: (itemSlot, item, key),
+                budget: base)
+            // The items share one budget: once it ran out (one fault recorded), the rest are not tried.
+            if base.isOverBudget { return }
         }
     }
 
+    /// `budget`: the activation whose budget this evaluation continues (and gives back), the
+    /// `for_each` list's; nil for a rule without one, which starts a budget of its own.
     private func evaluate(
         _ rule: Rule, subject: String, event: Event?, eventValue: Value?, now: Timestamp,
-        item: (slot: VariableSlot, value: Value, key: String)?
+        item: (slot: VariableSlot, value: Value, key: String)?, budget: Activation? = nil
     ) {
         let scores = ScoreMemo()
         let activation = makeActivation(rule.scope, subject: subject, eventValue: eventValue, now: now, scores: scores)
+        if let budget { activation.continueBudget(of: budget) }
+        defer { budget?.continueBudget(of: activation) }
         if let item { activation.set(item.slot, item.value) }
         statistics.rules[rule.id, default: RuleStatistics()].evaluations += 1
         func observed() -> RuleEvaluation {

@@ -33,6 +33,8 @@ extension Engine {
                         let itemActivation = makeActivation(
                             rule.scope, subject: subject, eventValue: nil, now: now, scores: nil)
                         itemActivation.set(slot, item)
+                        itemActivation.continueBudget(of: activation)  // one budget for all the items
+                        defer { activation.continueBudget(of: itemActivation) }
                         if case .timestamp(let when) = try at.evaluate(itemActivation), when > now {
                             entries.insert(TimerEntry(at: when, ruleOrder: rule.order, rule: rule.id, subject: subject,
                                 key: Engine.itemKey(item)))

@@ -11,6 +11,14 @@ public struct RuleSet: Sendable {
     public let policies: [TaskPolicy]
     /// The scope of context `when`/`value`/`key` expressions (`event`, `now`, `subject`).
     public let foldScope: EvaluationScope
+    /// Steps one evaluation may take (`limits.evaluation_budget`): a rule for one event or
+    /// timer — its `for_each`, `when`, scores, task and policies together — or the context
+    /// folds of one event. Past it that evaluation fails, as a counted run-time fault (SPEC §8).
+    public let evaluationBudget: Int
+
+    /// Enough for every stock rule and fixture many times over; a comprehension nested in
+    /// another over 20,000-element lists (400 million steps) is cut after a few hundredths of a second.
+    public static let defaultEvaluationBudget = 1_000_000
 
     /// Rule indexes per triggering event type: a rule that cannot match costs nothing.
     let rulesByEventType: [String: [Int]]
@@ -30,8 +38,9 @@ public struct RuleSet: Sendable {
 
     public init(
         contexts: [ContextDeclaration], scorers: [String: Scorer], rules: [Rule], policies: [TaskPolicy],
-        foldScope: EvaluationScope
+        foldScope: EvaluationScope, evaluationBudget: Int = RuleSet.defaultEvaluationBudget
     ) {
+        self.evaluationBudget = evaluationBudget
         self.contexts = contexts
         self.scorers = scorers
         self.rules = rules.sorted { $0.order < $1.order }

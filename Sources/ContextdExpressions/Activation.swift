@@ -33,6 +33,14 @@ public final class Activation {
     var frameBase = 0
     /// The engine's own object, for host functions to reach it.
     public var host: AnyObject?
+    /// Steps the evaluation may still take: comprehension elements, and the size of what
+    /// size-proportional built-ins and `matches` read (``spend(_:at:)``). A deterministic count,
+    /// never a time, so `replay` and the daemon stop an evaluation at the same point (SPEC §8).
+    /// Below zero the budget ran out, and it stays out: a failure that `has()` or a scorer
+    /// swallowed still shows in ``isOverBudget``.
+    public var stepsLeft = Int.max
+    /// The whole budget, for the message of the evaluation that runs out of it.
+    public private(set) var budget = Int.max
 
     public convenience init(environment: Environment) {
         self.init(slotCount: environment.slotCount)
@@ -74,6 +82,38 @@ public final class Activation {
     /// evaluation from one object it makes anyway, instead of a closure per record.
     public func bindFields(_ slot: VariableSlot, to source: any FieldSource) {
         store(.record(source, []), at: slot.index)
+    }
+
+    /// Gives this evaluation `budget` steps, of which `stepsLeft` (default: all) remain.
+    public func limitSteps(to budget: Int, stepsLeft: Int? = nil) {
+        self.budget = budget
+        self.stepsLeft = stepsLeft ?? budget
+    }
+
+    /// Continues the budget of `other` (a rule's `for_each` items, its scorers and policies
+    /// share one budget per event and rule, in their own activations).
+    public func continueBudget(of other: Activation) {
+        budget = other.budget
+        stepsLeft = other.stepsLeft
+    }
+
+    /// True once an evaluation in this activation ran out of its budget.
+    public var isOverBudget: Bool { stepsLeft < 0 }
+
+    /// The failure of an evaluation that ran out of its budget.
+    public var budgetExceeded: EvaluationError {
+        EvaluationError(
+            message: "the evaluation budget of \(budget) steps ran out (limits.evaluation_budget in the rule set)",
+            code: .budgetExceeded
+        )
+    }
+
+    /// Takes `steps` from the budget; throws once it is spent. One subtraction and one
+    /// comparison: it runs per comprehension element.
+    @inline(__always)
+    func spend(_ steps: Int, at range: SourceRange) throws(EvaluationError) {
+        stepsLeft &-= steps
+        if stepsLeft < 0 { throw budgetExceeded.located(at: range) }
     }
 
     private func store(_ cell: Cell, at index: Int) {

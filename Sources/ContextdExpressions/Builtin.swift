@@ -53,6 +53,9 @@ struct Builtin: Sendable {
     /// When every argument is known at load time, a failure is a compile error (`duration("12x")`)
     /// rather than something left to fail on every event.
     var validatesConstants = false
+    /// Whether its work grows with its arguments (`sort`, `join`, `split`): a call then spends
+    /// their ``StepCost`` from the evaluation's budget.
+    var isSized = false
 
     init(_ name: String, arity: Arity, check: @escaping Check, _ implementation: Implementation) {
         switch implementation {
@@ -76,6 +79,12 @@ struct Builtin: Sendable {
             check: Builtin.fixed(name, parameters, result),
             implementation
         )
+    }
+
+    func sized() -> Builtin {
+        var copy = self
+        copy.isSized = true
+        return copy
     }
 
     func validatingConstants() -> Builtin {
@@ -106,6 +115,7 @@ struct Builtin: Sendable {
 
     /// The evaluator of a call with these argument evaluators, failures placed at `range`.
     func evaluator(_ arguments: [Evaluator], at range: SourceRange) -> Evaluator {
+        if isSized { return sizedEvaluator(arguments, at: range) }
         switch implementation {
         case .unary(let function):
             let first = arguments[0]
@@ -125,6 +135,38 @@ struct Builtin: Sendable {
                 values.reserveCapacity(arguments.count)
                 for argument in arguments { values.append(try argument(activation)) }
                 do throws(EvaluationError) { return try function(values) } catch { throw error.located(at: range) }
+            }
+        }
+    }
+}
+
+extension Builtin {
+    /// ``evaluator(_:at:)`` spending the arguments' ``StepCost`` first.
+    private func sizedEvaluator(_ arguments: [Evaluator], at range: SourceRange) -> Evaluator {
+        var plain = self
+        plain.isSized = false
+        let evaluate = plain.evaluator(arguments, at: range)
+        switch implementation {
+        case .unary(let function):
+            let first = arguments[0]
+            return { activation throws(EvaluationError) in
+                let value = try first(activation)
+                try activation.spend(StepCost.of(value), at: range)
+                do throws(EvaluationError) { return try function(value) } catch { throw error.located(at: range) }
+            }
+        case .binary(let function):
+            let (first, second) = (arguments[0], arguments[1])
+            return { activation throws(EvaluationError) in
+                let (a, b) = (try first(activation), try second(activation))
+                try activation.spend(StepCost.of(a) + StepCost.of(b), at: range)
+                do throws(EvaluationError) { return try function(a, b) } catch { throw error.located(at: range) }
+            }
+        case .variadic:
+            // Arguments evaluated twice would be wrong; spend on the result instead.
+            return { activation throws(EvaluationError) in
+                let result = try evaluate(activation)
+                try activation.spend(StepCost.of(result), at: range)
+                return result
             }
         }
     }
@@ -194,9 +236,16 @@ enum Argument {
 enum Builtins {
     static let table: [String: Builtin] = Dictionary(
         uniqueKeysWithValues: (strings + time + math + lists + conversions + formatting + geography).map {
-            ($0.name, $0)
+            ($0.name, sizedNames.contains($0.name) ? $0.sized() : $0)
         }
     )
+
+    /// The built-ins whose work grows with their arguments: they spend budget steps in
+    /// proportion (docs/rules.md, "Evaluation budget").
+    static let sizedNames: Set<String> = [
+        "size", "sum", "avg", "sort", "reverse", "keys", "values", "contains", "lower", "upper", "trim", "split",
+        "join", "string",
+    ]
 
     /// Every built-in name, special forms included, for suggestions.
     static let names: Set<String> = Set(table.keys).union(SpecialForm.allCases.map(\.rawValue))

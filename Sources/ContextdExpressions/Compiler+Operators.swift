@@ -96,7 +96,24 @@ extension Compiler {
         case .in: apply = { l, r throws(EvaluationError) in .bool(try Operators.contains(l, in: r, at: range)) }
         case .and, .or, .coalesce: preconditionFailure("short-circuit operators have their own evaluators")
         }
-        return { activation throws(EvaluationError) in try apply(try left(activation), try right(activation)) }
+        switch op {
+        case .in:
+            // Proportional to the list or string searched.
+            return { activation throws(EvaluationError) in
+                let (element, container) = (try left(activation), try right(activation))
+                try activation.spend(StepCost.of(container), at: range)
+                return try apply(element, container)
+            }
+        case .add:
+            // Joining lists or strings is proportional to the result.
+            return { activation throws(EvaluationError) in
+                let sum = try apply(try left(activation), try right(activation))
+                try activation.spend(StepCost.of(sum), at: range)
+                return sum
+            }
+        default:
+            return { activation throws(EvaluationError) in try apply(try left(activation), try right(activation)) }
+        }
     }
 
     /// `&&` and `||`, left to right, the right side evaluated only when it decides.

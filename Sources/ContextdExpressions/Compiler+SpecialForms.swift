@@ -54,17 +54,23 @@ extension Compiler {
                 return .failed
             }
             let evaluate = container.evaluate
-            return Compiled(type: .bool) { activation in
-                guard let value = try? evaluate(activation) else { return .bool(false) }
+            return Compiled(type: .bool) { activation throws(EvaluationError) in
+                guard let value = try? evaluate(activation) else {
+                    if activation.isOverBudget { throw activation.budgetExceeded }
+                    return .bool(false)
+                }
                 return .bool(Access.has(name, in: value))
             }.folded([container])
         case .index(let receiver, let key):
             let (container, index) = (compile(receiver, in: scope), compile(key, in: scope))
             let (evaluateContainer, evaluateIndex) = (container.evaluate, index.evaluate)
-            return Compiled(type: .bool) { activation in
+            return Compiled(type: .bool) { activation throws(EvaluationError) in
                 guard let value = try? evaluateContainer(activation), let key = try? evaluateIndex(activation),
                     let element = try? Access.index(value, key, at: .unknown)
-                else { return .bool(false) }
+                else {
+                    if activation.isOverBudget { throw activation.budgetExceeded }
+                    return .bool(false)
+                }
                 return .bool(!element.isNull)
             }.folded([container, index])
         default:
@@ -99,6 +105,8 @@ extension Compiler {
         do {
             regex = try CompiledRegex(source)
         } catch {
+            // Keeps the literal's range: its escapes may make offsets in the pattern differ
+            // from those in the source; the message says where in the pattern.
             report("invalid regular expression '\(source)': \(error)", patternSyntax.range)
             return .failed
         }
@@ -108,6 +116,7 @@ extension Compiler {
             guard case .string(let text) = value else {
                 throw Argument.mismatch(value, 0, of: "matches", expected: .string).located(at: at)
             }
+            try activation.spend(text.utf8.count, at: at)
             return .bool(regex.matches(text))
         }.folded([subject])
     }

@@ -38,6 +38,7 @@ struct Comprehension: Sendable {
         activation.locals.append(.null)
         defer { activation.locals.removeLast() }
         for element in elements {
+            try activation.spend(1, at: collectionRange)
             activation.locals[slot] = element
             guard try each(element, try body(activation)) else { return }
         }

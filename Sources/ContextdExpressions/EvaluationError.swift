@@ -21,6 +21,8 @@ public struct EvaluationError: Error, Sendable, CustomStringConvertible {
         public static let typeMismatch = Code("typeMismatch")
         /// A value of the right kind that a function cannot use: `invalid duration '12x'`.
         public static let invalidArgument = Code("invalidArgument")
+        /// The evaluation ran out of its budget of steps (``Activation/stepsLeft``).
+        public static let budgetExceeded = Code("budgetExceeded")
         /// Anything else, e.g. raised by a host function.
         public static let failed = Code("failed")
 

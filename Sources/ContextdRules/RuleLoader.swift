@@ -6,8 +6,8 @@ import Yams
 /// Turns rule files into a checked `RuleSet`, or into every error they contain.
 ///
 /// Sections (any file may hold any of them; names are global across files):
-/// `events` (schemas of event data, so typos in `event.data.x` are caught), `lists`, `macros`,
-/// `context`, `scorers`, `rules`, `policies`. They are read in that order, so a rule can use a
+/// `limits` (the evaluation budget), `events` (schemas of event data, so typos in
+/// `event.data.x` are caught), `lists`, `macros`, `context`, `scorers`, `rules`, `policies`. They are read in that order, so a rule can use a
 /// macro or context declared in any file.
 public enum RuleLoader {
     public static func load(_ sources: [RuleSource]) -> Result<RuleSet, RuleDiagnostics> {
@@ -35,7 +35,9 @@ public enum RuleLoader {
 
 /// The state of one load: files, what has been declared so far, and the diagnostics.
 final class RuleSetBuilder {
-    static let sections = ["description", "events", "lists", "macros", "context", "scorers", "rules", "policies"]
+    static let sections = [
+        "description", "limits", "events", "lists", "macros", "context", "scorers", "rules", "policies",
+    ]
 
     let log: DiagnosticLog
     var sections: [(file: RuleFile, reader: MappingReader)] = []
@@ -54,6 +56,8 @@ final class RuleSetBuilder {
     /// What may be wrong but is not an error (`check` prints them; the load succeeds).
     var warnings: [Diagnostic] = []
     var foldScope: EvaluationScope?
+    /// `limits.evaluation_budget`, when a file sets it.
+    var evaluationBudget: (steps: Int, file: String, line: Int)?
 
     init(log: DiagnosticLog) {
         self.log = log
@@ -70,6 +74,7 @@ final class RuleSetBuilder {
     }
 
     func build() -> Result<RuleSet, RuleDiagnostics> {
+        readLimits()
         readEvents()
         readLists()
         readMacros()
@@ -86,7 +91,7 @@ final class RuleSetBuilder {
             return .failure(RuleDiagnostics(sorted.map(\.element)))
         }
         return .success(RuleSet(contexts: contexts, scorers: scorers, rules: rules, policies: policies,
-            foldScope: foldScope))
+            foldScope: foldScope, evaluationBudget: evaluationBudget?.steps ?? RuleSet.defaultEvaluationBudget))
     }
 
     /// Each `(file, key node, value node)` of a top-level mapping section across all files.

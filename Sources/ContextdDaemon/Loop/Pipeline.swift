@@ -303,10 +303,14 @@ final class Pipeline {
                     group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))
                 }
                 group.items += 1
-                if group.items >= configuration.batchEvents {
+                // A stop is noticed between two events, not only between slices: a slice of
+                // heavy events may take longer than systemd waits. What was applied is
+                // committed with the file's progress, and the file goes on from there.
+                let stopping = shouldStop()
+                if group.items >= configuration.batchEvents || stopping {
                     tally()
                     try commitGroup()
-                    if shouldStop() { throw Interrupted() }
+                    if stopping || shouldStop() { throw Interrupted() }
                 }
             }
         } catch is Interrupted {

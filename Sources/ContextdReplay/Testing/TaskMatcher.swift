@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdEvents
+import ContextdExpressions
 import ContextdRules
 
 /// Compares a task, as its outbox JSON, with an expectation: field by field, only the fields
@@ -26,8 +27,8 @@ enum TaskMatcher {
             if case .list(let items) = actual { return items.contains(.string(text)) }
             return false
         case .matches(let pattern):
-            guard case .string(let string) = actual, let regex = try? Regex(pattern) else { return false }
-            return string.contains(regex)
+            guard case .string(let string) = actual, let regex = try? CompiledRegex(pattern) else { return false }
+            return regex.matches(string)
         case .range(let low, let high):
             guard case .number(let number) = actual else { return false }
             return (low.map { number >= $0 } ?? true) && (high.map { number <= $0 } ?? true)
