@@ -98,7 +98,11 @@ let package = Package(
         // `contextd --version`: the git commit the executable is built from.
         .plugin(name: "BuildCommit", capability: .buildTool()),
         .testTarget(name: "ContextdEventsTests", dependencies: ["ContextdEvents"], swiftSettings: strict),
-        .testTarget(name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents"], swiftSettings: strict),
+        .testTarget(
+            name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents", "ContextdTestKit"],
+            swiftSettings: strict),
+        // What property tests share and nothing else: a seeded generator.
+        .target(name: "ContextdTestKit", path: "Tests/ContextdTestKit", swiftSettings: strict),
         .testTarget(
             name: "ContextdEngineTests",
             dependencies: ["ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdExpressions", "ContextdReplay"],
@@ -121,7 +125,7 @@ let package = Package(
             name: "ContextdDaemonTests",
             dependencies: [
                 "ContextdDaemon", "ContextdRules", "ContextdEvents", "ContextdEngine", "ContextdReplay", "ContextdStore",
-                "ContextdHTTP", .product(name: "Logging", package: "swift-log"),
+                "ContextdHTTP", "ContextdTestKit", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],  // read from disk by path, as operators' files are
             swiftSettings: strict
@@ -130,7 +134,7 @@ let package = Package(
             name: "ContextdDaemonProcessTests",
             dependencies: [
                 "contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
-                "ContextdTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "ContextdTestSupport", "ContextdTestKit", .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import Foundation
 
 /// A reproducible stream of the stock mix (fraud pairs, balances and rent, lead visits,
@@ -52,17 +53,5 @@ struct EventMix {
                 #"{"page":"\#(c % 2 == 0 ? "/pricing" : "/blog")","owner":"\#(owner)"}"#)
         }
         return events.sorted { $0.time < $1.time }.map(\.line)
-    }
-}
-
-/// A small seeded generator, so the mix is the same on every machine.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import ContextdTestKit
 @testable import ContextdDaemon
 import ContextdEngine
 import ContextdEvents
@@ -292,17 +293,5 @@ private final class TestWallClock: Sendable {
     var now: Timestamp {
         get { time.withLock { $0 } }
         set { time.withLock { $0 = newValue } }
-    }
-}
-
-/// A small seeded generator, so a seed means the same run on every machine.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

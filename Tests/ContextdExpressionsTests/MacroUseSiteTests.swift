@@ -1,3 +1,4 @@
+import ContextdTestKit
 import ContextdEvents
 @testable import ContextdExpressions
 import Testing
@@ -49,7 +50,7 @@ import Testing
     /// in its place gives (`let`s named like the loop variables make every clash possible).
     @Test(arguments: 0..<200)
     func aMacroUseEqualsItsWrittenOutText(seed: Int) throws {
-        var random = SplitMix64(state: UInt64(seed))
+        var random = SplitMix(state: UInt64(seed))
         let body = Self.expression(depth: 3, macroBody: nil, random: &random).used
         let inner = Self.expression(depth: 3, macroBody: body, random: &random)
         let (around, writtenOut) = ("numbers.map(v, \(inner.used))", "numbers.map(v, \(inner.writtenOut))")
@@ -69,7 +70,7 @@ import Testing
     /// A number built from the loop variables `v` and `w` (the `let`s of those names where no
     /// comprehension binds them), `x.a`, constants and comprehensions binding `v` or `w`; with
     /// `macroBody`, also uses of the macro `mq`, and the same text with the body in their place.
-    static func expression(depth: Int, macroBody: String?, random: inout SplitMix64)
+    static func expression(depth: Int, macroBody: String?, random: inout SplitMix)
         -> (used: String, writtenOut: String)
     {
         let leaves = ["v", "w", "x.a", "1", "2", "3"]
@@ -92,17 +93,5 @@ import Testing
         case 4: return both { a, _ in "numbers.map(w, \(a)).sum()" }
         default: return both { a, _ in "numbers.filter(v, v > \(a)).size()" }
         }
-    }
-}
-
-/// A small seeded generator, so a failing case names the seed that reproduces it.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import ContextdEvents
 @testable import ContextdExpressions
 import Testing
@@ -106,19 +107,6 @@ import Testing
     }
 }
 
-/// A small deterministic generator (the tests must not depend on the system's randomness).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
 
 /// Random patterns of the supported syntax over `a b c`.
 enum RandomPattern {

@@ -1,0 +1,21 @@
+/// A small seeded generator (SplitMix64), so that a property test's failure names a seed that
+/// reproduces it on every machine; the system's randomness never decides a test.
+public struct SplitMix: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(state: UInt64) { self.state = state }
+
+    /// A generator whose first output is not the seed's own first step.
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<bound`.
+    public mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
