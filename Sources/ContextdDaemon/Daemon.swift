@@ -40,7 +40,12 @@ public struct Daemon: Service {
         let metrics = DaemonMetrics()
         let signal = TaskSignal()
         try makeDirectories(configuration.dataDirectory)
-        let store = try SQLiteStore(path: configuration.database)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: configuration.database)
+        } catch {
+            throw DatabaseOpenFailure(path: configuration.database, cause: error)
+        }
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
