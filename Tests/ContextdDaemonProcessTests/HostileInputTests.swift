@@ -27,22 +27,26 @@ import Testing
             .split(separator: "\n").map { Array($0.utf8) }
         /// A check-in whose city is `city`, as bytes: the bad bytes inside a JSON string.
         func checkin(_ id: String, city: [UInt8]) -> [UInt8] {
-            Array(#"{"specversion":"1.0","id":"\#(id)","source":"checkins","type":"location.checkin","subject":"cust-\#(id)","time":"\#(TestEvents.format(now - 900))","data":{"lat":1,"lon":2,"city":""#.utf8)
-                + city + Array(#""}}"#.utf8)
+            let text = TestEvents.line(id: id, source: "checkins", type: "location.checkin", subject: "cust-\(id)",
+                time: TestEvents.format(now - 900), data: #"{"lat":1,"lon":2,"city":"@"}"#)
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            return Array(parts[0].utf8) + city + Array(parts[1].utf8)
         }
-        let good = Array(#"{"specversion":"1.0","id":"u-visit","source":"web","type":"lead.visit","subject":"lead-café","time":"\#(TestEvents.format(now - 300))","data":{"page":"/pricing","owner":"user-☕-𝄞"}}"#.utf8)
+        let good = Array(TestEvents.line(id: "u-visit", source: "web", type: "lead.visit", subject: "lead-café",
+            time: TestEvents.format(now - 300), data: #"{"page":"/pricing","owner":"user-☕-𝄞"}"#).utf8)
+        let surrogateInKey = Array(#"{"specversion":"1.0","id":"u-key"#.utf8) + [0xED, 0xA0, 0x80]
+            + Array(#"","source":"x","type":"y","subject":"z","time":"2026-11-01T00:00:00Z"}"#.utf8)
         let lines: [[UInt8]] = [
-            pair[0],                                                        // 1 good
+            pair[0],  // 1 good
             checkin("u-lone", city: Array("New".utf8) + [0x80] + Array("York".utf8)),  // 2 lone continuation byte
-            checkin("u-overlong", city: [0xC0, 0xAF]),                      // 3 overlong "/"
-            checkin("u-overlong3", city: [0xE0, 0x80, 0xAF]),               // 4 overlong "/" in three bytes
+            checkin("u-overlong", city: [0xC0, 0xAF]),  // 3 overlong "/"
+            checkin("u-overlong3", city: [0xE0, 0x80, 0xAF]),  // 4 overlong "/" in three bytes
             checkin("u-truncated", city: Array("Paris ".utf8) + [0xE2, 0x82]),  // 5 "€" cut short before the quote
-            [0xFF] + checkin("u-outside", city: Array("Oslo".utf8)),        // 6 a bad byte before the object
-            Array(#"{"specversion":"1.0","id":"u-key"#.utf8) + [0xED, 0xA0, 0x80]
-                + Array(#"","source":"x","type":"y","subject":"z","time":"2026-11-01T00:00:00Z"}"#.utf8),  // 7 surrogate
-            checkin("u-tail", city: Array("Rome".utf8)) + [0xF0, 0x9F, 0x98],  // 8 truncated 4-byte sequence after the object
-            pair[1],                                                        // 9 good
-            good,                                                           // 10 good, non-ASCII
+            [0xFF] + checkin("u-outside", city: Array("Oslo".utf8)),  // 6 a bad byte before the object
+            surrogateInKey,  // 7 an encoded UTF-16 surrogate in a string
+            checkin("u-tail", city: Array("Rome".utf8)) + [0xF0, 0x9F, 0x98],  // 8 a cut 4-byte sequence after it
+            pair[1],  // 9 good
+            good,  // 10 good, non-ASCII
         ]
         let bytes = lines.joined(separator: [0x0A]) + [0x0A]
         try sandbox.dropBytes("utf8.jsonl", Array(bytes))
@@ -56,7 +60,7 @@ import Testing
         for reject in rejects {
             #expect(Set(reject.keys) == ["line", "error", "raw"])
             let raw = (reject["raw"] as? String) ?? ""
-            #expect(raw.contains("\u{FFFD}"), "line \(reject["line"] ?? "?"): the bad bytes are shown as U+FFFD: \(raw)")
+            #expect(raw.contains("\u{FFFD}"), "line \(reject["line"] ?? "?"): bad bytes shown as U+FFFD: \(raw)")
         }
         let inStrings = rejects.filter { [2, 3, 4, 5].contains($0["line"] as? Int) }
         for reject in inStrings {
@@ -109,7 +113,7 @@ import Testing
         #expect(raw.utf8.count <= 4096 && raw.utf8.count > 0)
         #expect(huge.hasPrefix(raw))
         try sandbox.waitUntil("the fraud task is in the outbox") { try sandbox.outboxSubjects() == ["cust-big"] }
-        try expectOutboxIsReplay(sandbox, of: [sandbox.url("done", "warm-up.jsonl").path, sandbox.url("done", "big.jsonl").path])
+        try expectOutboxIsReplay(sandbox, of: ["warm-up.jsonl", "big.jsonl"].map { sandbox.url("done", $0).path })
         #expect(try await request(port, .get, "/healthz").status == 200)
 
         let peak = try #require(try sandbox.peakResidentBytes())
@@ -138,10 +142,12 @@ import Testing
         let unclosed = String(repeating: "[", count: depth)
         let lines = TestEvents.newYorkThenParis(prefix: "dl", subject: "cust-lines", payment: now - 600)
             .split(separator: "\n").map(String.init)
-        try sandbox.drop("deep.jsonl", [lines[0], deepData, deepObject, unclosed, lines[1]].joined(separator: "\n") + "\n")
+        let deepLines = [lines[0], deepData, deepObject, unclosed, lines[1]]
+        try sandbox.drop("deep.jsonl", deepLines.joined(separator: "\n") + "\n")
         let elements = TestEvents.newYorkThenParis(prefix: "dj", subject: "cust-batch", payment: now - 500)
             .split(separator: "\n").map(String.init)
-        try sandbox.drop("deep.json", "[\n" + [elements[0], deepData, deepObject, elements[1]].joined(separator: ",\n") + "\n]\n")
+        let deepElements = [elements[0], deepData, deepObject, elements[1]]
+        try sandbox.drop("deep.json", "[\n" + deepElements.joined(separator: ",\n") + "\n]\n")
         try sandbox.waitUntilSettled(done: ["deep.json", "deep.jsonl"], rejected: [])
 
         let lineRejects = try sandbox.jsonLines(sandbox.url("rejected", "deep.jsonl.errors.jsonl"))
@@ -157,7 +163,7 @@ import Testing
         try sandbox.waitUntil("both fraud tasks are in the outbox") {
             try sandbox.outboxSubjects() == ["cust-batch", "cust-lines"]
         }
-        try expectOutboxIsReplay(sandbox, of: [sandbox.url("done", "deep.json").path, sandbox.url("done", "deep.jsonl").path])
+        try expectOutboxIsReplay(sandbox, of: ["deep.json", "deep.jsonl"].map { sandbox.url("done", $0).path })
         #expect(try await request(port, .get, "/healthz").status == 200)
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
@@ -270,7 +276,7 @@ import Testing
             "the error names the full disk: \(log.suffix(2000))")
         #expect(sandbox.names(in: "done").count < files.count, "the disk filled before the backlog was done")
         let stopped = log.split(separator: "\n").filter { $0.contains("stopped on an error") }
-        print("hostile input: full \(folder): \(sandbox.names(in: "done").count) of \(files.count) files done, \(stopped)")
+        print("hostile input: full \(folder): \(sandbox.names(in: "done").count) of \(files.count) done, \(stopped)")
         #expect(sandbox.names(in: "rejected").isEmpty, "a full disk is not the files' fault")
 
         try FileManager.default.removeItem(atPath: filler)
@@ -383,7 +389,8 @@ struct ScratchMount {
     /// Root, and the kernel lets this process mount a tmpfs (not so in every container).
     static let isAvailable: Bool = {
         guard getuid() == 0 else { return false }
-        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-mount-\(UUID().uuidString)").path
+        let probe = FileManager.default.temporaryDirectory
+            .appendingPathComponent("contextd-mount-\(UUID().uuidString)").path
         guard (try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)) != nil else {
             return false
         }
