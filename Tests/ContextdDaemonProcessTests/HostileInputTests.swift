@@ -332,7 +332,7 @@ import Testing
         try sandbox.start()
         try sandbox.waitUntil("the daemon refuses to start", timeout: 60) { sandbox.process?.isRunning != true }
         let status = try #require(sandbox.process).terminationStatus
-        #expect(status != 0, "exit status \(status)")
+        #expect(status == 1, "exit status \(status)")
         let log = String(decoding: Array(sandbox.logText.utf8).dropFirst(earlier), as: UTF8.self)
         #expect(!log.contains("started"), "the daemon did not start: \(log)")
         print("hostile input: database \(damage) (\(size) bytes): \(log)")
