@@ -46,7 +46,12 @@ public struct Daemon: Service {
         if !StoreFile.exists(configuration.database) {
             logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(configuration.database)"])
         }
-        let store = try SQLiteStore(path: configuration.database)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: configuration.database)
+        } catch {
+            throw DatabaseOpenFailure(path: configuration.database, cause: error)
+        }
         lock.recordStore(configuration.database)
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
