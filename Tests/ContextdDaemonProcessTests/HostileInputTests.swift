@@ -1,3 +1,4 @@
+import ContextdTestKit
 import ContextdEngine
 import ContextdStore
 import ContextdTestSupport
