@@ -39,6 +39,7 @@ from datetime import datetime, timezone
 
 DEFAULT_START = "2030-01-01T00:00:00Z"
 DEFAULT_DAYS = 28
+RESEND_HORIZON = 86_400  # seconds: resends are of lines at most a day older
 
 # (name, lat, lon): homes of customers, and far-away places for impossible trips.
 CITIES = [
@@ -106,7 +107,11 @@ class StockMix:
         self.pending: list[tuple[int, int, str]] = []  # (time, sequence, line)
         self.sequence = 0
         self.ids = 0
-        self.recent: deque[str] = deque(maxlen=2000)
+        # (time, line) of the last 2,000 lines, none older than RESEND_HORIZON: a producer resends
+        # what it sent lately, not weeks ago (contextd sets an event older than its clock minus
+        # limits.allowed_lateness aside as late). In a large stream 2,000 lines span far less than
+        # the horizon, so its resends are the ones it always had.
+        self.recent: deque[tuple[int, str]] = deque(maxlen=2000)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -239,13 +244,15 @@ class StockMix:
             # Everything due up to the cursor goes out, in time order.
             while self.pending and emitted < self.events and (
                     self.pending[0][0] <= cursor or len(self.pending) + emitted >= self.events * 1.02):
-                line = heapq.heappop(self.pending)[2]
+                time, _, line = heapq.heappop(self.pending)
+                while self.recent and self.recent[0][0] < time - RESEND_HORIZON:
+                    self.recent.popleft()
                 if self.recent and self.rng.random() < 0.01:
-                    yield self.rng.choice(self.recent)  # a resend: same source and id
+                    yield self.rng.choice(self.recent)[1]  # a resend: same source and id
                     emitted += 1
                     if emitted >= self.events:
                         break
-                self.recent.append(line)
+                self.recent.append((time, line))
                 yield line
                 emitted += 1
 
