@@ -1,7 +1,7 @@
 public import ContextdEngine
 import ContextdEvents
 import ContextdHTTP
-import ContextdRules
+public import ContextdRules
 import ContextdSpool
 import ContextdStore
 import Glibc
@@ -208,7 +208,8 @@ public struct Daemon: Service {
     private func reload(pipeline: Pipeline, reason: String, notifier: SystemdNotifier, metrics: DaemonMetrics) {
         notifier.reloading()
         defer { notifier.ready() }
-        switch RuleLoader.load(paths: configuration.rules) {
+        let (result, warnings) = RuleLoader.check(paths: configuration.rules)
+        switch result {
         case .success(let ruleSet):
             if let refusal = configuration.emptyRulesRefusal(ruleSet) {
                 metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
@@ -219,6 +220,7 @@ public struct Daemon: Service {
                 return
             }
             pipeline.replace(ruleSet: ruleSet)
+            Self.log(warnings, to: logger)
             metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
             logger.notice("rules reloaded", metadata: [
                 "reason": "\(reason)", "rules": "\(ruleSet.rules.count)", "policies": "\(ruleSet.policies.count)",
@@ -236,6 +238,17 @@ public struct Daemon: Service {
                 "reason": "\(reason)", "errors": "\(failure.diagnostics.count)", "reload_ok": "false",
             ])
             notifier.status("last reload failed: \(failure.diagnostics.count) errors; previous rules in force")
+        }
+    }
+
+    /// What `contextd check` would warn about in rules that load (a defer that can hold a rule's
+    /// tasks past their expiry, say): one line each, so an operator who edits rules on the host
+    /// sees them without running `check`.
+    public static func log(_ warnings: [Diagnostic], to logger: Logger) {
+        for warning in warnings {
+            logger.warning("rule warning", metadata: [
+                "at": "\(warning.file):\(warning.line):\(warning.column)", "warning": "\(warning.message)",
+            ])
         }
     }
 

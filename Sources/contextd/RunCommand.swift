@@ -55,8 +55,11 @@ struct RunCommand: AsyncParsableCommand {
 
         // The first rule load decides whether the daemon starts: it never runs without rules.
         let ruleSet: RuleSet
-        switch RuleLoader.load(paths: configuration.rules) {
-        case .success(let loaded): ruleSet = loaded
+        let (result, warnings) = RuleLoader.check(paths: configuration.rules)
+        switch result {
+        case .success(let loaded):
+            ruleSet = loaded
+            Daemon.log(warnings, to: logger)
         case .failure(let failure):
             StandardError.write(failure.description)
             StandardError.write("contextd: the rules have \(failure.diagnostics.count) error(s); not starting")
