@@ -40,10 +40,11 @@ public struct Daemon: Service {
         let reloads = ReloadRequests()
         let notifier = SystemdNotifier()
         let status = DaemonStatus()
-        let metrics = DaemonMetrics()
+        let connections = makeConnectionTable()
+        let metrics = DaemonMetrics(connections: connections)
         let signal = TaskSignal()
         try makeDirectories(configuration.dataDirectory)
-        if !StoreFile.exists(configuration.database) {
+        if !entryExists(configuration.database) {
             logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(configuration.database)"])
         }
         let store: SQLiteStore
@@ -63,8 +64,6 @@ public struct Daemon: Service {
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
         let listening = ListenerState()
         let apiStopped = Doorbell()
-        let connections = makeConnectionTable()
-        metrics.connections = connections
         let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
             doorbell: doorbell, listening: listening, connections: connections)
 

@@ -1,5 +1,4 @@
 import ContextdSpool
-import ContextdStore
 import Glibc
 
 /// The exclusive lock a daemon holds on its data directory for as long as it runs (SPEC §8:
@@ -54,7 +53,7 @@ public final class DataDirectoryLock: Sendable {
     /// Whether a previous daemon had its store at `database` and nothing is there now: it was
     /// deleted (or its disk was swapped), and starting would begin from an empty store.
     public func lostStore(_ database: String) -> Bool {
-        previousContents.contains(Self.storeLine(database)) && !StoreFile.exists(database)
+        previousContents.contains(Self.storeLine(database)) && !entryExists(database)
     }
 
     private static func storeLine(_ database: String) -> String { "store \(database)\n" }

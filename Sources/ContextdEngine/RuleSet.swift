@@ -17,7 +17,7 @@ public struct RuleSet: Sendable {
     public let evaluationBudget: Int
 
     /// Enough for every stock rule and fixture many times over; a comprehension nested in
-    /// another over 20,000-element lists (400 million steps) is cut after a few hundredths of a second.
+    /// another over 20,000-element lists (400 million steps) is cut after its first 50 outer elements.
     public static let defaultEvaluationBudget = 1_000_000
 
     /// Rule indexes per triggering event type: a rule that cannot match costs nothing.

@@ -25,25 +25,22 @@ public struct EventRejection: Error, Sendable, Hashable {
     }
 
     /// `{"line":N,"error":"...","raw":"..."}`: one line of the rejects file.
-    public var json: String {
+    public var json: String { encoded(withRaw: true) }
+
+    /// `{"line":N,"error":"..."}`: a reason without the text (beside a late event's own line).
+    public var reasonJSON: String { encoded(withRaw: false) }
+
+    private func encoded(withRaw: Bool) -> String {
         var output: [UInt8] = []
-        output.reserveCapacity(raw.utf8.count + error.utf8.count + 40)
+        output.reserveCapacity((withRaw ? raw.utf8.count : 0) + error.utf8.count + 40)
         output.append(contentsOf: #"{"line":"#.utf8)
         output.append(contentsOf: String(line).utf8)
         output.append(contentsOf: #","error":"#.utf8)
         JSON.appendString(error, to: &output)
-        output.append(contentsOf: #","raw":"#.utf8)
-        JSON.appendString(raw, to: &output)
-        output.append(UInt8(ascii: "}"))
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    /// `{"line":N,"error":"..."}`: a reason without the text (beside a late event's own line).
-    public var reasonJSON: String {
-        var output: [UInt8] = Array(#"{"line":"#.utf8)
-        output.append(contentsOf: String(line).utf8)
-        output.append(contentsOf: #","error":"#.utf8)
-        JSON.appendString(error, to: &output)
+        if withRaw {
+            output.append(contentsOf: #","raw":"#.utf8)
+            JSON.appendString(raw, to: &output)
+        }
         output.append(UInt8(ascii: "}"))
         return String(decoding: output, as: UTF8.self)
     }

@@ -10,25 +10,27 @@
 ///   reader, decides whether it is applied, and one that is not goes verbatim to
 ///   `rejected/<file>.late.jsonl`. Only a candidate pays for the copy.
 public struct EventTimeLimits: Sendable, Hashable {
-    /// Events later than this are rejected: the wall clock plus `max_future_skew` when the file
-    /// was opened. Nil: no limit.
-    public var latest: Timestamp?
+    /// The wall clock when the file was opened and `limits.max_future_skew`: an event later
+    /// than their sum is rejected. Nil: no limit (`replay` runs on virtual time).
+    public var future: FutureLimit?
     /// The later of the engine's clock when the file was opened and the times of the file's
     /// events decoded so far: the clock can be no later than this when an event is applied,
     /// since within one file only the file's own events move it. Nil before any time is known.
     public var clockBound: Timestamp?
     /// How far behind the clock an event may be and still be applied; nil keeps no text.
     public var allowedLateness: TimeSpan?
-    /// How `latest` was set, for the message: the skew added to the wall clock.
-    public var maxFutureSkew: TimeSpan?
-    /// The wall clock when the file was opened.
-    public var wallClock: Timestamp?
+
+    public struct FutureLimit: Sendable, Hashable {
+        public var wallClock: Timestamp
+        public var maxSkew: TimeSpan
+        var latest: Timestamp { wallClock + maxSkew }
+    }
 
     /// No limit and no text kept: what readers that do not judge time use.
     public static let none = EventTimeLimits()
 
-    public init(latest: Timestamp? = nil, clock: Timestamp? = nil, allowedLateness: TimeSpan? = nil) {
-        self.latest = latest
+    public init(future: FutureLimit? = nil, clock: Timestamp? = nil, allowedLateness: TimeSpan? = nil) {
+        self.future = future
         self.clockBound = clock
         self.allowedLateness = allowedLateness
     }
@@ -37,17 +39,15 @@ public struct EventTimeLimits: Sendable, Hashable {
     public static func daemon(wallClock: Timestamp, maxFutureSkew: TimeSpan, clock: Timestamp?, allowedLateness: TimeSpan)
         -> EventTimeLimits
     {
-        var limits = EventTimeLimits(latest: wallClock + maxFutureSkew, clock: clock, allowedLateness: allowedLateness)
-        limits.maxFutureSkew = maxFutureSkew
-        limits.wallClock = wallClock
-        return limits
+        EventTimeLimits(future: FutureLimit(wallClock: wallClock, maxSkew: maxFutureSkew), clock: clock,
+            allowedLateness: allowedLateness)
     }
 
     /// What a decoded event becomes: rejected when too far ahead, kept with its text when it
     /// may be too late, else a plain event. Moves ``clockBound``.
     mutating func judge(_ event: Event, line: Int, text: UnsafeBufferPointer<UInt8>) -> DecodedItem {
-        if let latest, event.time > latest {
-            return .rejected(EventRejection(line: line, error: futureMessage(event.time), rawBytes: text))
+        if let future, event.time > future.latest {
+            return .rejected(EventRejection(line: line, error: future.message(for: event.time), rawBytes: text))
         }
         defer { if clockBound.map({ event.time > $0 }) ?? true { clockBound = event.time } }
         if let allowedLateness, let clockBound, event.time < clockBound - allowedLateness {
@@ -55,12 +55,11 @@ public struct EventTimeLimits: Sendable, Hashable {
         }
         return .event(event, line: line)
     }
+}
 
-    private func futureMessage(_ time: Timestamp) -> String {
-        guard let span = maxFutureSkew, let wallClock else {
-            return "time \(time.rfc3339) is after the latest accepted time \(latest?.rfc3339 ?? "-")"
-        }
-        return "time \(time.rfc3339) is more than \(span) ahead of the wall clock (\(wallClock.rfc3339) when the file "
+extension EventTimeLimits.FutureLimit {
+    func message(for time: Timestamp) -> String {
+        "time \(time.rfc3339) is more than \(maxSkew) ahead of the wall clock (\(wallClock.rfc3339) when the file "
             + "was read; limits.max_future_skew): fix the producer's clock, or raise the limit if such times are expected"
     }
 }

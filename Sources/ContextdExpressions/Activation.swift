@@ -38,7 +38,7 @@ public final class Activation {
     /// never a time, so `replay` and the daemon stop an evaluation at the same point (SPEC §8).
     /// Below zero the budget ran out, and it stays out: a failure that `has()` or a scorer
     /// swallowed still shows in ``isOverBudget``.
-    public var stepsLeft = Int.max
+    public private(set) var stepsLeft = Int.max
     /// The whole budget, for the message of the evaluation that runs out of it.
     public private(set) var budget = Int.max
 
@@ -84,10 +84,10 @@ public final class Activation {
         store(.record(source, []), at: slot.index)
     }
 
-    /// Gives this evaluation `budget` steps, of which `stepsLeft` (default: all) remain.
-    public func limitSteps(to budget: Int, stepsLeft: Int? = nil) {
+    /// Gives this evaluation `budget` steps.
+    public func limitSteps(to budget: Int) {
         self.budget = budget
-        self.stepsLeft = stepsLeft ?? budget
+        stepsLeft = budget
     }
 
     /// Continues the budget of `other` (a rule's `for_each` items, its scorers and policies

@@ -53,9 +53,6 @@ struct Builtin: Sendable {
     /// When every argument is known at load time, a failure is a compile error (`duration("12x")`)
     /// rather than something left to fail on every event.
     var validatesConstants = false
-    /// Whether its work grows with its arguments (`sort`, `join`, `split`): a call then spends
-    /// their ``StepCost`` from the evaluation's budget.
-    var isSized = false
 
     init(_ name: String, arity: Arity, check: @escaping Check, _ implementation: Implementation) {
         switch implementation {
@@ -79,12 +76,6 @@ struct Builtin: Sendable {
             check: Builtin.fixed(name, parameters, result),
             implementation
         )
-    }
-
-    func sized() -> Builtin {
-        var copy = self
-        copy.isSized = true
-        return copy
     }
 
     func validatingConstants() -> Builtin {
@@ -113,9 +104,14 @@ struct Builtin: Sendable {
         }
     }
 
-    /// The evaluator of a call with these argument evaluators, failures placed at `range`.
+    /// The evaluator of a call with these argument evaluators, failures placed at `range`; one
+    /// of ``Builtins/sizedNames`` spends the ``StepCost`` of what it reads from the budget.
     func evaluator(_ arguments: [Evaluator], at range: SourceRange) -> Evaluator {
-        if isSized { return sizedEvaluator(arguments, at: range) }
+        Builtins.sizedNames.contains(name)
+            ? sizedEvaluator(arguments, at: range) : plainEvaluator(arguments, at: range)
+    }
+
+    private func plainEvaluator(_ arguments: [Evaluator], at range: SourceRange) -> Evaluator {
         switch implementation {
         case .unary(let function):
             let first = arguments[0]
@@ -143,9 +139,6 @@ struct Builtin: Sendable {
 extension Builtin {
     /// ``evaluator(_:at:)`` spending the arguments' ``StepCost`` first.
     private func sizedEvaluator(_ arguments: [Evaluator], at range: SourceRange) -> Evaluator {
-        var plain = self
-        plain.isSized = false
-        let evaluate = plain.evaluator(arguments, at: range)
         switch implementation {
         case .unary(let function):
             let first = arguments[0]
@@ -163,6 +156,7 @@ extension Builtin {
             }
         case .variadic:
             // Arguments evaluated twice would be wrong; spend on the result instead.
+            let evaluate = plainEvaluator(arguments, at: range)
             return { activation throws(EvaluationError) in
                 let result = try evaluate(activation)
                 try activation.spend(StepCost.of(result), at: range)
@@ -236,7 +230,7 @@ enum Argument {
 enum Builtins {
     static let table: [String: Builtin] = Dictionary(
         uniqueKeysWithValues: (strings + time + math + lists + conversions + formatting + geography).map {
-            ($0.name, sizedNames.contains($0.name) ? $0.sized() : $0)
+            ($0.name, $0)
         }
     )
 

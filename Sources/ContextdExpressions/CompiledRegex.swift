@@ -6,12 +6,10 @@
 /// `Regex`, used before, backtracks: that one line wedged the daemon.) What only a
 /// backtracking engine can run is refused when the pattern is compiled (``RegexParser``).
 public final class CompiledRegex: Sendable {
-    public let pattern: String
     let program: RegexProgram
 
     public init(_ pattern: String) throws(RegexError) {
         var parser = RegexParser(pattern)
-        self.pattern = pattern
         program = try RegexProgram(try parser.parse())
     }
 

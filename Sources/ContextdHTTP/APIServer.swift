@@ -20,7 +20,7 @@ public struct APIServer: Service {
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
     /// The open connections, held under ``ConnectionLimits/maxConnections`` (or the cap given).
-    public let connections: ConnectionTable
+    let connections: ConnectionTable
     let limits: ConnectionLimits
 
     /// `onListening` gets the bound port once the server accepts connections (useful with port 0).

@@ -42,9 +42,8 @@ public final class Replay {
                 switch item {
                 case .event(let event, _): apply(event)
                 case .eventWithText(let event, let line, _):
-                    let before = engine.statistics.late
+                    if engine.isBeyondLateness(event.time) { late.append((reader.path, line, event.time)) }
                     apply(event)
-                    if engine.statistics.late > before { late.append((reader.path, line, event.time)) }
                 case .rejected(let rejection): rejected.append((reader.path, rejection))
                 }
             }

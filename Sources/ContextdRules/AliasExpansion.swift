@@ -21,14 +21,14 @@ public enum AliasExpansion {
         /// 1-based, as Yams' marks are.
         public var line: Int
         public var column: Int
-        /// The alias's name, without `*`.
-        public var alias: String
+        /// The alias's length in UTF-8 bytes, `*` included: what a diagnostic underlines.
+        public var length: Int
         public var message: String
     }
 
     /// The alias at which the file's aliases pass `limit` nodes in all, or nil when they do
     /// not. A text libyaml cannot parse gives nil: composing it reports the syntax error.
-    public static func excess(in text: String, limit: Int = AliasExpansion.limit) -> Excess? {
+    public static func excess(in text: String) -> Excess? {
         var bytes = Array(text.utf8)
         // No anchor, no alias to expand: most rule files have none, and the scan is skipped.
         guard mayDefineAnchor(bytes) else { return nil }
@@ -38,7 +38,7 @@ public enum AliasExpansion {
         return bytes.withUnsafeMutableBufferPointer { buffer in
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            var count = Count(limit: limit)
+            var count = Count()
             return count.run(&parser)
         }
     }
@@ -59,7 +59,6 @@ public enum AliasExpansion {
 
     /// The expanded size of every open node and every anchored node, from the parser's events.
     private struct Count {
-        let limit: Int
         /// Nodes added by aliases so far.
         var added = 0
         /// The expanded size of the latest node defined with each anchor (anchors may be
@@ -67,8 +66,6 @@ public enum AliasExpansion {
         var sizes: [String: Int] = [:]
         /// The open sequences and mappings, innermost last: their anchor and size so far.
         var open: [(anchor: String?, size: Int)] = []
-
-        init(limit: Int) { self.limit = limit }
 
         mutating func run(_ parser: inout yaml_parser_t) -> Excess? {
             var event = yaml_event_t()
@@ -90,7 +87,7 @@ public enum AliasExpansion {
                     let alias = name(event.data.alias.anchor) ?? ""
                     let size = sizes[alias] ?? 1
                     added += size
-                    if added > limit {
+                    if added > AliasExpansion.limit {
                         return excess(alias: alias, size: size, at: event.start_mark)
                     }
                     close(anchor: nil, size: size)
@@ -113,9 +110,10 @@ public enum AliasExpansion {
 
         private func excess(alias: String, size: Int, at mark: yaml_mark_t) -> Excess {
             let message = "alias '*\(alias)' expands to \(size.formatted) nodes, taking this file's aliases past "
-                + "\(limit.formatted) nodes in all (the cap that keeps a YAML alias bomb from exhausting memory); "
-                + "write the repeated part out, or nest fewer aliases"
-            return Excess(line: Int(mark.line) + 1, column: Int(mark.column) + 1, alias: alias, message: message)
+                + "\(AliasExpansion.limit.formatted) nodes in all (the cap that keeps a YAML alias bomb from "
+                + "exhausting memory); write the repeated part out, or nest fewer aliases"
+            return Excess(line: Int(mark.line) + 1, column: Int(mark.column) + 1, length: alias.utf8.count + 1,
+                message: message)
         }
     }
 }

@@ -34,7 +34,7 @@ struct RuleFile {
     private static func parse(_ source: RuleSource) -> Parsed {
         if let excess = AliasExpansion.excess(in: source.text) {
             return Parsed(problem: Diagnostic(file: source.path, line: excess.line, column: excess.column,
-                length: excess.alias.utf8.count + 1, message: excess.message,
+                length: excess.length, message: excess.message,
                 sourceLine: line(excess.line, of: source.text)))
         }
         do {

@@ -8,15 +8,17 @@ import Yams
 /// operator would otherwise only learn from the funnel.
 extension RuleSetBuilder {
     func checkDeferralsAgainstExpiry() {
-        for policy in policies {
-            guard case .defer = policy.action, let reader = policyReaders[policy.id],
+        let defers = policies.filter { if case .defer = $0.action { true } else { false } }
+        guard !defers.isEmpty else { return }
+        // A rule's expiry does not depend on the defer it is checked against: found once.
+        let expiries = rules.compactMap { rule in expiry(of: rule).map { (rule, $0) } }
+        for policy in defers {
+            guard let reader = policyReaders[policy.id],
                 let untilNode = reader["until"], let until = untilNode.string
             else { continue }
-            let expiring = rules.compactMap { rule in expiry(of: rule).map { (rule, $0) } }
-                .filter { rule, _ in mayApply(policy, reader, to: rule) }
+            let expiring = expiries.filter { rule, _ in mayApply(policy, reader, to: rule) }
             guard !expiring.isEmpty else { continue }
-            let file = sections.first { $0.file.path == policy.file }?.file
-            guard let file else { continue }
+            let file = reader.file
             guard let delay = Expression.constantOffset(of: until, from: ["task.created_at", "now"]) else {
                 let list = expiring.map { "'\($0.0.id)' (\($0.1))" }.joined(separator: ", ")
                 warn(file.diagnostic(at: untilNode,

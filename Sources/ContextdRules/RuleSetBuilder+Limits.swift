@@ -24,7 +24,8 @@ extension RuleSetBuilder {
             }
             guard let steps = Int(text.filter { $0 != "_" }), Self.budgetRange.contains(steps) else {
                 log.report(file.diagnostic(at: value, length: text.count,
-                    "limits.evaluation_budget must be a whole number of steps from 1000 to 10000000, got '\(text)' "
+                    "limits.evaluation_budget must be a whole number of steps from \(Self.budgetRange.lowerBound) to "
+                        + "\(Self.budgetRange.upperBound), got '\(text)' "
                         + "(the default is \(RuleSet.defaultEvaluationBudget))"))
                 continue
             }

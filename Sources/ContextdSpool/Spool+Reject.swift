@@ -49,9 +49,7 @@ extension Spool {
         try checkFileName(name)
         try writeWaiting(name, suffix: Self.errorsSuffix, lines: rejections.map(\.json))
         try writeWaiting(name, suffix: Self.lateSuffix, lines: late.map { Self.oneLine($0.raw) })
-        try writeWaiting(name, suffix: Self.lateErrorsSuffix, lines: late.map {
-            EventRejection(line: $0.line, error: $0.error, raw: "").reasonJSON
-        })
+        try writeWaiting(name, suffix: Self.lateErrorsSuffix, lines: late.map(\.reasonJSON))
     }
 
     /// Suffixes of what ``writeRejects(_:_:late:)`` leaves in `rejected/` beside a file.

@@ -6,7 +6,7 @@ import ContextdRules
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate rule files; print every error (and warning) as file:line:column: error: message."
+        abstract: "Validate rule files; print every error and warning as file:line:column: error|warning: message."
     )
 
     @Argument(help: "Rule files or directories (default: ./rules).")

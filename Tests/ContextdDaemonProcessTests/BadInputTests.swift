@@ -103,10 +103,7 @@ import Testing
         // task, exactly as replay of the same file says (the long line is a check-in of another
         // customer, so replay's larger limit does not change the tasks).
         try sandbox.waitUntil("both tasks are in the outbox") { try sandbox.outboxTasks().count == 2 }
-        let replayed = try sandbox.replay([sandbox.url("done", "mixed.jsonl").path])
-        let outbox = try sandbox.outboxTasks()
-        #expect(Set(try replayed.map(DaemonSandbox.id)) == Set(outbox.keys))
-        for line in replayed { #expect(outbox[try DaemonSandbox.id(of: line)] == line) }
+        try sandbox.expectOutboxIsReplay(of: [sandbox.url("done", "mixed.jsonl").path])
         #expect(try sandbox.outboxSubjects() == ["cust-mixed", "lead-mixed"])
         #expect(sandbox.logText.contains("rejected=4"))
         try sandbox.expectNothingLeftBehind()
@@ -394,6 +391,16 @@ extension DaemonSandbox {
         try waitUntil("\(done) are in done/ and \(rejected) in rejected/", timeout: timeout) {
             isDrained && done.allSatisfy { fileType(url("done", $0)) != 0 }
                 && rejected.allSatisfy { fileType(url("rejected", $0)) != 0 }
+        }
+    }
+
+    /// The outbox holds exactly the tasks `replay` writes for `files`, JSON for JSON.
+    func expectOutboxIsReplay(of files: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let replayed = try replay(files)
+        let outbox = try outboxTasks()
+        #expect(Set(try replayed.map(DaemonSandbox.id)) == Set(outbox.keys), sourceLocation: sourceLocation)
+        for line in replayed {
+            #expect(outbox[try DaemonSandbox.id(of: line)] == line, sourceLocation: sourceLocation)
         }
     }
 

@@ -43,22 +43,25 @@ import Testing
               assignees: ["user-"]
               max_wait: 10s
               max_connections: 3
-              idle_timeout: 1s
-              header_timeout: 2s
+              idle_timeout: 3s
+              header_timeout: 1s
             """)
         try sandbox.start()
         let port = try sandbox.httpPort()
         // A long poll of 4 s, longer than the idle timeout: sent whole at once, then given time
-        // to be read, so that it is serving (not idle) when the others come.
+        // to be read, so that it is serving (not idle) when the others come. The header timeout
+        // is the shorter: Hummingbird's idle timer also closes a connection that has sent no
+        // whole request head, so with the idle timeout first the header timeout went untested.
         let started = Date()
         let poll = try RawConnections.connected(to: port, timeout: 15)
         defer { close(poll) }
         RawConnections.send("GET /v1/tasks?assignee=user-nobody&wait=4 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + "Connection: close\r\n\r\n", on: poll)
         Thread.sleep(forTimeInterval: 0.5)
-        // One says nothing, one never finishes its headers: both are closed, well before 6 s.
-        let silent = try RawConnections.connected(to: port, timeout: 6)
-        let slow = try RawConnections.connected(to: port, timeout: 6)
+        // One says nothing, one never finishes its headers: both are closed by the header
+        // timeout (1 s), before their reads give up (2 s) and before the idle timeout (3 s).
+        let silent = try RawConnections.connected(to: port, timeout: 2)
+        let slow = try RawConnections.connected(to: port, timeout: 2)
         defer {
             close(silent)
             close(slow)

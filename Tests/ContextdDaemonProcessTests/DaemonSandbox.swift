@@ -80,17 +80,13 @@ final class DaemonSandbox {
 
     // MARK: The daemon
 
-    func start() throws { try start(environment: [:]) }
-
-    /// `start()` with `environment` added to the daemon's (e.g. `NOTIFY_SOCKET`).
-    func start(environment: [String: String]) throws {
-        try start(environment: environment, standardError: nil, descriptorLimit: nil)
-    }
-
-    /// `start(environment:)` with standard error sent to `standardError` (standard output still
-    /// goes to the log), and the daemon's open-file limit set to `descriptorLimit` (via `prlimit`,
-    /// which execs the daemon: the process is still the daemon's).
-    func start(environment: [String: String], standardError: FileHandle?, descriptorLimit: Int?) throws {
+    /// Starts the daemon on the sandbox's config, with `environment` added to its own (e.g.
+    /// `NOTIFY_SOCKET`), standard error sent to `standardError` when given (standard output
+    /// still goes to the log), and its open-file limit set to `descriptorLimit` when given (via
+    /// `prlimit`, which execs the daemon: the process is still the daemon's).
+    func start(
+        environment: [String: String] = [:], standardError: FileHandle? = nil, descriptorLimit: Int? = nil
+    ) throws {
         // Never the embedded default's 127.0.0.1:8470, which a developer's own daemon (the
         // README's) may hold while the tests run: port 0, or a port the test chose and holds.
         let config = try String(contentsOf: directory.appendingPathComponent("contextd.yaml"), encoding: .utf8)
@@ -137,14 +133,21 @@ final class DaemonSandbox {
     func httpPort() throws -> Int {
         var port: Int?
         try waitUntil("the daemon listens on HTTP") {
-            for line in logText.split(separator: "\n") where line.contains("http listening") {
-                if let range = line.range(of: "port=") {
-                    port = Int(line[range.upperBound...].prefix { $0.isNumber })
-                }
-            }
+            port = Self.listeningPort(in: logText)
             return port != nil
         }
         return port ?? 0
+    }
+
+    /// The port of the last `http listening` line in a daemon's `log`; nil before there is one.
+    static func listeningPort(in log: String) -> Int? {
+        var port: Int?
+        for line in log.split(separator: "\n") where line.contains("http listening") {
+            if let range = line.range(of: "port=") {
+                port = Int(line[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        return port
     }
 
     // MARK: Producer side
@@ -174,7 +177,14 @@ final class DaemonSandbox {
         ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
     }
 
-    var isDrained: Bool { names(in: "new").isEmpty && names(in: "cur").isEmpty }
+    var isDrained: Bool { Self.spoolIsDrained(spool) }
+
+    /// Whether every file dropped into `spool` has left its `new/` and `cur/`.
+    static func spoolIsDrained(_ spool: URL) -> Bool {
+        ["new", "cur"].allSatisfy {
+            ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent($0).path)) ?? []).isEmpty
+        }
+    }
 
     // MARK: Consumer side
 
@@ -192,12 +202,19 @@ final class DaemonSandbox {
     /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass (then the test
     /// fails with `what` and the daemon's log). Waiting on another process has no other clock.
     func waitUntil(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
+        try Self.waitUntil(what, timeout: timeout, log: { logText }, condition)
+    }
+
+    /// ``waitUntil(_:timeout:_:)`` for any daemon: `log` gives the log text a timeout shows.
+    static func waitUntil(
+        _ what: String, timeout: Double, log: () -> String, _ condition: () throws -> Bool
+    ) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Issue.record("timed out waiting until \(what); daemon log:\n\(logText.suffix(4000))")
+        Issue.record("timed out waiting until \(what); daemon log:\n\(log().suffix(4000))")
         throw CancellationError()
     }
 
@@ -250,8 +267,8 @@ final class DaemonSandbox {
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    /// `--allowed-lateness` as the daemon has it.
-    private var lateness: [String] { ["--allowed-lateness", allowedLateness ?? "7d"] }
+    /// `--allowed-lateness` as the daemon has it (replay's default is the daemon's).
+    private var lateness: [String] { allowedLateness.map { ["--allowed-lateness", $0] } ?? [] }
 
     /// The store, opened read-side after the daemon stopped.
     func store() throws -> SQLiteStore { try SQLiteStore(path: database) }

@@ -70,7 +70,7 @@ import Testing
 
         // The good lines took effect, as replay of the same file says.
         try sandbox.waitUntil("both tasks are in the outbox") { try sandbox.outboxTasks().count == 2 }
-        try expectOutboxIsReplay(sandbox, of: [sandbox.url("done", "utf8.jsonl").path])
+        try sandbox.expectOutboxIsReplay(of: [sandbox.url("done", "utf8.jsonl").path])
         #expect(try sandbox.outboxSubjects() == ["cust-utf8", "lead-café"])
         #expect(try await request(port, .get, "/healthz").status == 200)
         try sandbox.expectNothingLeftBehind()
@@ -114,7 +114,7 @@ import Testing
         #expect(raw.utf8.count <= 4096 && raw.utf8.count > 0)
         #expect(huge.hasPrefix(raw))
         try sandbox.waitUntil("the fraud task is in the outbox") { try sandbox.outboxSubjects() == ["cust-big"] }
-        try expectOutboxIsReplay(sandbox, of: ["warm-up.jsonl", "big.jsonl"].map { sandbox.url("done", $0).path })
+        try sandbox.expectOutboxIsReplay(of: ["warm-up.jsonl", "big.jsonl"].map { sandbox.url("done", $0).path })
         #expect(try await request(port, .get, "/healthz").status == 200)
 
         let peak = try #require(try sandbox.peakResidentBytes())
@@ -164,7 +164,7 @@ import Testing
         try sandbox.waitUntil("both fraud tasks are in the outbox") {
             try sandbox.outboxSubjects() == ["cust-batch", "cust-lines"]
         }
-        try expectOutboxIsReplay(sandbox, of: ["deep.json", "deep.jsonl"].map { sandbox.url("done", $0).path })
+        try sandbox.expectOutboxIsReplay(of: ["deep.json", "deep.jsonl"].map { sandbox.url("done", $0).path })
         #expect(try await request(port, .get, "/healthz").status == 200)
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
@@ -195,7 +195,7 @@ import Testing
             #expect((sidecar["error"] as? String)?.contains("named pipe (FIFO)") == true, "\(sidecar)")
         }
         try sandbox.waitUntil("the fraud task is in the outbox") { try sandbox.outboxSubjects() == ["cust-fifo"] }
-        try expectOutboxIsReplay(sandbox, of: [sandbox.url("done", "after.jsonl").path])
+        try sandbox.expectOutboxIsReplay(of: [sandbox.url("done", "after.jsonl").path])
         #expect(try await request(port, .get, "/healthz").status == 200)
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
@@ -343,20 +343,6 @@ import Testing
         #expect(sandbox.names(in: "new") == [last.name])
         #expect(try String(contentsOf: sandbox.url("new", last.name), encoding: .utf8) == last.text)
         #expect(sandbox.names(in: "cur").isEmpty)
-    }
-
-    // MARK: Helpers
-
-    /// The outbox holds exactly the tasks `replay` writes for `files`, JSON for JSON.
-    private func expectOutboxIsReplay(
-        _ sandbox: DaemonSandbox, of files: [String], sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let replayed = try sandbox.replay(files)
-        let outbox = try sandbox.outboxTasks()
-        #expect(Set(try replayed.map(DaemonSandbox.id)) == Set(outbox.keys), sourceLocation: sourceLocation)
-        for line in replayed {
-            #expect(outbox[try DaemonSandbox.id(of: line)] == line, sourceLocation: sourceLocation)
-        }
     }
 }
 

@@ -138,9 +138,7 @@ final class ReadmeWorkspace {
         var found: Int?
         try waitUntil("the daemon listens (`http listening`)") {
             guard process.isRunning else { return true }
-            for line in daemonLogText.split(separator: "\n") where line.contains("http listening") {
-                if let range = line.range(of: "port=") { found = Int(line[range.upperBound...].prefix { $0.isNumber }) }
-            }
+            found = DaemonSandbox.listeningPort(in: daemonLogText)
             return found != nil
         }
         guard let found else {
@@ -163,22 +161,11 @@ final class ReadmeWorkspace {
     private func waitUntilSpoolIsTaken() throws {
         guard daemon != nil else { return }
         let spool = directory.appendingPathComponent("var/spool/events")
-        try waitUntil("the daemon takes the dropped files") {
-            ["new", "cur"].allSatisfy {
-                ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent($0).path)) ?? [])
-                    .isEmpty
-            }
-        }
+        try waitUntil("the daemon takes the dropped files") { DaemonSandbox.spoolIsDrained(spool) }
     }
 
     /// Polls every 50 ms: another process has no clock this test could drive.
     private func waitUntil(_ what: String, timeout: Double = 60, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("timed out waiting until \(what); daemon log:\n\(daemonLogText.suffix(4000))")
-        throw CancellationError()
+        try DaemonSandbox.waitUntil(what, timeout: timeout, log: { daemonLogText }, condition)
     }
 }

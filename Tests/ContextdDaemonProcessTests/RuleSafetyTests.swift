@@ -17,6 +17,17 @@ import Testing
         try yaml.write(to: sandbox.rules.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
+    /// A rule that tries every pair of `probe.pairs` items (n² steps) for one summing to -1.
+    func writePairRule(_ sandbox: DaemonSandbox, _ name: String, id: String) throws {
+        try writeRule(sandbox, name, """
+            rules:
+              - id: \(id)
+                on: [probe.pairs]
+                when: event.data.items.exists(a, event.data.items.exists(b, a + b == -1))
+                task: {assignee: "ops", where: "queue:ops", what: "pair in {{event.id}}", why: "y", priority: 95}
+            """)
+    }
+
     /// `^(a+)+$` against 26 `a`s and a `b` wedged the daemon for ever (and the restart redid the
     /// same file). Now it is false for that line, and the lines around it make their tasks.
     @Test func aCatastrophicPatternDoesNotWedgeTheDaemon() async throws {
@@ -51,13 +62,7 @@ import Testing
     /// logged with the rule and the event; the next event's task is made.
     @Test func anEvaluationPastTheBudgetIsCountedAndLogged() throws {
         let sandbox = try DaemonSandbox()
-        try writeRule(sandbox, "zz-pairs.yaml", """
-            rules:
-              - id: any-pair
-                on: [probe.pairs]
-                when: event.data.items.exists(a, event.data.items.exists(b, a + b == -1))
-                task: {assignee: "ops", where: "queue:ops", what: "pair in {{event.id}}", why: "y", priority: 95}
-            """)
+        try writePairRule(sandbox, "zz-pairs.yaml", id: "any-pair")
         let big = "[" + (0..<2_000).map(String.init).joined(separator: ",") + "]"
         let text = [
             Self.event("huge-1", "probe.pairs", #"{"items":\#(big)}"#),
@@ -85,14 +90,8 @@ import Testing
     /// started again it finishes the file from there, its outbox as `replay` makes it.
     @Test func sigtermDuringASliceOfSlowEventsExitsWithinFiveSeconds() throws {
         let sandbox = try DaemonSandbox()
-        try writeRule(sandbox, "zz-slow.yaml", """
-            rules:
-              - id: slow-pair
-                on: [probe.pairs]
-                when: event.data.items.exists(a, event.data.items.exists(b, a + b == -1))
-                task: {assignee: "ops", where: "queue:ops", what: "pair in {{event.id}}", why: "y", priority: 95}
-            """)
-        // 400 × 400 = 160,000 steps an event, within the budget; every 10th event has a pair.
+        try writePairRule(sandbox, "zz-slow.yaml", id: "slow-pair")
+        // 400 + 400 × 400 = 160,400 steps an event, within the budget; every 10th event has a pair.
         let items = (0..<400).map(String.init).joined(separator: ",")
         let lines = (0..<Self.slowEvents).map { index in
             Self.event("slow-\(index)", "probe.pairs",

@@ -43,13 +43,20 @@ import Testing
         }.joined(separator: "\n") + "\n"
     }
 
-    @Test func aFileTakenOutOfCurWhileItIsReadIsFinishedAndSaidSo() throws {
+    /// A daemon (slices of 50 events) that has just claimed `big.jsonl`, a ``largeFile(prefix:)``;
+    /// and the claimed file in `cur/`.
+    static func claimingALargeFile(prefix: String) throws -> (sandbox: DaemonSandbox, claimed: URL) {
         let sandbox = try DaemonSandbox(batchEvents: 50)
         try sandbox.start()
         _ = try sandbox.httpPort()
-        try sandbox.drop("big.jsonl", Self.largeFile(prefix: "cr"))
+        try sandbox.drop("big.jsonl", largeFile(prefix: prefix))
         let claimed = sandbox.url("cur", "big.jsonl")
         try sandbox.waitUntil("big.jsonl is claimed", timeout: 30) { FileManager.default.fileExists(atPath: claimed.path) }
+        return (sandbox, claimed)
+    }
+
+    @Test func aFileTakenOutOfCurWhileItIsReadIsFinishedAndSaidSo() throws {
+        let (sandbox, claimed) = try Self.claimingALargeFile(prefix: "cr")
         try FileManager.default.removeItem(at: claimed)
         try sandbox.drop("after.jsonl",
             TestEvents.newYorkThenChicago(prefix: "ca", subject: "cust-ca", payment: TestEvents.now - 300))
@@ -65,12 +72,7 @@ import Testing
     }
 
     @Test func aFileTakenOutOfCurWhileTheDaemonWasDownIsReportedWithWhatWasApplied() throws {
-        let sandbox = try DaemonSandbox(batchEvents: 50)
-        try sandbox.start()
-        _ = try sandbox.httpPort()
-        try sandbox.drop("big.jsonl", Self.largeFile(prefix: "cd"))
-        let claimed = sandbox.url("cur", "big.jsonl")
-        try sandbox.waitUntil("big.jsonl is claimed", timeout: 30) { FileManager.default.fileExists(atPath: claimed.path) }
+        let (sandbox, claimed) = try Self.claimingALargeFile(prefix: "cd")
         #expect(try sandbox.stop() == 0)
         try #require(sandbox.logText.contains("file interrupted by shutdown"), "the file was finished before the stop")
         try FileManager.default.removeItem(at: claimed)

@@ -15,17 +15,18 @@ import Testing
     @Test func aSecondLockIsRefusedNamingTheHolderAndFreedWithTheFirst() throws {
         let directory = try Self.temporaryDirectory() + "/var"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var first: DataDirectoryLock? = try DataDirectoryLock(dataDirectory: directory)
-        #expect(first != nil)
-        let contents = try String(contentsOfFile: directory + "/contextd.lock", encoding: .utf8)
-        #expect(contents == "\(getpid())\n")
-        #expect {
-            _ = try DataDirectoryLock(dataDirectory: directory)
-        } throws: { error in
-            (error as? DataDirectoryLock.Held)?.holder == getpid()
-                && "\(error)".contains("in use by another contextd (pid \(getpid()))")
+        do {
+            let first = try DataDirectoryLock(dataDirectory: directory)
+            let contents = try String(contentsOfFile: directory + "/contextd.lock", encoding: .utf8)
+            #expect(contents == "\(getpid())\n")
+            #expect {
+                _ = try DataDirectoryLock(dataDirectory: directory)
+            } throws: { error in
+                (error as? DataDirectoryLock.Held)?.holder == getpid()
+                    && "\(error)".contains("in use by another contextd (pid \(getpid()))")
+            }
+            withExtendedLifetime(first) {}
         }
-        first = nil
         _ = try DataDirectoryLock(dataDirectory: directory)
     }
 

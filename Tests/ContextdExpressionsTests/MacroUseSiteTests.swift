@@ -25,25 +25,22 @@ import Testing
         #expect(try used.evaluate(activation) == sixteen)
     }
 
-    /// A macro reading the loop variable and a slot has a value per element: it is not
-    /// remembered across the iterations (nor handed to another activation).
-    @Test func aMacroReadingTheLoopVariableIsNotRemembered() throws {
+    /// A macro reading the loop variable and a slot (`scaled`) has a value per element: it is not
+    /// remembered across the iterations (nor handed to another activation). A macro that reads
+    /// no loop variable (`total`) is still remembered inside a comprehension.
+    @Test(arguments: [
+        ("scaled", "n * numbers.size()", "numbers.map(n, scaled)", Value.list([.number(9), .number(3), .number(6)]), 0),
+        ("total", "numbers.size()", "numbers.map(n, n + total)", .list([.number(6), .number(4), .number(5)]), 1),
+    ])
+    func aMacroIsRememberedUnlessItReadsTheLoopVariable(
+        name: String, body: String, expression: String, expected: Value, remembered: Int
+    ) throws {
         var environment = Harness().environment
-        try environment.defineMacro("scaled", source: "n * numbers.size()")
-        let compiled = try Expression.compile("numbers.map(n, scaled)", in: environment).get()
+        try environment.defineMacro(name, source: body)
+        let compiled = try Expression.compile(expression, in: environment).get()
         let activation = Harness().makeActivation(in: environment)
-        #expect(try compiled.evaluate(activation) == .list([.number(9), .number(3), .number(6)]))
-        #expect(activation.rememberedMacroCount == 0)
-    }
-
-    /// A macro that reads no loop variable is still remembered inside a comprehension.
-    @Test func aMacroNotReadingTheLoopVariableIsStillRemembered() throws {
-        var environment = Harness().environment
-        try environment.defineMacro("total", source: "numbers.size()")
-        let compiled = try Expression.compile("numbers.map(n, n + total)", in: environment).get()
-        let activation = Harness().makeActivation(in: environment)
-        #expect(try compiled.evaluate(activation) == .list([.number(6), .number(4), .number(5)]))
-        #expect(activation.rememberedMacroCount == 1)
+        #expect(try compiled.evaluate(activation) == expected)
+        #expect(activation.rememberedMacroCount == remembered)
     }
 
     /// For random small expressions, a use of a random macro gives what its text written out

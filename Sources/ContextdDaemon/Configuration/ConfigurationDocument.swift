@@ -17,7 +17,7 @@ final class ConfigurationDocument {
         self.path = path
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if let excess = AliasExpansion.excess(in: text) {
-            report(located(excess.line, excess.column, excess.message, length: excess.alias.utf8.count + 1))
+            report(located(excess.line, excess.column, excess.message, length: excess.length))
             return
         }
         do {

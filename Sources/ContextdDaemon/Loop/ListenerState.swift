@@ -23,8 +23,8 @@ final class ListenerState: Sendable {
     }
 
     /// Waits until the listener accepts connections or failed (then throws), at most `timeout`.
+    /// A ring before the wait is remembered, so a failure already reported returns at once.
     func wait(timeout: Duration) async throws {
-        try check()
         await doorbell.wait(timeout: timeout)
         try check()
     }

@@ -266,7 +266,7 @@ final class Pipeline {
         group.current = FileProgress(spool: input.name, file: file.name, items: skip, finished: false)
         var seen = 0
         var rejected = 0
-        var late = LateEvents()
+        var late = LateEvents(spool: input.name, file: file.name, allowedLateness: configuration.allowedLateness)
         let before = engine.statistics
         // What of this file is already in the group's tally: counted from the engine's
         // statistics when a slice commits or the file ends, not per event.
@@ -291,12 +291,10 @@ final class Pipeline {
                     group.tasks += engine.apply(event)
                     betweenEvents(self)
                 case .eventWithText(let event, let line, let text):
-                    let lateBefore = engine.statistics.late
-                    group.tasks += engine.apply(event)
-                    if engine.statistics.late > lateBefore {
-                        group.rejects.append(late.setAside(event, line: line, text: text, file: file.name,
-                            input: input.name, clock: engine.clock, allowedLateness: configuration.allowedLateness))
+                    if engine.isBeyondLateness(event.time) {
+                        group.rejects.append(late.setAside(event, line: line, text: text, clock: engine.clock))
                     }
+                    group.tasks += engine.apply(event)  // counts it as late, or applies it
                     betweenEvents(self)
                 case .rejected(let rejection):
                     rejected += 1
@@ -341,7 +339,7 @@ final class Pipeline {
         }
         tally()
         let after = engine.statistics
-        late.report(spool: input.name, file: file.name, to: logger, metrics: metrics)
+        late.report(to: logger, metrics: metrics)
         group.finished.append(FinishedFile(
             input: input.name, spool: spool, name: file.name, items: seen,
             rejectsStored: progress != nil || rejected > 0 || late.count > 0,
@@ -520,7 +518,7 @@ final class Pipeline {
         contextReadsCounted = storedContexts.reads
         counters.tasksCreated += flight.tasks.count { if case .created = $0 { true } else { false } }
         metrics.record(flight.tasks)
-        logExpiredOnArrival(flight.tasks)
+        noteExpiredOnArrival(flight.tasks)
         metrics.record(rules: flight.rules, since: ruleStatisticsAtCommit)
         ruleStatisticsAtCommit = flight.rules
         metrics.engineClock(flight.clock)
@@ -579,8 +577,8 @@ final class Pipeline {
     }
 
     /// Tasks a rule created already expired (a late event's, say): kept in the store as
-    /// expired, and said, never dropped without a word.
-    private func logExpiredOnArrival(_ changes: [TaskChange]) {
+    /// expired, counted and said, never dropped without a word.
+    private func noteExpiredOnArrival(_ changes: [TaskChange]) {
         let ids = changes.compactMap { if case .expiredOnArrival(let task) = $0 { task.id } else { nil } }
         guard !ids.isEmpty else { return }
         counters.tasksExpired += ids.count

@@ -21,21 +21,16 @@ final class DaemonMetrics: Sendable {
     private let timers = Mutex<[String: CoreMetrics.FloatingPointCounter]>([:])
     /// The engine's clock, for the lag gauge (written by the loop, read by scrapes).
     private let engineClock = Mutex<Timestamp?>(nil)
-    /// The log lines ``LogSink`` dropped, and how many of them the counter already holds.
-    private let logSink: LogSink
-    private let logFailuresCounted = Mutex(0)
-    /// The API's connections, read at each scrape (set once the API is made).
-    private let connectionTable = Mutex<ConnectionTable?>(nil)
-    private let connectionsCounted = Mutex(ConnectionTable.Counts())
+    /// Where the log lines go: it counts those it dropped.
+    private let logSink = LogSink.standardError
+    /// The API's connections, read at each scrape (nil without an API).
+    private let connections: ConnectionTable?
+    /// Of each count kept elsewhere (``count(_:_:upTo:)``), how much the counter already holds.
+    private let totalsCounted = Mutex<[String: Int]>([:])
 
-    var connections: ConnectionTable? {
-        get { connectionTable.withLock { $0 } }
-        set { connectionTable.withLock { $0 = newValue } }
-    }
-
-    init(logSink: LogSink = .standardError) {
+    init(connections: ConnectionTable? = nil) {
         factory = PrometheusMetricsFactory(registry: registry)
-        self.logSink = logSink
+        self.connections = connections
         // Shown at 0 from the start, so an alert can be written against it before it moves.
         _ = Self.metric(in: counters, "contextd_log_writes_failed_total", []) {
             CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory)
@@ -46,6 +41,18 @@ final class DaemonMetrics: Sendable {
         guard amount > 0 else { return }
         Self.metric(in: counters, name, dimensions) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
             .increment(by: amount)
+    }
+
+    /// Brings a counter up to `total`, a count kept elsewhere since start (the log sink's, the
+    /// connection table's): adds what it grew by since the last call, never less than nothing.
+    private func count(_ name: String, _ dimensions: [(String, String)] = [], upTo total: Int) {
+        let key = Self.key(name, dimensions)
+        let growth = totalsCounted.withLock { counted in
+            let before = counted[key] ?? 0
+            counted[key] = max(before, total)
+            return total - before
+        }
+        count(name, dimensions, by: growth)
     }
 
     func addSeconds(_ name: String, _ dimensions: [(String, String)], _ seconds: Double) {
@@ -135,22 +142,13 @@ final class DaemonMetrics: Sendable {
         if let names = try? directoryEntries(outboxNew) {
             set("contextd_outbox_files", [("directory", "new")], to: Double(names.count))
         }
-        let failed = logSink.failedWrites
-        count("contextd_log_writes_failed_total", by: logFailuresCounted.withLock { counted in
-            defer { counted = max(counted, failed) }
-            return failed - counted
-        })
-        if let table = connections {
-            let counts = table.counts
-            let before = connectionsCounted.withLock { counted in
-                defer { counted = counts }
-                return counted
-            }
+        count("contextd_log_writes_failed_total", upTo: logSink.failedWrites)
+        if let counts = connections?.counts {
             set("contextd_http_connections_open", to: Double(counts.open))
-            count("contextd_http_connections_closed_total", [("reason", "evicted_idle")], by: counts.evicted - before.evicted)
-            count("contextd_http_connections_closed_total", [("reason", "refused_busy")], by: counts.refused - before.refused)
-            count("contextd_http_connections_closed_total", [("reason", "header_timeout")],
-                by: counts.headerTimeouts - before.headerTimeouts)
+            let closed = "contextd_http_connections_closed_total"
+            count(closed, [("reason", "evicted_idle")], upTo: counts.evicted)
+            count(closed, [("reason", "refused_busy")], upTo: counts.refused)
+            count(closed, [("reason", "header_timeout")], upTo: counts.headerTimeouts)
         }
         if let clock = engineClock.withLock({ $0 }) {
             set("contextd_clock_timestamp_seconds", to: Double(clock.milliseconds) / 1000)

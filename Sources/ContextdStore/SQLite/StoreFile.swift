@@ -9,12 +9,6 @@ import Glibc
 /// and inode of the file at the path are compared with those of the file opened: one `stat`,
 /// cheap enough for every commit.
 public enum StoreFile {
-    /// Whether a file (or anything) is at `path`.
-    public static func exists(_ path: String) -> Bool {
-        var status = stat()
-        return lstat(path, &status) == 0
-    }
-
     struct Identity: Sendable, Equatable {
         var device: UInt64
         var inode: UInt64

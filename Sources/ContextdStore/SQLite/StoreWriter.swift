@@ -43,7 +43,7 @@ struct StoreWriter {
         var stagedHere: Set<String> = []
         for change in batch.tasks {
             if case .created(let task) = change, let outbox = batch.outbox, outbox.staged.contains(task.id) {
-                if try insert(task, staged: outbox.time) {
+                if try insert(task, as: .staged, at: outbox.time) {
                     stagedHere.insert(task.id)
                 } else {
                     receipt.notStaged.insert(task.id)
@@ -85,7 +85,7 @@ struct StoreWriter {
     private func write(_ change: TaskChange) throws {
         switch change {
         case .created(let task):
-            _ = try insert(task, staged: nil)
+            _ = try insert(task, as: .pending, at: nil)
         case .expiredOnArrival(let task):
             _ = try insert(task, as: .expired, at: task.createdAt)
         case .released(let task):
@@ -108,12 +108,9 @@ struct StoreWriter {
         }
     }
 
-    /// Inserts a task `pending`, or `staged` at a time; false when its id was already there.
+    /// Inserts a task `pending`, `staged` at a time, or `expired` (on arrival); false when its id
+    /// was already there.
     /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
-    private func insert(_ task: TaskRecord, staged: Timestamp?) throws -> Bool {
-        try insert(task, as: staged == nil ? .pending : .staged, at: staged)
-    }
-
     private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?) throws -> Bool {
         try execute("""
             INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record,
