@@ -43,6 +43,11 @@ public struct EventFileReader: Sendable {
         public var isTooManyOpenFiles: Bool {
             if case .cannotOpen(_, let code) = self { code == EMFILE || code == ENFILE } else { false }
         }
+
+        /// Whether the open failed because nothing is at the path (any more).
+        public var isMissing: Bool {
+            if case .cannotOpen(_, let code) = self { code == ENOENT } else { false }
+        }
     }
 
     /// Calls `body` for every decoded item, in file order. A file larger than one chunk is read

@@ -50,7 +50,7 @@ extension Spool {
         let current = path(.cur, name)
         var status = stat()
         guard lstat(current, &status) == 0 else {
-            if errno == ENOENT { return .vanished }
+            if errno == ENOENT { return .goneFromCur }
             throw .system("lstat", path: current)
         }
         let problem: String

@@ -57,10 +57,15 @@ import Testing
 
     @Test func aFileTakenOutOfCurWhileItIsReadIsFinishedAndSaidSo() throws {
         let (sandbox, claimed) = try Self.claimingALargeFile(prefix: "cr")
+        // Taken out once the daemon has it open: taken out between the claim and the open, it
+        // is a file the daemon never read (said as "gone from cur/ before it was read").
+        let process = try #require(sandbox.process)
+        try sandbox.waitUntil("big.jsonl is open", timeout: 30) {
+            Self.openFiles(of: process.processIdentifier).contains(claimed.path)
+        }
         try FileManager.default.removeItem(at: claimed)
         try sandbox.drop("after.jsonl",
             TestEvents.newYorkThenChicago(prefix: "ca", subject: "cust-ca", payment: TestEvents.now - 300))
-        let process = try #require(sandbox.process)
         try sandbox.waitUntil("after.jsonl is done", timeout: 60) {
             !process.isRunning || FileManager.default.fileExists(atPath: sandbox.url("done", "after.jsonl").path)
         }
@@ -69,6 +74,57 @@ import Testing
         #expect(warning?.contains("file=big.jsonl") == true && warning?.contains("items=40000") == true,
             "\(sandbox.logText.suffix(2000))")
         #expect(try sandbox.stop() == 0)
+    }
+
+    /// The moment a file is taken out of `cur/` is the producer's, not the daemon's: right after
+    /// the claim, before the open, while it is read, after. Whichever it is, the daemon goes on
+    /// and says, for each file it lost, which of the two it was.
+    @Test func aFileTakenOutOfCurAtAnyMomentNeverStopsTheDaemon() throws {
+        let sandbox = try DaemonSandbox(batchEvents: 50)
+        try sandbox.start()
+        _ = try sandbox.httpPort()
+        let process = try #require(sandbox.process)
+        var taken: [String] = []
+        for round in 0..<40 {
+            let name = "r\(round).jsonl"
+            let events = (0..<(round % 4) * 100 + 1).map { index in
+                TestEvents.line(id: "r\(round)-\(index)", source: "bulk", type: "bulk.touch", subject: "cust-bulk",
+                    time: TestEvents.format(TestEvents.now - 3600), data: #"{"n":\#(index)}"#)
+            }
+            try sandbox.drop(name, events.joined(separator: "\n") + "\n")
+            // Spins (no 50 ms poll) so that some removals land between the claim and the open.
+            let claimed = sandbox.url("cur", name).path
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline && process.isRunning {
+                if unlink(claimed) == 0 { taken.append(name); break }
+                if FileManager.default.fileExists(atPath: sandbox.url("done", name).path) { break }
+                usleep(200)
+            }
+        }
+        try sandbox.drop("after.jsonl",
+            TestEvents.newYorkThenChicago(prefix: "am", subject: "cust-am", payment: TestEvents.now - 300))
+        try sandbox.waitUntil("after.jsonl is done", timeout: 60) {
+            !process.isRunning || FileManager.default.fileExists(atPath: sandbox.url("done", "after.jsonl").path)
+        }
+        #expect(process.isRunning, "the daemon stopped:\n\(sandbox.logText.suffix(2000))")
+        let lost = sandbox.logText.split(separator: "\n").filter {
+            $0.contains("file gone from cur/ before it was read") || $0.contains("file left cur/ while it was read")
+        }
+        #expect(!taken.isEmpty)
+        print("taken out of cur/: \(taken.count) of 40 files,",
+            "\(lost.filter { $0.contains("before it was read") }.count) before the daemon opened them")
+        for name in taken {
+            #expect(lost.filter { $0.contains("file=\(name)") }.count == 1, "\(name): \(sandbox.logText.suffix(3000))")
+        }
+        #expect(lost.count == taken.count)
+        #expect(try sandbox.stop() == 0)
+    }
+
+    /// What the process's descriptors point at (`/proc/<pid>/fd`).
+    static func openFiles(of pid: Int32) -> [String] {
+        let directory = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\($0)") }
     }
 
     @Test func aFileTakenOutOfCurWhileTheDaemonWasDownIsReportedWithWhatWasApplied() throws {

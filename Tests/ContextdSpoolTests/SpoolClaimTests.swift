@@ -181,8 +181,8 @@ struct SpoolClaimTests {
             return
         }
         #expect(file == ClaimedFile(name: "a.json", path: fixture.path("cur", "a.json"), format: .json))
-        guard case .vanished = try fixture.spool.reclaim("zzz.jsonl") else {
-            Issue.record("expected .vanished")
+        guard case .goneFromCur = try fixture.spool.reclaim("zzz.jsonl") else {
+            Issue.record("expected .goneFromCur")
             return
         }
     }

@@ -243,6 +243,9 @@ final class Pipeline {
         switch claim {
         case .vanished:
             return .done
+        case .goneFromCur:
+            goneBeforeRead(name, input: input.name, applied: progress?.items ?? 0)
+            return .done
         case .rejected(let reason):
             counters.filesRejected += 1
             metrics.count("contextd_files_rejected_total", [("input", input.name)])
@@ -320,6 +323,10 @@ final class Pipeline {
             // Nothing of it was read: it goes back to new/ and is taken again in a later round.
             group.current = nil
             fileDescriptorsRanOut(error, unclaiming: file.name, from: spool)
+            return .done
+        } catch let error as EventFileReader.ReadError where error.isMissing && seen == 0 {
+            group.current = nil
+            goneBeforeRead(file.name, input: input.name, applied: progress?.items ?? 0)
             return .done
         } catch let error as EventFileReader.ReadError {
             // Not readable as events (binary, not JSON): what was read so far stays applied.
@@ -405,6 +412,15 @@ final class Pipeline {
         try commit(Commit(changes: engine.takeChanges(), tasks: group.tasks, progress: progress, rejects: group.rejects),
             finished: group.finished, tally: group.tally)
         group = Group(current: group.current)
+    }
+
+    /// A file moved or deleted out of `cur/` between its claim and its open: nothing of it was
+    /// read in this process; what an earlier one applied (`applied` items) stays, and its
+    /// progress is forgotten with the next commit.
+    private func goneBeforeRead(_ name: String, input: String, applied: Int) {
+        completed.append((input, name))
+        logger.warning("file gone from cur/ before it was read; what it held was never applied",
+            metadata: ["spool": "\(input)", "file": "\(name)", "items_applied": "\(applied)"])
     }
 
     /// Hands the spool what the store holds of a file's rejected lines and late events, to go to
