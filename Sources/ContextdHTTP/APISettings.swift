@@ -33,15 +33,23 @@ public protocol TaskAPIObserver: Sendable {
     func requeued(_ task: TaskState, by caller: Caller)
 }
 
-/// `/readyz` and `/metrics` ask the daemon; the API does not know how it keeps either.
+/// `/readyz`, `/metrics` and `/v1/status` ask the daemon; the API does not know how it keeps
+/// any of them.
 public struct OperationsProbe: Sendable {
     /// Why the daemon is not ready (empty: ready).
     public var notReadyReasons: @Sendable () async -> [String]
     /// The Prometheus text exposition.
     public var metrics: @Sendable () async -> String
+    /// What the daemon is doing (``StatusReport``), assembled on request; nil where no daemon
+    /// stands behind the API (some tests).
+    public var status: @Sendable () async -> StatusReport?
 
-    public init(notReadyReasons: @escaping @Sendable () async -> [String], metrics: @escaping @Sendable () async -> String) {
+    public init(
+        notReadyReasons: @escaping @Sendable () async -> [String], metrics: @escaping @Sendable () async -> String,
+        status: @escaping @Sendable () async -> StatusReport? = { nil }
+    ) {
         self.notReadyReasons = notReadyReasons
         self.metrics = metrics
+        self.status = status
     }
 }
