@@ -134,7 +134,11 @@ public struct Daemon: Service {
         return APIServer(
             host: http.listen.host, port: http.listen.port, store: store, settings: http.apiSettings, signal: signal,
             observer: APIActivity(metrics: metrics, outcomeArrived: { doorbell.ring() }), probe: probe, logger: logger,
-            now: { WallClock.now() }, connections: connections, onListening: { _ in listening.listening() })
+            now: { WallClock.now() }, connections: connections,
+            rejectedInput: RejectedInputSource(spools: configuration.inputs.map {
+                RejectedInputSource.Spool(name: $0.name, rejectedPath: $0.path + "/rejected")
+            }),
+            onListening: { _ in listening.listening() })
     }
 
     /// The table that caps the API's connections: at `http.max_connections`, or lower when the

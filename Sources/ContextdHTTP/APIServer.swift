@@ -6,8 +6,8 @@ public import Logging
 import NIOCore
 public import ServiceLifecycle
 
-/// The daemon's HTTP listener (docs/consuming.md, docs/operations.md): the task API and the operations endpoints, one
-/// `Service` in the daemon's service group.
+/// The daemon's HTTP listener (docs/consuming.md, docs/operations.md): the task API, the operations endpoints and
+/// the console, one `Service` in the daemon's service group.
 ///
 /// On graceful shutdown it ends every long poll at once (with what it has, usually nothing),
 /// so SIGTERM is not held up by pollers waiting up to `max_wait`.
@@ -16,6 +16,7 @@ public struct APIServer: Service {
     let port: Int
     let taskAPI: TaskAPI
     let operationsAPI: OperationsAPI
+    let console: Console
     let signal: TaskSignal
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
@@ -30,6 +31,7 @@ public struct APIServer: Service {
         host: String, port: Int, store: SQLiteStore, settings: APISettings, signal: TaskSignal,
         observer: (any TaskAPIObserver)?, probe: OperationsProbe, logger: Logger,
         now: @escaping @Sendable () -> Timestamp, connections: ConnectionTable? = nil,
+        rejectedInput: RejectedInputSource = RejectedInputSource(spools: []), sessions: SessionTable = SessionTable(),
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.host = host
@@ -39,8 +41,13 @@ public struct APIServer: Service {
         self.signal = signal
         self.logger = logger
         self.onListening = onListening
-        taskAPI = TaskAPI(store: store, settings: settings, signal: signal, observer: observer, now: now)
-        operationsAPI = OperationsAPI(access: settings.access, probe: probe)
+        let gate = Gate(access: settings.access, sessions: sessions,
+            hosts: HostCheck(listenHost: host, extra: settings.consoleHosts), now: now)
+        taskAPI = TaskAPI(store: store, settings: settings, gate: gate, signal: signal, observer: observer, logger: logger,
+            now: now)
+        operationsAPI = OperationsAPI(gate: gate, probe: probe)
+        console = Console(gate: gate, store: store, settings: settings, probe: probe, rejectedInput: rejectedInput,
+            signal: signal, observer: observer, logger: logger)
     }
 
     public func run() async throws {
@@ -50,6 +57,7 @@ public struct APIServer: Service {
         router.middlewares.add(JSONErrorMiddleware())
         taskAPI.register(on: router)
         operationsAPI.register(on: router)
+        console.register(on: router)
         let host = self.host
         // Hummingbird's own info lines ("Server started and listening on …", "Shutting down")
         // would say again what `http listening` and `stopped` say: it logs from notice up.

@@ -13,6 +13,9 @@ public struct APISettings: Sendable {
     public var maxLimit: Int
     /// The connection cap and timeouts.
     public var connections = ConnectionLimits()
+    /// Host names besides the listener's own under which browsers may reach the console
+    /// (`http.console_hosts`: a reverse proxy's or a DNS name). See ``HostCheck``.
+    public var consoleHosts: [String] = []
 
     public init(access: AccessControl, lease: LeaseTerms = LeaseTerms(), maxWait: TimeSpan = .seconds(60),
         maxLimit: Int = 100)

@@ -2,7 +2,8 @@ import Hummingbird
 
 /// Every error leaves as `{"error": {"code", "message"}}`: the ``APIError``s the handlers throw,
 /// and those the router raises itself (an unknown path, a body too large), so a client parses
-/// one error shape only.
+/// one error shape only. An unknown path outside the API (`/v1/…`, the operations endpoints)
+/// gets the console's 404 page instead, for the browser that asked.
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
@@ -13,6 +14,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response
+        } catch let error as HTTPError where error.status == .notFound && !Self.isAPIPath(request.uri.path) {
+            // A path outside the API is a browser's: the console's own 404 page.
+            return Console.notFound(request.uri.path)
         } catch let error as HTTPError {
             let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
             let message = error.body ?? (error.status == .notFound
@@ -20,5 +24,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
                 : error.status.reasonPhrase)
             return APIError(error.status, code, message).response
         }
+    }
+
+    static func isAPIPath(_ path: String) -> Bool {
+        path == "/v1" || path.hasPrefix("/v1/") || ["/healthz", "/readyz", "/metrics"].contains(path)
     }
 }

@@ -1,14 +1,16 @@
 import ContextdEvents
+import Foundation
 import Hummingbird
 
 /// `/healthz` (the process answers), `/readyz` (it can do its job: store reachable, first
 /// rules loaded, startup recovery done) and `/metrics` (Prometheus text format).
 ///
 /// They take the same bearer tokens as the task API when tokens are configured (SPEC §3:
-/// any request without a valid token is refused); any valid token will do, whatever its
-/// assignees, since none of them shows a task.
+/// any request without a valid token is refused), and the console's session cookie; any
+/// valid token will do (`read` is the lowest level), whatever its assignees, since none of
+/// them shows a task.
 struct OperationsAPI: Sendable {
-    let access: AccessControl
+    let gate: Gate
     let probe: OperationsProbe
 
     func register(on router: Router<BasicRequestContext>) {
@@ -27,9 +29,20 @@ struct OperationsAPI: Sendable {
             try authorize(request)
             return JSONResponse.text(.ok, await probe.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        // The console's overview polls this (with its cookie). A minimal form for the console
+        // branch; the /v1/status work (issue 18, H1) owns its final shape.
+        router.get("v1/status") { request, _ in
+            try authorize(request)
+            guard let report = await probe.status() else {
+                throw APIError(.serviceUnavailable, "unavailable", "no status: no daemon stands behind this listener")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return JSONResponse.make(.ok, String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
     }
 
     private func authorize(_ request: Request) throws {
-        guard access.caller(authorization: request.headers[.authorization]) != nil else { throw APIError.unauthorized }
+        _ = try gate.caller(request, needs: .read, for: request.uri.path)
     }
 }

@@ -2,6 +2,7 @@ import ContextdEngine
 import ContextdEvents
 import ContextdStore
 import Hummingbird
+import Logging
 
 /// The lease API of SPEC §3, for CRMs that poll: lease due tasks, ack them with an outcome,
 /// release them, and (for operators) list and requeue dead-lettered ones.
@@ -11,17 +12,21 @@ import Hummingbird
 struct TaskAPI: Sendable {
     let store: SQLiteStore
     let settings: APISettings
+    let gate: Gate
     let signal: TaskSignal
     let observer: (any TaskAPIObserver)?
     /// The lease clock: the wall clock in the daemon, a controlled clock in tests.
     let now: @Sendable () -> Timestamp
+    let logger: Logger
 
     init(
-        store: SQLiteStore, settings: APISettings, signal: TaskSignal, observer: (any TaskAPIObserver)?,
-        now: @escaping @Sendable () -> Timestamp
+        store: SQLiteStore, settings: APISettings, gate: Gate, signal: TaskSignal, observer: (any TaskAPIObserver)?,
+        logger: Logger, now: @escaping @Sendable () -> Timestamp
     ) {
         self.store = store
         self.settings = settings
+        self.gate = gate
+        self.logger = logger
         self.signal = signal
         self.observer = observer
         self.now = now
@@ -49,7 +54,7 @@ struct TaskAPI: Sendable {
 
     /// `GET /v1/tasks?assignee=P&limit=N&wait=S`.
     private func lease(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "leasing tasks")
         let prefixes = try scope(request, caller)
         let limit = try integer(request, "limit", default: 1, range: 1...settings.maxLimit)
         // Cut to max_wait (rounded up to whole seconds) before it is multiplied, so no number overflows.
@@ -86,7 +91,7 @@ struct TaskAPI: Sendable {
     /// `POST /v1/tasks/{id}/ack` with `{"outcome": "done"|"accepted"|"rejected", "note": "…",
     /// "lease": "l-…"}` (`note` and `lease` optional).
     private func ack(_ request: Request, id: String) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "acking a task")
         let body = try await jsonBody(request)
         guard case .string(let word)? = body["outcome"] else {
             throw APIError(.badRequest, "bad_request",
@@ -107,7 +112,7 @@ struct TaskAPI: Sendable {
 
     /// `POST /v1/tasks/{id}/release` (optionally `{"lease": "l-…"}`).
     private func release(_ request: Request, id: String) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "releasing a task")
         let body = try await jsonBody(request, optional: true)
         let result = try await store.release(
             taskID: id, leaseID: try optionalString(body, "lease"), scope: caller.assignees, terms: settings.lease,
@@ -118,18 +123,20 @@ struct TaskAPI: Sendable {
         return JSONResponse.make(.ok, Self.json(state))
     }
 
-    /// `POST /v1/tasks/{id}/requeue`: a dead-lettered task goes back to the queue.
+    /// `POST /v1/tasks/{id}/requeue`: a dead-lettered task goes back to the queue (admin only,
+    /// logged as an admin action).
     private func requeue(_ request: Request, id: String) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .admin, for: "requeuing a dead letter")
         let state = try await store.requeue(taskID: id, scope: caller.assignees).get(or: id)
         signal.ring()
         observer?.requeued(state, by: caller)
+        logger.notice("admin action", metadata: ["token": "\(caller.name)", "action": "requeue", "task": "\(id)"])
         return JSONResponse.make(.ok, Self.json(state))
     }
 
     /// `GET /v1/dead-letters?assignee=P&limit=N`.
     private func deadLetters(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "listing dead letters")
         let prefixes = try scope(request, caller)
         let limit = try integer(request, "limit", default: 100, range: 1...10_000)
         let dead = try await store.deadLetters(assigneePrefixes: prefixes, limit: limit, terms: settings.lease, at: now())
@@ -139,7 +146,7 @@ struct TaskAPI: Sendable {
     /// `GET /v1/suppressed?assignee=P&limit=N`: the latest candidates a policy stopped, and which
     /// policy (`GET /v1/tasks/{id}` or `contextd explain` says why).
     private func suppressed(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "listing suppressed tasks")
         let prefixes = try scope(request, caller)
         let limit = try integer(request, "limit", default: 100, range: 1...10_000)
         let stopped = try await store.suppressedTasks(assigneePrefixes: prefixes, limit: limit)
@@ -150,7 +157,7 @@ struct TaskAPI: Sendable {
 
     /// `GET /v1/tasks/{id}`: where a task (or a candidate a policy stopped) is, and why it exists.
     private func show(_ request: Request, id: String) async throws -> Response {
-        let caller = try authenticate(request)
+        let caller = try gate.caller(request, needs: .lease, for: "showing a task")
         guard let found = try await store.explanation(of: id) else { throw APIError(LeaseRefusal.unknownTask, taskID: id) }
         guard assignee(found.record.assignee, isUnder: caller.assignees) else {
             throw APIError(LeaseRefusal.outOfScope(assignee: found.record.assignee), taskID: id)
@@ -166,13 +173,6 @@ struct TaskAPI: Sendable {
     }
 
     // MARK: - Requests
-
-    private func authenticate(_ request: Request) throws -> Caller {
-        guard let caller = settings.access.caller(authorization: request.headers[.authorization]) else {
-            throw APIError.unauthorized
-        }
-        return caller
-    }
 
     /// The assignee prefixes a listing covers: `assignee=P` must lie within the caller's
     /// prefixes (else 403); without it, all of them.

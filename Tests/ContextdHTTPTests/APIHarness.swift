@@ -38,7 +38,11 @@ struct APIHarness {
     let clock = ManualClock()
     let signal = TaskSignal()
     let observer = RecordingObserver()
+    /// What the server logged from notice up (admin actions among it).
+    let logs = LogRecorder()
     var settings: APISettings
+    /// The spools' rejected/ directories the console shows.
+    var rejectedInput = RejectedInputSource(spools: [])
 
     init(tokens: [AccessToken] = [], lease: LeaseTerms = LeaseTerms(duration: .seconds(300), maxAttempts: 3)) throws {
         directory = NSTemporaryDirectory() + "contextd-http-" + UUID().uuidString
@@ -73,13 +77,14 @@ struct APIHarness {
         _ body: @escaping @Sendable (Int) async throws -> T
     ) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "contextd-http-test")
-        logger.logLevel = .warning
+        let logs = self.logs
+        var logger = Logger(label: "contextd-http-test") { _ in RecordingLogHandler(recorder: logs) }
+        logger.logLevel = .notice
         let clock = self.clock
         let server = APIServer(
             host: "127.0.0.1", port: 0, store: store, settings: settings, signal: signal, observer: observer,
             probe: probe, logger: logger,
-            now: { clock.now }, onListening: { continuation.yield($0) })
+            now: { clock.now }, rejectedInput: rejectedInput, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -98,6 +103,39 @@ struct APIHarness {
         if signal.waiting == 0 { throw HarnessError.noPollWaiting }
     }
 
+    /// Leases every queued task `maxAttempts` times, letting each lease run out, so that they
+    /// are dead letters (as a CRM that never acks would make them).
+    func deadLetterAll() async throws {
+        for _ in 0..<settings.lease.maxAttempts {
+            _ = try await store.lease(assigneePrefixes: [""], limit: 1000, holder: "test", terms: settings.lease, at: clock.now)
+            clock.advance(settings.lease.duration + .seconds(1))
+        }
+        _ = try await store.deadLetters(assigneePrefixes: [""], limit: 1000, terms: settings.lease, at: clock.now)
+    }
+
     enum HarnessError: Error { case noPort, noPollWaiting }
+}
+
+/// Log lines as `level message key=value…` (metadata sorted), for tests that look for one.
+final class LogRecorder: Sendable {
+    let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .notice
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let text = "\(event.level) \(event.message)" + merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        recorder.lines.withLock { $0.append(text) }
+    }
 }
 

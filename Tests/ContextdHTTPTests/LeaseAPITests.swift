@@ -156,31 +156,39 @@ import Testing
     }
 
     @Test func aTaskLeasedMaxAttemptsTimesIsDeadLetteredAndCanBeRequeued() async throws {
-        let harness = try APIHarness(lease: LeaseTerms(duration: .seconds(60), maxAttempts: 3))
+        // Requeue needs access 'admin' (a lease-level CRM token cannot): one token of each.
+        let crm = "s3cret-crm-0123456789abc"
+        let admin = "s3cret-admin-0123456789ab"
+        let harness = try APIHarness(
+            tokens: [AccessToken(name: "crm", secret: crm, assignees: [""]),
+                AccessToken(name: "ops", secret: admin, assignees: [""], access: .admin)],
+            lease: LeaseTerms(duration: .seconds(60), maxAttempts: 3))
         try harness.publish([APIHarness.task("t-poison"), APIHarness.task("t-ok", priority: 10)])
         try await harness.withServer { port in
             for attempt in 1...3 {
-                let leased = try await request(port, .get, "/v1/tasks?assignee=queue:")
+                let leased = try await request(port, .get, "/v1/tasks?assignee=queue:", token: crm)
                 #expect(leased.taskIDs.first == "t-poison", "attempt \(attempt)")
                 if attempt == 2 {
-                    #expect(try await request(port, .post, "/v1/tasks/t-poison/release").status == 200)
+                    #expect(try await request(port, .post, "/v1/tasks/t-poison/release", token: crm).status == 200)
                 } else {
                     harness.clock.advance(.seconds(61))
                 }
             }
             // Its third lease ran out: dead, so the next poll gets the other task.
-            #expect(try await request(port, .get, "/v1/tasks").taskIDs == ["t-ok"])
-            let dead = try await request(port, .get, "/v1/dead-letters")
+            #expect(try await request(port, .get, "/v1/tasks", token: crm).taskIDs == ["t-ok"])
+            let dead = try await request(port, .get, "/v1/dead-letters", token: crm)
             #expect(dead.taskIDs == ["t-poison"])
             guard case .list(let items)? = dead["tasks"], case .object(let item) = items.first else {
                 Issue.record("\(dead.text)"); return
             }
             #expect(item["attempts"] == .number(3))
-            let requeued = try await request(port, .post, "/v1/tasks/t-poison/requeue")
+            let refused = try await request(port, .post, "/v1/tasks/t-poison/requeue", token: crm)
+            #expect(refused.status == 403 && refused.errorCode == "forbidden")
+            let requeued = try await request(port, .post, "/v1/tasks/t-poison/requeue", token: admin)
             #expect(requeued.status == 200 && requeued["attempts"] == .number(0))
-            #expect(try await request(port, .get, "/v1/dead-letters").taskIDs.isEmpty)
-            #expect(try await request(port, .get, "/v1/tasks").taskIDs == ["t-poison"])
-            let notDead = try await request(port, .post, "/v1/tasks/t-ok/requeue")
+            #expect(try await request(port, .get, "/v1/dead-letters", token: crm).taskIDs.isEmpty)
+            #expect(try await request(port, .get, "/v1/tasks", token: crm).taskIDs == ["t-poison"])
+            let notDead = try await request(port, .post, "/v1/tasks/t-ok/requeue", token: admin)
             #expect(notDead.status == 409 && notDead.errorCode == "wrong_state")
         }
     }

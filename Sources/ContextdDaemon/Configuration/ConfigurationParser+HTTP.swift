@@ -19,9 +19,9 @@ private struct TokenEntry {
 extension ConfigurationParser {
     static let httpKeys = [
         "listen", "assignees", "lease", "max_wait", "max_attempts", "tokens", "max_connections", "idle_timeout",
-        "header_timeout",
+        "header_timeout", "console_hosts",
     ]
-    static let tokenKeys = ["name", "token", "token_file", "assignees"]
+    static let tokenKeys = ["name", "token", "token_file", "assignees", "access"]
     /// Shorter secrets can be guessed by a caller that tries them one after another.
     static let minimumTokenLength = 16
 
@@ -40,6 +40,9 @@ extension ConfigurationParser {
         if let count = http.count("max_connections", minimum: 1) { settings.connections.maxConnections = count }
         if let span = http.duration("idle_timeout", atLeast: .seconds(1)) { settings.connections.idleTimeout = span }
         if let span = http.duration("header_timeout", atLeast: .seconds(1)) { settings.connections.headerTimeout = span }
+        if let hosts = http.strings("console_hosts", allowEmpty: true, example: #"["contextd.example.internal"]"#) {
+            settings.consoleHosts = hosts
+        }
         if let listen, let node = http["listen"], !http.wasSuggested("tokens") {
             checkExposure(listen, at: node, tokens: http["tokens"])
         }
@@ -106,8 +109,11 @@ extension ConfigurationParser {
         let assignees = mapping.required("assignees", what: what).flatMap { _ in
             mapping.strings("assignees", allowEmpty: false, example: #"["queue:fraud"] (or [""] for every assignee)"#)
         }
-        guard let name, let secret, let assignees else { return nil }
-        return TokenEntry(token: HTTPSettings.Token(name: name.text, secret: secret.text, assignees: assignees),
+        // Without `access:` a token is `lease`, what every token could do before levels existed.
+        let access = mapping["access"] == nil ? AccessLevel.lease : mapping.choice("access", of: AccessLevel.self)
+        guard let name, let secret, let assignees, let access else { return nil }
+        return TokenEntry(
+            token: HTTPSettings.Token(name: name.text, secret: secret.text, assignees: assignees, access: access),
             nameNode: name.node, secretNode: secret.node)
     }
 
@@ -195,7 +201,7 @@ extension ConfigurationParser {
         node.scalarText == nil ? node.found : "a single value"
     }
 
-    /// Every value under `http.tokens` that may be a secret: all but names, paths and assignees,
+    /// Every value under `http.tokens` that may be a secret: all but names, paths, assignees and access levels,
     /// misspelt keys' values included.
     private static func secretNodes(in node: Node) -> [Node] {
         switch node {
@@ -203,7 +209,7 @@ extension ConfigurationParser {
         case .sequence(let items): return items.flatMap { secretNodes(in: $0) }
         case .mapping(let mapping):
             return mapping.flatMap { key, value in
-                ["name", "token_file", "assignees"].contains(key.scalarText ?? "") ? [] : secretNodes(in: value)
+                ["name", "token_file", "assignees", "access"].contains(key.scalarText ?? "") ? [] : secretNodes(in: value)
             }
         case .alias: return []
         }

@@ -21,6 +21,9 @@ public struct HTTPSettings: Sendable, Equatable {
     public var tokens: [Token]
     /// The connection cap and timeouts (`max_connections`, `idle_timeout`, `header_timeout`).
     public var connections = ConnectionLimits()
+    /// Host names besides the listener's under which a browser may open the console
+    /// (`console_hosts`: a reverse proxy's, a DNS name).
+    public var consoleHosts: [String] = []
 
     public init(
         listen: ListenAddress, assignees: [String] = [], lease: TimeSpan = LeaseTerms().duration,
@@ -40,20 +43,25 @@ public struct HTTPSettings: Sendable, Equatable {
         /// Shown in logs and metrics instead of the secret.
         public var name: String
         public var secret: String
-        /// Assignee prefixes the token may lease, ack, release and requeue.
+        /// Assignee prefixes the token may see, lease, ack, release and requeue.
         public var assignees: [String]
+        /// What the token may do (`access:`, default `lease`).
+        public var access: AccessLevel
 
-        public init(name: String, secret: String, assignees: [String]) {
+        public init(name: String, secret: String, assignees: [String], access: AccessLevel = .lease) {
             self.name = name
             self.secret = secret
             self.assignees = assignees
+            self.access = access
         }
 
-        public var description: String { "token \(name) (assignees: \(assignees.joined(separator: ", ")))" }
+        public var description: String {
+            "token \(name) (access: \(access.rawValue), assignees: \(assignees.joined(separator: ", ")))"
+        }
 
-        /// `dump` and debuggers show the name and assignees, never the secret.
+        /// `dump` and debuggers show the name, level and assignees, never the secret.
         public var customMirror: Mirror {
-            Mirror(self, children: ["name": name, "secret": "<hidden>", "assignees": assignees])
+            Mirror(self, children: ["name": name, "secret": "<hidden>", "assignees": assignees, "access": access])
         }
     }
 }
@@ -62,9 +70,12 @@ extension HTTPSettings {
     /// What the API server takes from this section.
     var apiSettings: APISettings {
         var settings = APISettings(
-            access: AccessControl(tokens: tokens.map { AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees) }),
+            access: AccessControl(tokens: tokens.map {
+                AccessToken(name: $0.name, secret: $0.secret, assignees: $0.assignees, access: $0.access)
+            }),
             lease: LeaseTerms(duration: lease, maxAttempts: maxAttempts), maxWait: maxWait)
         settings.connections = connections
+        settings.consoleHosts = consoleHosts
         return settings
     }
 }

@@ -1,0 +1,57 @@
+import Glibc
+
+/// Reads at most a few hundred kilobytes of a file in `rejected/`, whatever is there: a
+/// rejected file may be 10 GB, a symbolic link (to /etc/passwd: never followed), a named pipe
+/// (opening it must not block) or a device. Only a regular file is read.
+struct BoundedFile: Sendable {
+    /// The lines read (invalid UTF-8 shown with replacement characters), at most `maxLines`.
+    var lines: [String]
+    /// True when the file holds more than was read.
+    var truncated: Bool
+
+    static let maxBytes = 256 * 1024
+
+    /// The file's first lines, or nil when it is missing or not a regular file.
+    static func read(_ path: String, maxLines: Int, maxBytes: Int = maxBytes) -> BoundedFile? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let size = Int(status.st_size)
+        var bytes = [UInt8](repeating: 0, count: min(size, maxBytes))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count <= 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        var truncated = size > filled
+        if lines.count > maxLines {
+            lines = Array(lines.prefix(maxLines))
+            truncated = true
+        }
+        return BoundedFile(lines: lines.map { String(decoding: $0, as: UTF8.self) }, truncated: truncated)
+    }
+
+    /// The names in a directory with their modification times, without following links;
+    /// empty when it cannot be read.
+    static func entries(of directory: String) -> [(name: String, modified: Int)] {
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var found: [(String, Int)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            var status = stat()
+            guard lstat(directory + "/" + name, &status) == 0 else { continue }
+            found.append((name, Int(status.st_mtim.tv_sec)))
+        }
+        return found
+    }
+}
