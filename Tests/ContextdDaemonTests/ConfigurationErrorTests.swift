@@ -78,6 +78,8 @@ import Testing
         Case("token-both.yaml", "5:19", "token 'fraud-desk' gives both 'token' and 'token_file'; give exactly one"),
         Case("token-neither.yaml", "3:7", "token 'fraud-desk' has neither 'token' nor 'token_file'; give exactly one"),
         Case("token-misspelt.yaml", "4:7", "unknown field 'tokn_file' in token 'fraud-desk' — did you mean 'token_file'?"),
+        Case("token-access-misspelt.yaml", "6:15", "invalid value 'admn' for 'access' of token 'fraud-desk' — did you "
+            + "mean 'admin'? (expected one of: read, lease, admin)"),
         Case("token-file-missing.yaml", "4:19", "cannot read the token file " + Fixtures.path("bad/tokens/nope")
             + " of token 'fraud-desk': No such file or directory"),
         Case("token-file-empty.yaml", "4:19", "the token file " + Fixtures.path("bad/tokens/empty")

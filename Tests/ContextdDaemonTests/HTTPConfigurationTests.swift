@@ -19,9 +19,14 @@ import Testing
         #expect(http.connections == ConnectionLimits(maxConnections: 64, idleTimeout: .minutes(2), headerTimeout: .seconds(5)))
         #expect(http.tokens == [
             // Read from tokens/fraud-desk beside the file, without the blank lines and spaces around it.
-            HTTPSettings.Token(name: "fraud-desk", secret: "fraud-desk-0123456789abcdef", assignees: ["queue:fraud"]),
-            HTTPSettings.Token(name: "sales_crm-2", secret: "sales-crm-0123456789abcdef", assignees: ["sales:", ""]),
+            // Without access: a token is lease, as every token was before levels.
+            HTTPSettings.Token(name: "fraud-desk", secret: "fraud-desk-0123456789abcdef", assignees: ["queue:fraud"],
+                access: .lease),
+            HTTPSettings.Token(name: "sales_crm-2", secret: "sales-crm-0123456789abcdef", assignees: ["sales:", ""],
+                access: .admin),
         ])
+        #expect(http.consoleHosts == ["contextd.example.internal"])
+        #expect(http.tokens[1].description == "token sales_crm-2 (access: admin, assignees: sales:, )")
     }
 
     @Test(arguments: ["empty.yaml", "http/port-zero.yaml"])
@@ -33,6 +38,7 @@ import Testing
         #expect(http.maxAttempts == 5)
         #expect(http.connections == ConnectionLimits(maxConnections: 512, idleTimeout: .seconds(75), headerTimeout: .seconds(60)))
         #expect(http.tokens == [])
+        #expect(http.consoleHosts == [])
     }
 
     @Test func portZeroLetsTheKernelChooseAndLoopbackNeedsNoToken() throws {
