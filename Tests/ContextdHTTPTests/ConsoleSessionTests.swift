@@ -83,12 +83,17 @@ import Testing
             // The API takes the cookie too (the console's script), with the token in a header.
             let noHeader = try await browser.send(.post, "/v1/tasks/t-poison/requeue")
             #expect(noHeader.status == 403 && noHeader.json.errorCode == "csrf")
+            // A page of another site is refused even with the right token (its Origin says so).
+            let crossSite = try await browser.send(.post, "/dead-letters/requeue", form: "task=t-poison&csrf=" + csrf,
+                headers: [.origin: "https://evil.example"])
+            #expect(crossSite.status == 403 && crossSite.text.contains("a page from https://evil.example may not make changes"))
             let signOut = try await browser.send(.post, "/sign-out", form: "csrf=wrong")
             #expect(signOut.status == 403)
             #expect(try await harness.store.deadLetters(
                 assigneePrefixes: [""], limit: 10, terms: harness.settings.lease, at: harness.clock.now).count == 1)
 
-            let requeued = try await browser.send(.post, "/dead-letters/requeue", form: "task=t-poison&csrf=" + csrf)
+            let requeued = try await browser.send(.post, "/dead-letters/requeue", form: "task=t-poison&csrf=" + csrf,
+                headers: [.origin: "http://127.0.0.1:\(port)"])
             #expect(requeued.status == 303 && requeued.location == "/dead-letters?requeued=t-poison")
             #expect(try await harness.store.deadLetters(
                 assigneePrefixes: [""], limit: 10, terms: harness.settings.lease, at: harness.clock.now).isEmpty)
@@ -148,6 +153,10 @@ import Testing
             let lease = try await anonymous.get("/v1/tasks")
             #expect(lease.status == 421 && lease.json.errorCode == "misdirected_request")
             let local = ConsoleBrowser(port: port, host: "localhost:\(port)")
+            // Without tokens an ack carries no CSRF token: another site's page is told apart by its Origin.
+            let forged = try await local.send(.post, "/v1/tasks/t-2/release", headers: [.origin: "http://evil.example"])
+            #expect(forged.status == 403 && forged.json.errorCode == "cross_origin")
+            #expect(try await local.send(.post, "/v1/tasks/t-2/release", headers: [.origin: "null"]).status == 403)
             #expect(try await local.get("/v1/tasks").status == 200)
             let page = try await local.get("/")
             #expect(page.status == 200 && page.text.contains("anonymous · read-only (no tokens configured)"))

@@ -39,12 +39,14 @@ struct Gate: Sendable {
         }
         if access.isOpen {
             guard hosts.accepts(request.head.authority) else { throw hosts.refusal(for: request.head.authority) }
+            try checkOrigin(request)
             return Admitted(caller: .anonymous, csrf: nil)
         }
         guard let cookie = Self.sessionCookie(in: request),
             let (caller, csrf) = sessions.session(cookie: cookie, at: now())
         else { return nil }
         guard hosts.accepts(request.head.authority) else { throw hosts.refusal(for: request.head.authority) }
+        try checkOrigin(request)
         if request.method != .get && request.method != .head {
             let presented = csrfField ?? request.headers[Self.csrfHeader] ?? ""
             guard AccessControl.constantTimeEquals(Array(csrf.utf8), Array(presented.utf8)) else {
@@ -54,6 +56,19 @@ struct Gate: Sendable {
             }
         }
         return Admitted(caller: caller, csrf: csrf)
+    }
+
+    /// Refuses a state-changing request that a browser sent from a page of another site: the
+    /// `Origin` a browser adds to a cross-site POST names that site. Programs (CRMs, curl) send
+    /// no `Origin` and are not affected; an anonymous listener's ack and release, which carry no
+    /// CSRF token, are kept from other sites' pages this way.
+    func checkOrigin(_ request: Request) throws(APIError) {
+        guard request.method != .get, request.method != .head, let origin = request.headers[.origin] else { return }
+        let authority = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+        guard let authority, hosts.accepts(authority) else {
+            throw APIError(.forbidden, "cross_origin",
+                "a page from \(origin) may not make changes here; use the console at this listener's own address")
+        }
     }
 
     /// The caller of an API request allowed at `level`: 401 without a credential, 403 below it.

@@ -30,6 +30,7 @@ extension Console {
         guard gate.hosts.accepts(request.head.authority) else {
             return Self.errorPage(gate.hosts.refusal(for: request.head.authority))
         }
+        do { try gate.checkOrigin(request) } catch { return Self.errorPage(error) }
         let form = try await FormFields(request)
         guard let caller = gate.access.caller(secret: Array((form["token"] ?? "").utf8)) else {
             logger.info("console sign-in refused: no token matches")
