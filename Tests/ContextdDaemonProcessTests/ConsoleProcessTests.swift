@@ -61,7 +61,7 @@ import Testing
         #expect(unknown.status == 404, "admin passes the level check; the task does not exist")
         let overview = try await request(port, .get, "/", token: Self.reader)
         #expect(overview.status == 200 && overview.text.contains("<strong>viewer</strong> · read"))
-        #expect(overview.text.contains(#"<div class="overview" data-live="/v1/status">"#) || overview.text.contains("No status yet"))
+        #expect(overview.text.contains(#"<div class="overview" data-live="/v1/status">"#) || overview.text.contains("No status to show"))
         let page = try await request(port, .get, "/rejected", token: Self.reader)
         #expect(page.status == 200 && page.text.contains("Spool events"))
         #expect(try sandbox.stop() == 0)

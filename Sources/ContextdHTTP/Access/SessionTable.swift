@@ -73,8 +73,6 @@ public final class SessionTable: Sendable {
         }
     }
 
-    var count: Int { sessions.withLock { $0.count } }
-
     /// 256 bits from the system's CSPRNG (getrandom(2) on Linux), base64url without padding.
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

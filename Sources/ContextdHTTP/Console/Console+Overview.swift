@@ -22,7 +22,7 @@ extension Console {
             if let report {
                 OverviewView(report: report).body
             } else {
-                HTML.element("p", [("class", "empty")]) { "No status yet: no daemon stands behind this listener." }
+                HTML.element("p", [("class", "empty")]) { "No status to show: the daemon has not reported one yet." }
             }
         }
     }
