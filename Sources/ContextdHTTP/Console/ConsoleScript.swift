@@ -118,6 +118,7 @@ enum ConsoleScript {
         return response.json();
       })
       .then(render)
+      .then(function () { window.contextdPolls = (window.contextdPolls || 0) + 1; })
       .catch(function () { root.setAttribute("data-stale", "true"); })
       .then(function () { setTimeout(poll, 1000); });
   }
