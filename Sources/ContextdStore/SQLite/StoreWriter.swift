@@ -87,7 +87,9 @@ struct StoreWriter {
         case .created(let task):
             _ = try insert(task, as: .pending, at: nil)
         case .expiredOnArrival(let task):
-            _ = try insert(task, as: .expired, at: task.createdAt, onArrival: true)
+            if try insert(task, as: .expired, at: task.createdAt) {
+                try execute("UPDATE task SET expired_on_arrival = 1 WHERE id = ?", [task.id])
+            }
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
@@ -108,19 +110,17 @@ struct StoreWriter {
         }
     }
 
-    /// Inserts a task `pending`, `staged` at a time, or `expired` (`onArrival`, marked so); false
-    /// when its id was already there.
+    /// Inserts a task `pending`, `staged` at a time, or `expired` (on arrival: the caller marks
+    /// it so, on that rare path only); false when its id was already there.
     /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
-    private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?, onArrival: Bool = false)
-        throws -> Bool
-    {
+    private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?) throws -> Bool {
         try execute("""
             INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record,
-                delivery, delivered_at, expired_on_arrival)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                delivery, delivered_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
             """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
                 (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
-                task.storedText, delivery.rawValue, time?.milliseconds, onArrival])
+                task.storedText, delivery.rawValue, time?.milliseconds])
         return db.changesCount > 0
     }
 
