@@ -169,6 +169,34 @@ import Testing
         #expect(try sandbox.stop() == 0)
     }
 
+    @Test func aRuleFailingAtRunTimeShowsItsErrorCountAndLastError() async throws {
+        let sandbox = try DaemonSandbox()
+        try """
+            rules:
+              - id: fails-on-bad-data
+                on: [x.y]
+                when: timestamp(event.data.at) > event.time
+                task: {assignee: "a", where: "push", what: "w", why: "y", priority: 50}
+            """.write(to: sandbox.rules.appendingPathComponent("zz-fails.yaml"), atomically: true, encoding: .utf8)
+        try sandbox.start()
+        let port = try sandbox.httpPort()
+        let line = { (id: String, at: String) in
+            #"{"specversion":"1.0","id":"\#(id)","source":"s","type":"x.y","subject":"c","time":"2026-11-20T10:00:00Z","data":{"at":"\#(at)"}}"#
+        }
+        try sandbox.drop("a.jsonl", line("e-1", "nope") + "\n" + line("e-2", "never") + "\n")
+        try sandbox.waitUntilSettled(done: ["a.jsonl"], rejected: [])
+        let (_, report) = try await Self.status(port)
+        let rule = try #require(report.rules.rules.first { $0.id == "fails-on-bad-data" })
+        #expect(rule.evaluations == 2 && rule.matches == 0 && rule.errors == 2)
+        let last = try #require(rule.lastError)
+        #expect(last.event == "e-2")
+        #expect(last.message.contains("'never'"), "\(last.message)")
+        let run = try Self.runStatus(["--url", "http://127.0.0.1:\(port)"])
+        #expect(run.standardOutput.contains("rule      fails-on-bad-data: 2 evaluations, 0 matches, 0 tasks, 0 suppressed, 2 errors\n"
+            + "  last error at \(last.at) on event e-2: \(last.message)\n"), "\(run.standardOutput)")
+        #expect(try sandbox.stop() == 0)
+    }
+
     /// Runs `contextd status` with `arguments`; its exit status and both outputs.
     static func runStatus(_ arguments: [String]) throws
         -> (status: Int32, standardOutput: String, standardError: String)

@@ -59,25 +59,20 @@ struct MinuteCounts: Sendable, Equatable {
     }
 }
 
-/// Times of something that happened (a file done, a file rejected), kept for an hour: how many
-/// in the last hour is a count of what is left after the older ones are dropped.
+/// How many times something happened (a file done, a file rejected) in the last hour, by
+/// wall-clock minute: sixty slots, so a spool of a thousand files a second keeps sixty numbers,
+/// not an hour of timestamps. The hour asked about is the sixty minutes that end with the
+/// minute of the time asked (to the minute, as the overview's chart).
 struct HourOfTimes: Sendable, Equatable {
-    private var times: [Timestamp] = []
+    private var minutes = MinuteCounts()
 
-    /// Notes `count` occurrences at `time`, and forgets those more than an hour before it.
+    /// Notes `count` occurrences at `time`.
     mutating func add(_ count: Int = 1, at time: Timestamp) {
-        guard count > 0 else { return }
-        forget(before: time - .hours(1))
-        times.append(contentsOf: repeatElement(time, count: count))
+        minutes.add(events: count, tasks: 0, at: time)
     }
 
-    /// How many happened in the hour before `now` (`now` itself included).
+    /// How many happened in the sixty minutes that end with the minute of `now`.
     func count(at now: Timestamp) -> Int {
-        let horizon = now - .hours(1)
-        return times.count { $0 > horizon && $0 <= now }
-    }
-
-    private mutating func forget(before horizon: Timestamp) {
-        if let first = times.first, first <= horizon { times.removeAll { $0 <= horizon } }
+        minutes.hour(endingAt: now).reduce(0) { $0 + $1.events }
     }
 }
