@@ -87,6 +87,7 @@ let package = Package(
             name: "contextd",
             dependencies: [
                 "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon", "ContextdStore",
+                "ContextdHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -134,7 +135,8 @@ let package = Package(
             name: "ContextdDaemonProcessTests",
             dependencies: [
                 "contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
-                "ContextdTestSupport", "ContextdTestKit", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "ContextdHTTP", "ContextdTestSupport", "ContextdTestKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict
         ),
@@ -154,6 +156,7 @@ let package = Package(
             name: "ContextdHTTPTests",
             dependencies: [
                 "ContextdHTTP", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdTestSupport",
+                "contextd",  // the binary `contextd status` runs against a server of the tests
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -22,6 +22,8 @@ public struct Daemon: Service {
     /// Held for as long as the daemon runs: no other daemon works on this data directory.
     let lock: DataDirectoryLock
     let logger: Logger
+    /// What `/v1/status` says the daemon is (`contextd --version`'s text).
+    public var version = "unknown"
 
     /// `ruleSet` is the first rule load, already checked: a daemon never starts without rules.
     public init(configuration: DaemonConfiguration, ruleSet: RuleSet, lock: DataDirectoryLock, logger: Logger) {
@@ -57,6 +59,7 @@ public struct Daemon: Service {
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
+        pipeline.board.loaded(ruleSet, at: WallClock.now())
         let watchdog = Watchdog(notifier: notifier)
         pipeline.heartbeat = { watchdog.beat() }
         let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
@@ -64,8 +67,11 @@ public struct Daemon: Service {
             ? try DirectoryWatcher(directories: configuration.rules.filter(Self.isDirectory), recursive: true) : nil
         let listening = ListenerState()
         let apiStopped = Doorbell()
+        let assembly = StatusAssembly(
+            board: pipeline.board, store: store, inputs: configuration.inputs.map { ($0.name, $0.path) },
+            outboxNew: pipeline.outbox.new, version: version)
         let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
-            doorbell: doorbell, listening: listening, connections: connections)
+            assembly: assembly, doorbell: doorbell, listening: listening, connections: connections)
 
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
@@ -120,17 +126,19 @@ public struct Daemon: Service {
     /// The HTTP API (SPEC §3) over the daemon's store, with its metrics and readiness.
     private func makeAPI(
         store: SQLiteStore, outboxNew: String, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus,
-        doorbell: Doorbell, listening: ListenerState, connections: ConnectionTable
+        assembly: StatusAssembly, doorbell: Doorbell, listening: ListenerState, connections: ConnectionTable
     ) -> APIServer {
         let http = configuration.http
+        let notReadyReasons: @Sendable () async -> [String] = {
+            var reasons = status.notReadyReasons
+            if let problem = store.fileProblem { reasons.append(problem) }
+            if !(await store.isAvailable()) { reasons.append("the store does not answer") }
+            return reasons
+        }
         let probe = OperationsProbe(
-            notReadyReasons: {
-                var reasons = status.notReadyReasons
-                if let problem = store.fileProblem { reasons.append(problem) }
-                if !(await store.isAvailable()) { reasons.append("the store does not answer") }
-                return reasons
-            },
-            metrics: { await metrics.exposition(store: store, outboxNew: outboxNew, now: WallClock.now()) })
+            notReadyReasons: notReadyReasons,
+            metrics: { await metrics.exposition(store: store, outboxNew: outboxNew, now: WallClock.now()) },
+            status: { await assembly.report(notReady: await notReadyReasons(), now: WallClock.now()) })
         return APIServer(
             host: http.listen.host, port: http.listen.port, store: store, settings: http.apiSettings, signal: signal,
             observer: APIActivity(metrics: metrics, outcomeArrived: { doorbell.ring() }), probe: probe, logger: logger,
@@ -216,6 +224,7 @@ public struct Daemon: Service {
         case .success(let ruleSet):
             if let refusal = configuration.emptyRulesRefusal(ruleSet) {
                 metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
+                pipeline.board.reloadFailed([], at: WallClock.now())
                 logger.error("reload refused; the previous rules stay in force", metadata: [
                     "reason": "\(reason)", "error": "\(refusal)", "reload_ok": "false",
                 ])
@@ -225,6 +234,7 @@ public struct Daemon: Service {
             pipeline.replace(ruleSet: ruleSet)
             Self.log(warnings, to: logger)
             metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
+            pipeline.board.loaded(ruleSet, at: WallClock.now())
             logger.notice("rules reloaded", metadata: [
                 "reason": "\(reason)", "rules": "\(ruleSet.rules.count)", "policies": "\(ruleSet.policies.count)",
                 "reload_ok": "true",
@@ -232,6 +242,7 @@ public struct Daemon: Service {
             notifier.status("rules reloaded: \(ruleSet.rules.count) rules")
         case .failure(let failure):
             metrics.reload(succeeded: false, at: WallClock.now(), rules: nil)
+            pipeline.board.reloadFailed(failure.diagnostics, at: WallClock.now())
             for diagnostic in failure.diagnostics {
                 logger.error("rule error", metadata: [
                     "at": "\(diagnostic.file):\(diagnostic.line):\(diagnostic.column)", "error": "\(diagnostic.message)",

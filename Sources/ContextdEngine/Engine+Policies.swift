@@ -189,10 +189,16 @@ extension Engine {
 
     private func suppress(_ task: TaskRecord, policy: String) {
         statistics.tasksSuppressed += 1
-        statistics.rules[task.rule, default: RuleStatistics()].suppressed += 1
+        modify(&statistics.rules[task.rule, default: RuleStatistics()]) { rule in
+            rule.suppressed += 1
+            rule.suppressedBy[policy, default: 0] += 1
+        }
         changes.append(.suppressed(task, policy: policy))
     }
 }
+
+/// Changes a value in place through one access (a dictionary entry is found once for both counts).
+private func modify<Value>(_ value: inout Value, _ change: (inout Value) -> Void) { change(&value) }
 
 extension TaskPolicy.Action {
     var kind: PolicyStep.Kind {

@@ -41,6 +41,9 @@ public struct RuleStatistics: Sendable, Hashable {
     public var tasks = 0
     /// Candidate tasks a policy or the rule's own dedup stopped.
     public var suppressed = 0
+    /// ``suppressed`` by the policy (or `dedup`) that stopped each candidate: counted only where
+    /// a candidate is stopped, so evaluations that emit nothing pay nothing for it.
+    public var suppressedBy: [String: Int] = [:]
     /// Run-time faults (the rule's expressions, or a policy's on its tasks).
     public var errors = 0
     /// Time spent evaluating the rule, when ``Engine/monotonicClock`` is set; else 0.

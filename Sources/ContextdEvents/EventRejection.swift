@@ -9,19 +9,31 @@ public struct EventRejection: Error, Sendable, Hashable {
     public var error: String
     /// The start of the offending line or element as text (at most ``maximumRawBytes`` bytes).
     public var raw: String
+    /// Why, as a kind to count by (`/v1/status` counts far-future events apart from bad lines);
+    /// set where the reason is decided.
+    public var kind: Kind = .invalid
+
+    /// What made the line unusable.
+    public enum Kind: String, Sendable, Hashable {
+        /// Not an event: bad JSON, a missing attribute, too long, not UTF-8.
+        case invalid
+        /// A valid event whose time is further ahead of the wall clock than `limits.max_future_skew`.
+        case future
+    }
 
     /// How much of the offending input ``raw`` keeps.
     public static let maximumRawBytes = 4096
 
-    public init(line: Int, error: String, raw: String) {
+    public init(line: Int, error: String, raw: String, kind: Kind = .invalid) {
         self.line = line
         self.error = error
         self.raw = raw
+        self.kind = kind
     }
 
     /// Builds a rejection keeping the first 4 KiB of `bytes` as ``raw``.
-    public init(line: Int, error: String, rawBytes bytes: some Collection<UInt8>) {
-        self.init(line: line, error: error, raw: EventRejection.rawText(bytes))
+    public init(line: Int, error: String, rawBytes bytes: some Collection<UInt8>, kind: Kind = .invalid) {
+        self.init(line: line, error: error, raw: EventRejection.rawText(bytes), kind: kind)
     }
 
     /// `{"line":N,"error":"...","raw":"..."}`: one line of the rejects file.

@@ -47,7 +47,8 @@ public struct EventTimeLimits: Sendable, Hashable {
     /// may be too late, else a plain event. Moves ``clockBound``.
     mutating func judge(_ event: Event, line: Int, text: UnsafeBufferPointer<UInt8>) -> DecodedItem {
         if let future, event.time > future.latest {
-            return .rejected(EventRejection(line: line, error: future.message(for: event.time), rawBytes: text))
+            return .rejected(
+                EventRejection(line: line, error: future.message(for: event.time), rawBytes: text, kind: .future))
         }
         defer { if clockBound.map({ event.time > $0 }) ?? true { clockBound = event.time } }
         if let allowedLateness, let clockBound, event.time < clockBound - allowedLateness {

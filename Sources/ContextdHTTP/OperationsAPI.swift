@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 
 /// `/healthz` (the process answers), `/readyz` (it can do its job: store reachable, first
-/// rules loaded, startup recovery done) and `/metrics` (Prometheus text format).
+/// rules loaded, startup recovery done), `/metrics` (Prometheus text format) and `/v1/status`
+/// (what the daemon is doing, ``StatusReport``).
 ///
 /// They take the same bearer tokens as the task API when tokens are configured (SPEC §3:
 /// any request without a valid token is refused), and the console's session cookie; any
@@ -12,6 +13,8 @@ import Hummingbird
 struct OperationsAPI: Sendable {
     let gate: Gate
     let probe: OperationsProbe
+    /// Totals of the files in progress, counted here rather than by the loop.
+    let lineCounts = FileLineCounts()
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { request, _ in
@@ -29,16 +32,18 @@ struct OperationsAPI: Sendable {
             try authorize(request)
             return JSONResponse.text(.ok, await probe.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        // The console's overview polls this (with its cookie). A minimal form for the console
-        // branch; the /v1/status work (issue 18, H1) owns its final shape.
+        // 200 whether ready or not: `ready` says which, and the rest shows why.
         router.get("v1/status") { request, _ in
             try authorize(request)
-            guard let report = await probe.status() else {
-                throw APIError(.serviceUnavailable, "unavailable", "no status: no daemon stands behind this listener")
+            guard var report = await probe.status() else {
+                throw APIError(.notFound, "not_found", "no daemon behind this API reports a status")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return JSONResponse.make(.ok, String(decoding: try encoder.encode(report), as: UTF8.self))
+            for index in report.spools.indices {
+                let spool = report.spools[index]
+                guard let file = spool.inProgress?.file else { continue }
+                report.spools[index].inProgress?.total = lineCounts.total(ofFileAt: spool.path + "/cur/" + file)
+            }
+            return JSONResponse.make(.ok, report.json)
         }
     }
 

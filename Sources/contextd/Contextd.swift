@@ -8,7 +8,10 @@ struct Contextd: AsyncParsableCommand {
         commandName: "contextd",
         abstract: "Folds events into per-entity context, evaluates rules and emits next-best-action tasks.",
         version: ContextdVersion.text,
-        subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self,
+            StatusCommand.self,
+        ]
     )
 
     /// Runs the command, mapping ArgumentParser's usage failures (64) to exit code 2

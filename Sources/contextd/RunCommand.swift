@@ -69,7 +69,8 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write("contextd: \(refusal); not starting")
             throw ExitStatus.configuration
         }
-        let daemon = Daemon(configuration: configuration, ruleSet: ruleSet, lock: lock, logger: logger)
+        var daemon = Daemon(configuration: configuration, ruleSet: ruleSet, lock: lock, logger: logger)
+        daemon.version = ContextdVersion.text
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],

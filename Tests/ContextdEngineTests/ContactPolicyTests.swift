@@ -38,6 +38,17 @@ import Testing
         #expect(results == ["created c1", "created c2", "created c3", "suppressed c4 by three-per-agent-and-channel"])
     }
 
+    /// `/v1/status` shows per rule which policy stopped its candidates: counted where they are
+    /// stopped, by the policy's name.
+    @Test func theRuleCountsItsStoppedCandidatesByPolicy() throws {
+        _ = apply([offer("c1", "09:00"), offer("c2", "10:00"), offer("c3", "11:00"), offer("c4", "12:00"),
+            offer("c5", "12:30")])
+        let rule = try #require(engine.statistics.rules.values.first { $0.suppressed > 0 })
+        #expect(rule.suppressed == 2)
+        #expect(rule.suppressedBy == ["three-per-agent-and-channel": 2])
+        #expect(rule.tasks == 3)
+    }
+
     @Test func anotherChannelOrAnotherAgentHasItsOwnCount() {
         _ = apply([offer("c1", "09:00"), offer("c2", "10:00"), offer("c3", "11:00")])
         #expect(apply([offer("c4", "12:00", channel: "email")]) == ["created c4"])

@@ -63,6 +63,8 @@ final class Pipeline {
     /// The wall clock, read here only: the clock follows it when every spool is drained, and
     /// events further ahead of it than `limits.max_future_skew` are rejected. Tests set it.
     let wallClock: @Sendable () -> Timestamp
+    /// What `/v1/status` shows of the loop's work, brought up to date per file and per commit.
+    let board: StatusBoard
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: SQLiteStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
@@ -70,6 +72,7 @@ final class Pipeline {
     {
         self.configuration = configuration
         self.wallClock = wallClock
+        board = StatusBoard(startedAt: wallClock())
         self.logger = logger
         self.shouldStop = shouldStop
         self.store = store
@@ -179,6 +182,7 @@ final class Pipeline {
                 // Only the clock moved: no commit (and no disk flush) for that. The next commit
                 // stores it; a restart before then starts from the older clock and moves it again.
                 metrics.engineClock(engine.clock)
+                board.clockMoved(to: engine.clock)
                 try flushOutbox(at: engine.clock)
             } else {
                 try commit(Commit(changes: changes, tasks: tasks))
@@ -249,6 +253,7 @@ final class Pipeline {
         case .rejected(let reason):
             counters.filesRejected += 1
             metrics.count("contextd_files_rejected_total", [("input", input.name)])
+            board.fileRejected(name, reason: "\(reason)", spool: input.name, at: wallClock())
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(name)", "reason": "\(reason)"])
             return .done
         case .claimed(let claimed):
@@ -267,23 +272,28 @@ final class Pipeline {
             clock: engine.clock, allowedLateness: configuration.allowedLateness)
         let skip = progress?.items ?? 0
         group.current = FileProgress(spool: input.name, file: file.name, items: skip, finished: false)
+        board.reading(file.name, spool: input.name, done: skip)
+        defer { board.stoppedReading(spool: input.name) }
         var seen = 0
         var rejected = 0
+        var future = 0
         var late = LateEvents(spool: input.name, file: file.name, allowedLateness: configuration.allowedLateness)
         let before = engine.statistics
         // What of this file is already in the group's tally: counted from the engine's
         // statistics when a slice commits or the file ends, not per event.
-        var tallied = (statistics: before, rejected: 0)
+        var tallied = (statistics: before, rejected: 0, future: 0, late: 0)
         func tally() {
             let now = engine.statistics
             let duplicates = now.duplicates - tallied.statistics.duplicates
             let events = now.events - tallied.statistics.events + duplicates
             group.tally[input.name, default: InputTally()].add(
-                events: events, duplicates: duplicates, rejected: rejected - tallied.rejected)
+                events: events, duplicates: duplicates, rejected: rejected - tallied.rejected,
+                future: future - tallied.future, late: late.count - tallied.late)
             counters.events += events
             counters.rejectedEvents += rejected - tallied.rejected
             group.current?.items = seen
-            tallied = (now, rejected)
+            board.progress(seen, spool: input.name)
+            tallied = (now, rejected, future, late.count)
         }
         do {
             try reader.forEach { item in
@@ -301,6 +311,7 @@ final class Pipeline {
                     betweenEvents(self)
                 case .rejected(let rejection):
                     rejected += 1
+                    if rejection.kind == .future { future += 1 }
                     group.rejects.append(FileReject(spool: input.name, file: file.name, rejection: rejection))
                 }
                 group.items += 1
@@ -340,6 +351,7 @@ final class Pipeline {
             completed.append((input.name, file.name))
             counters.filesRejected += 1
             metrics.count("contextd_files_rejected_total", [("input", input.name)])
+            board.fileRejected(file.name, reason: reason, spool: input.name, at: wallClock())
             logger.warning("file rejected", metadata: ["spool": "\(input.name)", "file": "\(file.name)",
                 "reason": "\(reason)"])
             return .done
@@ -382,11 +394,17 @@ final class Pipeline {
         var events = 0
         var duplicates = 0
         var rejected = 0
+        /// Of `rejected`, events too far ahead of the wall clock (for `/v1/status`).
+        var future = 0
+        /// Events set aside as late (not in `events`).
+        var late = 0
 
-        mutating func add(events: Int, duplicates: Int, rejected: Int) {
+        mutating func add(events: Int, duplicates: Int, rejected: Int, future: Int, late: Int) {
             self.events += events
             self.duplicates += duplicates
             self.rejected += rejected
+            self.future += future
+            self.late += late
         }
     }
 
@@ -454,6 +472,7 @@ final class Pipeline {
             try spool.complete(present.map(\.name), syncing: false)
             completed += names.map { (spool: input.name, file: $0.name) }
             counters.files += names.count
+            board.filesDone(names.count, spool: input.name, at: wallClock())
             metrics.count("contextd_files_total", [("input", input.name)], by: names.count)
         }
         for file in files {
@@ -538,11 +557,24 @@ final class Pipeline {
         metrics.record(rules: flight.rules, since: ruleStatisticsAtCommit)
         ruleStatisticsAtCommit = flight.rules
         metrics.engineClock(flight.clock)
+        var events = StatusBoard.EventTotals()
         for (input, tally) in flight.tally {
             metrics.count("contextd_events_total", [("input", input)], by: tally.events)
             metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
             metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
+            events.total += tally.events
+            events.duplicates += tally.duplicates
+            events.rejected += tally.rejected
+            events.future += tally.future
+            events.late += tally.late
         }
+        let created = flight.tasks.count {
+            switch $0 {
+            case .created, .expiredOnArrival: true
+            case .released, .suppressed: false
+            }
+        }
+        board.committed(events: events, tasksCreated: created, clock: flight.clock, rules: flight.rules, at: wallClock())
         try flushOutbox(at: flight.clock)
         heartbeat()
         return flight.finished
@@ -583,6 +615,7 @@ final class Pipeline {
         let total = engine.statistics.evaluationErrors
         guard total > faultsLogged else { return }
         let new = total - faultsLogged
+        board.faults(engine.faults.suffix(min(new, engine.faults.count)), at: wallClock())
         for fault in engine.faults.suffix(min(new, 20)) {
             logger.error("rule evaluation failed", metadata: [
                 "rule": "\(fault.rule)", "event": "\(fault.eventID ?? "-")", "error": "\(fault.message)",

@@ -29,7 +29,13 @@ extension SQLiteStore {
     /// Starts committing `batch` on the writer's queue and returns at once.
     public func startCommit(_ batch: Commit) -> PendingCommit {
         let pending = PendingCommit()
-        pool.asyncWrite({ db in try StoreWriter(db: db).write(batch) }, completion: { _, result in pending.finish(result) })
+        pool.asyncWrite({ db in try StoreWriter(db: db).write(batch) }, completion: { [activity] _, result in
+            switch result {
+            case .success: activity.committed()
+            case .failure(let error): activity.failed(error)
+            }
+            pending.finish(result)
+        })
         return pending
     }
 }

@@ -9,6 +9,8 @@ public final class SQLiteStore: StateStore {
     public let path: String
     /// The database file opened, to notice it being deleted or replaced (``checkFile()``).
     let fileIdentity: StoreFile.Identity?
+    /// Its last commit and last error, for ``health()``.
+    let activity = StoreActivity()
 
     /// Opens (creating when missing) and migrates the database at `path`.
     public init(path: String) throws {
@@ -123,9 +125,11 @@ public final class SQLiteStore: StateStore {
     }
 
     @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
-        try pool.write { db in
-            try StoreWriter(db: db).write(batch)
+        let receipt = try activity.noting {
+            try pool.write { db in try StoreWriter(db: db).write(batch) }
         }
+        activity.committed()
+        return receipt
     }
 
     public func progress(spool: String) throws -> [String: FileProgress] {

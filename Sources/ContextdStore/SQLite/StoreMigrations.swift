@@ -101,6 +101,16 @@ enum StoreMigrations {
             // Late events (limits.allowed_lateness) wait with a file's rejects until it completes.
             try db.execute(sql: "ALTER TABLE file_reject ADD COLUMN late INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-expired-on-arrival") { db in
+            // `/v1/status` says how many expired tasks never had a chance (created already
+            // expired, a late file's): marked when inserted. Rows from before are told apart by
+            // what only such a task has, `delivered_at` equal to `created_at` (a task that
+            // expires later is delivered or expired at a clock past its creation).
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN expired_on_arrival INTEGER NOT NULL DEFAULT 0;
+                UPDATE task SET expired_on_arrival = 1 WHERE delivery = 'expired' AND delivered_at = created_at;
+                """)
+        }
         return migrator
     }
 

@@ -87,7 +87,9 @@ struct StoreWriter {
         case .created(let task):
             _ = try insert(task, as: .pending, at: nil)
         case .expiredOnArrival(let task):
-            _ = try insert(task, as: .expired, at: task.createdAt)
+            if try insert(task, as: .expired, at: task.createdAt) {
+                try execute("UPDATE task SET expired_on_arrival = 1 WHERE id = ?", [task.id])
+            }
         case .released(let task):
             try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
                 [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
@@ -108,8 +110,8 @@ struct StoreWriter {
         }
     }
 
-    /// Inserts a task `pending`, `staged` at a time, or `expired` (on arrival); false when its id
-    /// was already there.
+    /// Inserts a task `pending`, `staged` at a time, or `expired` (on arrival: the caller marks
+    /// it so, on that rare path only); false when its id was already there.
     /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
     private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?) throws -> Bool {
         try execute("""
