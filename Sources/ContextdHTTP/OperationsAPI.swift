@@ -2,7 +2,8 @@ import ContextdEvents
 import Hummingbird
 
 /// `/healthz` (the process answers), `/readyz` (it can do its job: store reachable, first
-/// rules loaded, startup recovery done) and `/metrics` (Prometheus text format).
+/// rules loaded, startup recovery done), `/metrics` (Prometheus text format) and
+/// `/v1/openapi.json` (docs/openapi.json, embedded at build time by Plugins/OpenAPIDocument).
 ///
 /// They take the same bearer tokens as the task API when tokens are configured (SPEC §3:
 /// any request without a valid token is refused); any valid token will do, whatever its
@@ -26,6 +27,10 @@ struct OperationsAPI: Sendable {
         router.get("metrics") { request, _ in
             try authorize(request)
             return JSONResponse.text(.ok, await probe.metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("v1/openapi.json") { request, _ in
+            try authorize(request)
+            return JSONResponse.make(.ok, openAPIDocument)
         }
     }
 
