@@ -67,7 +67,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["OpenAPIDocument"]
         ),
         .target(
             name: "ContextdDaemon",
@@ -98,6 +99,8 @@ let package = Package(
         ),
         // `contextd --version`: the git commit the executable is built from.
         .plugin(name: "BuildCommit", capability: .buildTool()),
+        // `GET /v1/openapi.json`: docs/openapi.json embedded in the binary at build time.
+        .plugin(name: "OpenAPIDocument", capability: .buildTool()),
         .testTarget(name: "ContextdEventsTests", dependencies: ["ContextdEvents"], swiftSettings: strict),
         .testTarget(
             name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents", "ContextdTestKit"],

@@ -50,14 +50,20 @@ public struct APIServer: Service {
             signal: signal, observer: observer, logger: logger)
     }
 
-    public func run() async throws {
-        let onListening = self.onListening
-        let logger = self.logger
+    /// Every route the server answers; the tests compare its routes with docs/openapi.json.
+    func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
         taskAPI.register(on: router)
         operationsAPI.register(on: router)
         console.register(on: router)
+        return router
+    }
+
+    public func run() async throws {
+        let onListening = self.onListening
+        let logger = self.logger
+        let router = makeRouter()
         let host = self.host
         // Hummingbird's own info lines ("Server started and listening on …", "Shutting down")
         // would say again what `http listening` and `stopped` say: it logs from notice up.

@@ -2,8 +2,9 @@ import Hummingbird
 
 /// Every error leaves as `{"error": {"code", "message"}}`: the ``APIError``s the handlers throw,
 /// and those the router raises itself (an unknown path, a body too large), so a client parses
-/// one error shape only. An unknown path outside the API (`/v1/…`, the operations endpoints)
-/// gets the console's 404 page instead, for the browser that asked.
+/// one error shape only (docs/openapi.json: the `Error` schema). An unknown path outside the
+/// API (`/v1/…`, the operations endpoints) gets the console's 404 page instead, for the browser
+/// that asked.
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
@@ -22,6 +23,12 @@ struct JSONErrorMiddleware: RouterMiddleware {
             let message = error.body ?? (error.status == .notFound
                 ? "no such endpoint: \(request.method) \(request.uri.path) (see docs/consuming.md)"
                 : error.status.reasonPhrase)
+            return APIError(error.status, code, message).response
+        } catch let error as any HTTPResponseError {
+            // A body over the handler's limit (NIOTooManyBytesError) left as a bare 413.
+            let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
+            let message = error.status == .contentTooLarge
+                ? "the request body is too large: at most \(TaskAPI.maxBodyBytes / 1024) KiB" : error.status.reasonPhrase
             return APIError(error.status, code, message).response
         }
     }

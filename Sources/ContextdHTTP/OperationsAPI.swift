@@ -3,8 +3,9 @@ import Foundation
 import Hummingbird
 
 /// `/healthz` (the process answers), `/readyz` (it can do its job: store reachable, first
-/// rules loaded, startup recovery done), `/metrics` (Prometheus text format) and `/v1/status`
-/// (what the daemon is doing, ``StatusReport``).
+/// rules loaded, startup recovery done), `/metrics` (Prometheus text format), `/v1/status`
+/// (what the daemon is doing, ``StatusReport``) and `/v1/openapi.json` (docs/openapi.json,
+/// embedded at build time by Plugins/OpenAPIDocument).
 ///
 /// They take the same bearer tokens as the task API when tokens are configured (SPEC §3:
 /// any request without a valid token is refused), and the console's session cookie; any
@@ -44,6 +45,10 @@ struct OperationsAPI: Sendable {
                 report.spools[index].inProgress?.total = lineCounts.total(ofFileAt: spool.path + "/cur/" + file)
             }
             return JSONResponse.make(.ok, report.json)
+        }
+        router.get("v1/openapi.json") { request, _ in
+            try authorize(request)
+            return JSONResponse.make(.ok, openAPIDocument)
         }
     }
 

@@ -194,8 +194,11 @@ struct TaskAPI: Sendable {
         return min(number, range.upperBound)
     }
 
+    /// The largest body an ack or release takes (more is a 413, docs/openapi.json).
+    static let maxBodyBytes = 64 * 1024
+
     private func jsonBody(_ request: Request, optional: Bool = false) async throws -> [String: Value] {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
         let bytes = buffer.readableBytesView
         if optional, bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
         let value: Value

@@ -15,6 +15,9 @@ public struct EventFileReader: Sendable {
     /// How event times are judged as they are decoded (``EventTimeLimits``): set right before
     /// ``forEach(_:)``, from the engine's clock at that moment.
     public var timeLimits = EventTimeLimits.none
+    /// Told of each chunk's bytes and items (`replay`, `test`, `diff` on a terminal); nil, the
+    /// default and the daemon's, counts nothing.
+    public var progress: ReadProgress?
 
     /// Nil when the file name has none of the accepted extensions (`.json`, `.jsonl`, `.ndjson`).
     public init?(path: String, format: EventStreamDecoder.Format? = nil, decoder: EventDecoder = EventDecoder(),
@@ -67,14 +70,18 @@ public struct EventFileReader: Sendable {
             format: format, decoder: decoder, maxLineBytes: maxLineBytes, timeLimits: timeLimits)
         do {
             if isLargerThanOneChunk(handle) {
-                try Self.readAhead(handle, chunkSize: min(chunkSize, Self.readAheadChunk), stream: stream, body)
+                try Self.readAhead(
+                    handle, chunkSize: min(chunkSize, Self.readAheadChunk), stream: stream, progress: progress, body)
                 return
             }
             var stream = stream
             while true {
                 let chunk = handle.readData(ofLength: chunkSize)
                 if chunk.isEmpty { break }
-                for item in try Self.feed(chunk, to: &stream) { try body(item) }
+                progress?.add(bytes: chunk.count)
+                let items = try Self.feed(chunk, to: &stream)
+                for item in items { try body(item) }
+                progress?.add(items: items.count)
             }
             for item in try stream.finish() { try body(item) }
         } catch let rejection as FileRejection {
@@ -99,7 +106,8 @@ public struct EventFileReader: Sendable {
 
     /// Reads and decodes on a second thread, `body` runs on this one.
     private static func readAhead(
-        _ handle: FileHandle, chunkSize: Int, stream: EventStreamDecoder, _ body: (DecodedItem) throws -> Void
+        _ handle: FileHandle, chunkSize: Int, stream: EventStreamDecoder, progress: ReadProgress?,
+        _ body: (DecodedItem) throws -> Void
     ) throws {
         let queue = DecodedBatchQueue(capacity: 2)
         defer { queue.cancelAndWait() }
@@ -110,6 +118,7 @@ public struct EventFileReader: Sendable {
                 while true {
                     let chunk = handle.readData(ofLength: chunkSize)
                     if chunk.isEmpty { break }
+                    progress?.add(bytes: chunk.count)
                     guard queue.put(.items(try feed(chunk, to: &stream))) else { return }
                 }
                 guard queue.put(.items(try stream.finish())) else { return }
@@ -124,6 +133,7 @@ public struct EventFileReader: Sendable {
             switch queue.take() {
             case .items(let items):
                 for item in items { try body(item) }
+                progress?.add(items: items.count)
                 queue.retire(consume items)
             case .rejected(let rejection): throw rejection
             case .end: return

@@ -64,8 +64,14 @@ struct DiffCommand: ParsableCommand {
         let readers = try eventReaders()
         let time = until.flatMap { Timestamp(rfc3339: $0) }
         let pair = ReplayPair(old: old, new: new)
-        for reader in readers { pair.apply(file: reader) }
+        let progressLine = ProgressLine.start(paths: readers.map(\.path))
+        for var reader in readers {
+            reader.progress = progressLine?.progress
+            pair.apply(file: reader)
+            progressLine?.progress.fileDone()
+        }
         pair.finish(until: time)
+        progressLine?.stop()
         reportProblems(of: pair)
         let report = ComparisonReport(pair: pair, oldLabel: rules[0], newLabel: rules[1], files: files.count,
             until: time, examples: examples)

@@ -13,6 +13,11 @@ enum EventFileArguments {
     enum Step {
         case file(EventFileReader)
         case advance(Timestamp)
+
+        /// The file read, for the progress line's total.
+        var path: String? {
+            if case .file(let reader) = self { reader.path } else { nil }
+        }
     }
 
     static func steps(_ arguments: [String], stdinFormat: String) throws -> [Step] {

@@ -86,13 +86,18 @@ struct ReplayCommand: ParsableCommand {
         let replay = Replay(ruleSet: ruleSet, allowedLateness: TimeSpan(parsing: allowedLateness) ?? .days(7))
         if stats { replay.engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds } }
         if explain || funnel { replay.recorder = DecisionRecorder(scope: funnel ? .everything : .tasks) }
+        let progressLine = ProgressLine.start(paths: steps.compactMap(\.path))
         for step in steps {
             switch step {
-            case .file(let reader): replay.apply(file: reader)
+            case .file(var reader):
+                reader.progress = progressLine?.progress
+                replay.apply(file: reader)
+                progressLine?.progress.fileDone()
             case .advance(let time): replay.advance(to: time)
             }
         }
         replay.finish(until: until.flatMap { Timestamp(rfc3339: $0) })
+        progressLine?.stop()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var output = ""
         for task in replay.tasks { output += task.json + "\n" }

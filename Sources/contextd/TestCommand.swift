@@ -30,12 +30,14 @@ struct TestCommand: ParsableCommand {
         var report: [(path: String, results: [RuleTestResult], errors: [Diagnostic])] = []
         var passed = 0
         var failed = 0
+        let progressLine = ProgressLine.start(paths: files, unit: "tests")
         for path in files {
+            var lines: [String] = []
             let outcome = RuleTestLoader.load(path: path).flatMap { runner.run($0) }
             switch outcome {
             case .failure(let failure):
-                print("ERROR \(path): the tests or their rules do not load")
-                for diagnostic in failure.diagnostics { print(diagnostic.description) }
+                lines.append("ERROR \(path): the tests or their rules do not load")
+                for diagnostic in failure.diagnostics { lines.append(diagnostic.description) }
                 report.append((path, [], failure.diagnostics))
                 failed += 1
             case .success(let results):
@@ -43,16 +45,25 @@ struct TestCommand: ParsableCommand {
                     let time = String(format: "%.1f ms", result.seconds * 1000)
                     if result.passed {
                         passed += 1
-                        print("PASS \(path): \(result.test.name) (\(time))")
+                        lines.append("PASS \(path): \(result.test.name) (\(time))")
                     } else {
                         failed += 1
-                        print("FAIL \(path):\(result.test.line): \(result.test.name) (\(time))")
-                        for failure in result.failures { print("  " + failure) }
+                        lines.append("FAIL \(path):\(result.test.line): \(result.test.name) (\(time))")
+                        for failure in result.failures { lines.append("  " + failure) }
                     }
                 }
                 report.append((path, results, []))
+                progressLine?.progress.add(items: results.count)
+            }
+            if let progressLine {
+                progressLine.withLineErased { for line in lines { print(line) } }
+                progressLine.progress.add(bytes: ReadProgress.size(of: path) ?? 0)
+                progressLine.progress.fileDone()
+            } else {
+                for line in lines { print(line) }
             }
         }
+        progressLine?.stop()
         let coverage = runner.coverage
         let items = coverage.items
         print(String(format: "coverage: %d of %d rule and policy items exercised (%.1f%%)",

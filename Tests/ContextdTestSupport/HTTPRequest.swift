@@ -9,6 +9,8 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var json: Value
     public var text: String
+    /// The `Content-Type` header, checked against the OpenAPI document.
+    public var contentType: String? = nil
 
     /// `{"tasks":[{"task":{…},"lease":{…}}]}` → the task ids, in order.
     public var taskIDs: [String] {
@@ -70,6 +72,7 @@ private func send(
             uri, method: method, authority: "127.0.0.1", headers: headers, body: body.map { ByteBuffer(string: $0) }))
         let text = response.body.map { String(buffer: $0) } ?? ""
         let json = (try? JSON.parse(text)) ?? .null
-        return APIResponse(status: Int(response.status.code), json: json, text: text)
+        return APIResponse(
+            status: Int(response.status.code), json: json, text: text, contentType: response.headers[.contentType])
     }
 }
