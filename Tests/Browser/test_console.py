@@ -44,7 +44,11 @@ class ConsoleTests(unittest.TestCase):
         WebDriverWait(self.browser, 10).until(lambda b: urllib.parse.urlparse(b.current_url).path == "/")
 
     def shot(self, name: str) -> None:
+        """The whole page, not only the window: the window grows to the page's height first."""
+        height = self.browser.execute_script("return document.documentElement.scrollHeight")
+        self.browser.set_window_size(1280, max(1000, height))
         self.browser.save_screenshot(str(harness.SCREENSHOTS / f"{name}.png"))
+        self.browser.set_window_size(1280, 1000)
 
     def assert_no_secret(self) -> None:
         page = self.browser.page_source
