@@ -101,6 +101,14 @@ enum StoreMigrations {
             // Late events (limits.allowed_lateness) wait with a file's rejects until it completes.
             try db.execute(sql: "ALTER TABLE file_reject ADD COLUMN late INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v7-task-browsing") { db in
+            // The console's task list (newest first, a page at a time) and a subject's tasks.
+            // Neither column changes after the insert, so a delivery update touches neither index.
+            try db.execute(sql: """
+                CREATE INDEX task_by_creation ON task (created_at, id);
+                CREATE INDEX task_by_subject ON task (subject, created_at, id);
+                """)
+        }
         return migrator
     }
 
