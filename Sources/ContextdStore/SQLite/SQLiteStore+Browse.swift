@@ -117,44 +117,50 @@ extension SQLiteStore {
     /// beyond that is loaded. Indexes of migration v7 serve the order and the subject filter.
     public func browseTasks(_ query: TaskBrowseQuery) async throws -> TaskBrowsePage {
         try await pool.read { db in
-            let (scope, scopeArguments) = Self.prefixFilter(query.scope)
-            var clauses = [scope]
-            var arguments = scopeArguments
-            if let rule = query.rule {
-                clauses.append("rule = ?")
-                arguments += [rule]
-            }
-            if let subject = query.subject {
-                clauses.append("subject = ?")
-                arguments += [subject]
-            }
-            if let prefix = query.assigneePrefix, !prefix.isEmpty {
-                clauses.append("substr(assignee, 1, length(?)) = ?")
-                arguments += [prefix, prefix]
-            }
-            switch query.state {
-            case .delivery(let delivery)?:
-                clauses.append("delivery = ?")
-                arguments += [delivery.rawValue]
-            case .deferred?:
-                clauses.append("delivery = 'pending' AND due_at > \(Self.committedClock)")
-            case nil:
-                break
-            }
-            if let before = query.before {
-                clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
-                arguments += [before.createdAt.milliseconds, before.createdAt.milliseconds, before.id]
-            }
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT \(Self.browseColumns) FROM task WHERE \(clauses.joined(separator: " AND "))
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """, arguments: arguments + [query.limit + 1])
+            let (sql, arguments) = Self.browseStatement(query)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let tasks = try rows.prefix(query.limit).map(Self.browsedTask)
             let next = rows.count > query.limit ? tasks.last.map {
                 TaskCursor(createdAt: $0.record.createdAt, id: $0.record.id)
             } : nil
             return TaskBrowsePage(tasks: tasks, next: next)
         }
+    }
+
+    /// The statement ``browseTasks(_:)`` runs (and a test reads the query plan of).
+    static func browseStatement(_ query: TaskBrowseQuery) -> (String, StatementArguments) {
+        let (scope, scopeArguments) = Self.prefixFilter(query.scope)
+        var clauses = [scope]
+        var arguments = scopeArguments
+        if let rule = query.rule {
+            clauses.append("rule = ?")
+            arguments += [rule]
+        }
+        if let subject = query.subject {
+            clauses.append("subject = ?")
+            arguments += [subject]
+        }
+        if let prefix = query.assigneePrefix, !prefix.isEmpty {
+            clauses.append("substr(assignee, 1, length(?)) = ?")
+            arguments += [prefix, prefix]
+        }
+        switch query.state {
+        case .delivery(let delivery)?:
+            clauses.append("delivery = ?")
+            arguments += [delivery.rawValue]
+        case .deferred?:
+            clauses.append("delivery = 'pending' AND due_at > \(Self.committedClock)")
+        case nil:
+            break
+        }
+        if let before = query.before {
+            clauses.append("(created_at, id) < (?, ?)")
+            arguments += [before.createdAt.milliseconds, before.id]
+        }
+        return ("""
+            SELECT \(Self.browseColumns) FROM task WHERE \(clauses.joined(separator: " AND "))
+            ORDER BY created_at DESC, id DESC LIMIT ?
+            """, arguments + [query.limit + 1])
     }
 
     /// The task `id` when its assignee is under `scope`; nil when there is none or it is
