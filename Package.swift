@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "ContextdHTTP",
             dependencies: [
-                "ContextdEngine", "ContextdEvents", "ContextdStore",
+                "ContextdEngine", "ContextdEvents", "ContextdStore", "ContextdRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -146,6 +146,7 @@ public struct Daemon: Service {
             rejectedInput: RejectedInputSource(spools: configuration.inputs.map {
                 RejectedInputSource.Spool(name: $0.name, rejectedPath: $0.path + "/rejected")
             }),
+            ruleFiles: RuleFilesSource(paths: configuration.rules),
             onListening: { _ in listening.listening() })
     }
 

@@ -31,7 +31,8 @@ public struct APIServer: Service {
         host: String, port: Int, store: SQLiteStore, settings: APISettings, signal: TaskSignal,
         observer: (any TaskAPIObserver)?, probe: OperationsProbe, logger: Logger,
         now: @escaping @Sendable () -> Timestamp, connections: ConnectionTable? = nil,
-        rejectedInput: RejectedInputSource = RejectedInputSource(spools: []), sessions: SessionTable = SessionTable(),
+        rejectedInput: RejectedInputSource = RejectedInputSource(spools: []),
+        ruleFiles: RuleFilesSource = RuleFilesSource(paths: []), sessions: SessionTable = SessionTable(),
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.host = host
@@ -47,7 +48,7 @@ public struct APIServer: Service {
             now: now)
         operationsAPI = OperationsAPI(gate: gate, probe: probe)
         console = Console(gate: gate, store: store, settings: settings, probe: probe, rejectedInput: rejectedInput,
-            signal: signal, observer: observer, logger: logger)
+            ruleFiles: ruleFiles, signal: signal, observer: observer, logger: logger)
     }
 
     /// Every route the server answers; the tests compare its routes with docs/openapi.json.

@@ -14,6 +14,24 @@ public struct RuleSource: Sendable, Hashable {
     /// `*.yaml` / `*.yml` (rule test files, `*.test.yaml`, are not rule files), in path order
     /// so that evaluation order is the same on every machine.
     public static func load(paths: [String]) throws(Diagnostic) -> [RuleSource] {
+        let files = try files(under: paths)
+        let manager = FileManager.default
+        var sources: [RuleSource] = []
+        for file in files {
+            guard let data = manager.contents(atPath: file) else {
+                throw Diagnostic(file: file, line: 1, column: 1, message: "cannot read the file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw Diagnostic(file: file, line: 1, column: 1, message: "the file is not UTF-8 text")
+            }
+            sources.append(RuleSource(path: file, text: text))
+        }
+        return sources
+    }
+
+    /// The rule files under `paths`, sorted, named as diagnostics name them: what ``load(paths:)``
+    /// reads, and what the console's rules page lists (so both find the same files).
+    public static func files(under paths: [String]) throws(Diagnostic) -> [String] {
         var files: [String] = []
         let manager = FileManager.default
         for path in paths {
@@ -33,16 +51,6 @@ public struct RuleSource: Sendable, Hashable {
                 files.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
             }
         }
-        var sources: [RuleSource] = []
-        for file in files.sorted() {
-            guard let data = manager.contents(atPath: file) else {
-                throw Diagnostic(file: file, line: 1, column: 1, message: "cannot read the file")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw Diagnostic(file: file, line: 1, column: 1, message: "the file is not UTF-8 text")
-            }
-            sources.append(RuleSource(path: file, text: text))
-        }
-        return sources
+        return files.sorted()
     }
 }

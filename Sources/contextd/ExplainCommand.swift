@@ -30,8 +30,6 @@ struct ExplainCommand: ParsableCommand {
             StandardError.write("error: no task '\(taskID)' in \(configuration.database)")
             throw ExitStatus.failureFound
         }
-        print(found.text ?? "task \(taskID): created before explanations were kept; no explanation stored", terminator: "")
-        print("  status    \(found.status)")
-        print("  task      \(found.record.json)")
+        print(found.report(taskID: taskID), terminator: "")
     }
 }

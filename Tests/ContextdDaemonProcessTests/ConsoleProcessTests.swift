@@ -1,3 +1,4 @@
+import ContextdStore
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
@@ -66,5 +67,45 @@ import Testing
         #expect(page.status == 200 && page.text.contains("Spool events"))
         #expect(try sandbox.stop() == 0)
         #expect(!sandbox.logText.contains(Self.admin) && !sandbox.logText.contains(Self.reader))
+    }
+    /// The console's task page, asked to explain, shows the very text `contextd explain` prints
+    /// for the same task; the task list and the rules page show what the daemon runs.
+    @Test func aTaskExplainedInTheConsoleReadsAsContextdExplainPrintsIt() async throws {
+        let sandbox = try DaemonSandbox(extra: """
+            http:
+              listen: 127.0.0.1:0
+              tokens:
+                - name: viewer
+                  token: \(Self.reader)
+                  assignees: [""]
+                  access: read
+            """)
+        let fixture = DaemonSandbox.root.appendingPathComponent("fixtures/fraud-paris-after-new-york.jsonl")
+        try sandbox.drop("a.jsonl", try String(contentsOf: fixture, encoding: .utf8))
+        try sandbox.start()
+        try sandbox.waitUntilDrained()
+        let id = try #require(try sandbox.outboxTasks().keys.first)
+        // The status line is part of both texts: compare once the task is written for good.
+        let store = try SQLiteStore(readingAt: sandbox.database)
+        try sandbox.waitUntil("the task is marked written") { try store.explanation(of: id)?.status == "written" }
+        let port = try sandbox.httpPort()
+        let config = sandbox.directory.appendingPathComponent("contextd.yaml").path
+        let printed = try ExplainStoreTests.run(["explain", id, "--config", config])
+        #expect(printed.status == 0 && printed.output.contains("rule location-mismatch-fraud"))
+        let page = try await request(port, .get, "/task?id=" + id + "&explain=1", token: Self.reader)
+        #expect(page.status == 200)
+        let shown = try #require(page.text.firstMatch(of: #/<pre class="raw explain">([^<]*)</pre>/#)).1
+        #expect(Self.unescaped(String(shown)) == printed.output)
+        let list = try await request(port, .get, "/tasks?rule=location-mismatch-fraud", token: Self.reader)
+        #expect(list.text.contains(#"aria-label="Task \#(id)""#))
+        let rules = try await request(port, .get, "/rules", token: Self.reader)
+        #expect(rules.status == 200 && rules.text.contains("/rules/fraud.yaml</code>"))
+        #expect(try sandbox.stop() == 0)
+    }
+
+    static func unescaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -43,6 +43,8 @@ struct APIHarness {
     var settings: APISettings
     /// The spools' rejected/ directories the console shows.
     var rejectedInput = RejectedInputSource(spools: [])
+    /// The rules paths the console's Rules page lists.
+    var ruleFiles = RuleFilesSource(paths: [])
 
     init(tokens: [AccessToken] = [], lease: LeaseTerms = LeaseTerms(duration: .seconds(300), maxAttempts: 3)) throws {
         directory = NSTemporaryDirectory() + "contextd-http-" + UUID().uuidString
@@ -84,7 +86,8 @@ struct APIHarness {
         let server = APIServer(
             host: "127.0.0.1", port: 0, store: store, settings: settings, signal: signal, observer: observer,
             probe: probe, logger: logger,
-            now: { clock.now }, rejectedInput: rejectedInput, onListening: { continuation.yield($0) })
+            now: { clock.now }, rejectedInput: rejectedInput, ruleFiles: ruleFiles,
+            onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()

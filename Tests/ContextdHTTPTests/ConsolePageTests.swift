@@ -78,6 +78,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: rejected, withIntermediateDirectories: true)
         try "x\n".write(toFile: rejected + "/a.csv", atomically: true, encoding: .utf8)
         harness.rejectedInput = RejectedInputSource(spools: [.init(name: "events", rejectedPath: rejected)])
+        try FileManager.default.createDirectory(atPath: harness.directory + "/rules", withIntermediateDirectories: true)
+        try "rules:\n  - id: a\n    on: [x]\n".write(toFile: harness.directory + "/rules/a.yaml", atomically: true, encoding: .utf8)
+        harness.ruleFiles = RuleFilesSource(paths: [harness.directory + "/rules"])
         try harness.publish([APIHarness.task("t-1")])
         try await harness.deadLetterAll()
         let report = Self.report()
@@ -92,13 +95,15 @@ import Testing
             bodies.append(try await anonymous.send(.post, "/sign-in", form: "token=" + Self.crm + "x").text)
             for secret in [Self.admin, Self.reader, Self.crm] {
                 let browser = try await ConsoleBrowser.signedIn(port: port, secret: secret)
-                for path in ["/", "/dead-letters", "/rejected", "/rejected/raw?spool=events&file=a.csv", "/v1/status", "/x"] {
+                for path in ["/", "/dead-letters", "/rejected", "/rejected/raw?spool=events&file=a.csv", "/v1/status", "/x",
+                    "/rules", "/tasks", "/task?id=t-1", "/task?id=t-1&explain=1", "/subject?subject=cust-t-1"]
+                {
                     let response = try await browser.get(path)
                     #expect([200, 403, 404].contains(response.status), "\(path)")
                     bodies.append(response.text)
                 }
             }
-            #expect(bodies.count == 24)
+            #expect(bodies.count == 39)
             for body in bodies {
                 for token in Self.tokens {
                     #expect(!body.contains(String(decoding: token.secret, as: UTF8.self)))
@@ -119,8 +124,8 @@ import Testing
             let api = try await browser.get("/v1/nope")
             #expect(api.status == 404 && api.contentType == "application/json")
             #expect(api.json.errorCode == "not_found")
-            // Pages that do not exist yet are not linked.
-            #expect(!page.text.contains(#"href="/rules""#) && !page.text.contains(#"href="/tasks""#))
+            // Every section of the navigation has its page.
+            #expect(page.text.contains(#"<a href="/rules">Rules</a>"#) && page.text.contains(#"<a href="/tasks">Tasks</a>"#))
         }
     }
 

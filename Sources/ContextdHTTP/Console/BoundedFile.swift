@@ -11,9 +11,13 @@ struct BoundedFile: Sendable {
 
     static let maxBytes = 256 * 1024
 
-    /// The file's first lines, or nil when it is missing or not a regular file.
-    static func read(_ path: String, maxLines: Int, maxBytes: Int = maxBytes) -> BoundedFile? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    /// The file's first lines, or nil when it is missing or not a regular file. A symbolic
+    /// link is followed only when `followingLinks` (rule files, which the operator placed and
+    /// the daemon reads through links too, as a Kubernetes ConfigMap mounts them).
+    static func read(
+        _ path: String, maxLines: Int, maxBytes: Int = maxBytes, followingLinks: Bool = false
+    ) -> BoundedFile? {
+        let descriptor = open(path, O_RDONLY | (followingLinks ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()

@@ -17,6 +17,7 @@ struct Console: Sendable {
     let settings: APISettings
     let probe: OperationsProbe
     let rejectedInput: RejectedInputSource
+    let ruleFiles: RuleFilesSource
     let signal: TaskSignal
     let observer: (any TaskAPIObserver)?
     let logger: Logger
@@ -25,6 +26,10 @@ struct Console: Sendable {
         registerSignIn(on: router)
         registerAssets(on: router)
         router.get("/") { request, _ in try await page(request) { try await overview($0) } }
+        router.get("rules") { request, _ in try await page(request) { try await rules($0) } }
+        router.get("tasks") { request, _ in try await page(request) { try await tasks($0, request) } }
+        router.get("task") { request, _ in try await page(request) { try await task($0, request) } }
+        router.get("subject") { request, _ in try await page(request) { try await subject($0, request) } }
         router.get("dead-letters") { request, _ in try await page(request) { try await deadLetters($0, request) } }
         router.post("dead-letters/requeue") { request, _ in try await requeue(request) }
         router.get("rejected") { request, _ in try await page(request) { try await rejected($0, request) } }

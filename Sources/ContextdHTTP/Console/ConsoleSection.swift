@@ -28,6 +28,6 @@ enum ConsoleSection: String, Sendable, CaseIterable {
         }
     }
 
-    /// The sections with a page so far (Rules and Tasks come with their pages).
-    static let built: [ConsoleSection] = [.overview, .deadLetters, .rejected]
+    /// The sections with a page so far.
+    static let built: [ConsoleSection] = [.overview, .rules, .tasks, .deadLetters, .rejected]
 }

@@ -63,5 +63,24 @@ polyline.tasks { stroke: var(--tasks); }
 .key.events { color: var(--events); }
 .key.tasks { color: var(--tasks); }
 .pages { display: flex; gap: 1rem; align-items: center; }
+.scroll { overflow-x: auto; }
+table.tasks td, table.context td { overflow-wrap: anywhere; }
+td.time { white-space: nowrap; }
+form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1rem; }
+form.filters input, form.filters select { font: inherit; padding: .25rem; border: 1px solid var(--line);
+  border-radius: 6px; background: var(--bg); color: var(--fg); }
+dl.record, dl.counters { max-width: 60rem; margin-bottom: 1rem; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.lead { font-size: 1.1rem; }
+article.rule { border-top: 1px solid var(--line); padding: .5rem 0; }
+.listing { background: var(--card); border: 1px solid var(--line); padding: .5rem 0; overflow-x: auto;
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+.listing .line { display: flex; white-space: pre; }
+.listing .line:target { outline: 2px solid var(--focus); }
+.listing .n { display: inline-block; min-width: 3.5rem; padding-right: .75rem; text-align: right; color: var(--muted);
+  user-select: none; }
+.listing .line.error { background: color-mix(in srgb, var(--problem) 15%, transparent); }
+.listing .line.error .n { color: var(--problem); font-weight: 700; }
+.listing .message { color: var(--problem); padding-left: 4.25rem; white-space: pre-wrap; }
 """#
 }

@@ -111,6 +111,14 @@ enum StoreMigrations {
                 UPDATE task SET expired_on_arrival = 1 WHERE delivery = 'expired' AND delivered_at = created_at;
                 """)
         }
+        migrator.registerMigration("v7-task-browsing") { db in
+            // The console's task list (newest first, a page at a time) and a subject's tasks.
+            // Neither column changes after the insert, so a delivery update touches neither index.
+            try db.execute(sql: """
+                CREATE INDEX task_by_creation ON task (created_at, id);
+                CREATE INDEX task_by_subject ON task (subject, created_at, id);
+                """)
+        }
         return migrator
     }
 
