@@ -38,6 +38,8 @@ class ConsoleTests(unittest.TestCase):
     def sign_in(self, secret: str) -> None:
         self.browser.delete_all_cookies()
         self.browser.get(self.daemon.url + "/sign-in")
+        if not (harness.SCREENSHOTS / "sign-in.png").exists():
+            self.shot("sign-in")
         field = self.browser.find_element(By.ID, "token")
         field.send_keys(secret)
         field.submit()
@@ -86,15 +88,47 @@ class ConsoleTests(unittest.TestCase):
 
     def test_a_dropped_file_shows_its_task_within_two_seconds_without_a_reload(self) -> None:
         self.sign_in(harness.READ_SECRET)
-        before = int(self.status_value("tasks.queued")) + int(self.status_value("tasks.leased"))
+        self.browser.get(self.daemon.url + "/tasks")
+        queued = int(self.daemon_status()["tasks"]["queued"])
         self.browser.execute_script("window.notReloaded = true")
         self.daemon.drop("live.jsonl", harness.fraud_events("live", "cust-live"))
-        seconds = self.wait_for("the queued task shows on the overview",
-                                lambda: int(self.status_value("tasks.queued")) + int(self.status_value("tasks.leased"))
-                                > before, timeout=2.0)
+        dropped = time.monotonic()
+        rows = "table.tasks tbody tr"
+        self.wait_for("the task's row shows on the Tasks page", lambda: any(
+            "cust-live" in row.text and "Possible card fraud" in row.text
+            for row in self.browser.find_elements(By.CSS_SELECTOR, rows)), timeout=2.0)
+        seconds = time.monotonic() - dropped
         self.assertTrue(self.browser.execute_script("return window.notReloaded === true"), "the page was reloaded")
-        print(f"\n  the task showed {seconds:.2f} s after the drop", flush=True)
-        self.shot("overview-live")
+        print(f"\n  the task showed on /tasks {seconds:.2f} s after the drop", flush=True)
+        self.shot("tasks-live")
+        # The overview's numbers follow too, without a reload.
+        self.browser.get(self.daemon.url + "/")
+        self.wait_for("the overview counts the queued task", lambda: int(self.status_value("tasks.queued")) > queued
+                      or int(self.status_value("tasks.leased")) > 0, timeout=2.0)
+
+    def daemon_status(self) -> dict:
+        status, body = self.daemon.api("GET", "/v1/status", harness.READ_SECRET)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_a_tasks_explanation_opens_from_the_list(self) -> None:
+        self.daemon.drop("explain.jsonl", harness.fraud_events("explain", "cust-explain"))
+        self.sign_in(harness.READ_SECRET)
+        self.wait_for("the task is listed", lambda: (
+            self.browser.get(self.daemon.url + "/tasks?subject=cust-explain")
+            or bool(self.browser.find_elements(By.CSS_SELECTOR, "table.tasks tbody tr"))), timeout=10)
+        self.browser.find_element(By.CSS_SELECTOR, "table.tasks tbody tr a[aria-label^='Task ']").click()
+        self.assertIn("Possible card fraud", self.browser.find_element(By.TAG_NAME, "main").text)
+        self.browser.find_element(By.PARTIAL_LINK_TEXT, "Explain").click()
+        explanation = WebDriverWait(self.browser, 10).until(
+            lambda b: b.find_element(By.CSS_SELECTOR, "pre.explain")).text
+        self.assertIn("location-mismatch-fraud", explanation)
+        self.assertIn("cust-explain", explanation)
+        self.shot("task-explained")
+        self.browser.find_element(By.LINK_TEXT, "cust-explain").click()
+        self.assertIn("cust-explain", self.browser.title)
+        self.shot("subject")
+        self.assert_no_secret()
 
     def test_a_broken_rule_edit_shows_its_error_with_the_line(self) -> None:
         self.sign_in(harness.READ_SECRET)
@@ -107,9 +141,14 @@ class ConsoleTests(unittest.TestCase):
                 timeout=10)
             self.assertEqual(self.status_value("rules.last_reload.ok"), "no")
             self.shot("overview-reload-error")
+            # The Rules page shows the error in the file's listing, at its line.
+            self.browser.get(self.daemon.url + "/rules")
+            self.assertIn("broken.yaml", self.browser.page_source)
+            self.assertIn("unknown identifier 'amount'", self.browser.find_element(By.TAG_NAME, "main").text)
+            self.shot("rules-reload-error")
         finally:
             broken.unlink()
-        self.wait_for("the rules reload again", lambda: self.status_value("rules.last_reload.ok") == "yes", timeout=10)
+        self.wait_for("the rules reload again", lambda: self.daemon_status()["rules"]["last_reload"]["ok"], timeout=10)
 
     def dead_letter(self, subject: str) -> str:
         """A fraud task leased once and never acked: with one attempt and one-second leases it

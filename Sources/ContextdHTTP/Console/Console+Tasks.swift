@@ -19,7 +19,13 @@ extension Console {
         return ConsoleLayout.document(title: "Tasks", section: .tasks, viewer: viewer) {
             filter.form
             if let problem = filter.problem { HTML.element("p", [("class", "problem"), ("role", "alert")]) { problem } }
-            TaskTable(page: page, filters: filter.fields, path: "/tasks").body
+            let table = TaskTable(page: page, filters: filter.fields, path: "/tasks").body
+            // The newest page follows new tasks as they come (console.js); an older page stays put.
+            if query["before"] == nil {
+                HTML.element("div", [("data-refresh", "tasks")]) { table }
+            } else {
+                table
+            }
         }
     }
 }

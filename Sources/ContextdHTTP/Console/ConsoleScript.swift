@@ -1,7 +1,9 @@
 /// `/assets/console.js`: the console's only script. Pages are complete without it; on the
 /// overview it polls `/v1/status` (same origin, the session cookie) every second and writes
 /// the numbers into `data-status` elements, rebuilds the lists and the chart. Text goes in
-/// through `textContent` only, never as markup.
+/// through `textContent` only, never as markup. A page region marked `data-refresh` (the
+/// newest tasks) is fetched again every second as the server renders it, and swapped in when
+/// it changed: the server's escaped HTML, parsed by `DOMParser` (which runs no script).
 enum ConsoleScript {
     static let source: StaticString = #"""
 "use strict";
@@ -120,6 +122,31 @@ enum ConsoleScript {
       .then(render)
       .then(function () { window.contextdPolls = (window.contextdPolls || 0) + 1; })
       .catch(function () { root.setAttribute("data-stale", "true"); })
+      .then(function () { setTimeout(poll, 1000); });
+  }
+  setTimeout(poll, 1000);
+})();
+(function () {
+  var region = document.querySelector("[data-refresh]");
+  if (!region || typeof DOMParser === "undefined") return;
+  var key = region.getAttribute("data-refresh");
+
+  function poll() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html")
+          .querySelector('[data-refresh="' + key + '"]');
+        var current = document.querySelector('[data-refresh="' + key + '"]');
+        if (fresh && current && fresh.textContent !== current.textContent) {
+          current.replaceWith(document.importNode(fresh, true));
+        }
+        window.contextdRefreshes = (window.contextdRefreshes || 0) + 1;
+      })
+      .catch(function () {})
       .then(function () { setTimeout(poll, 1000); });
   }
   setTimeout(poll, 1000);
