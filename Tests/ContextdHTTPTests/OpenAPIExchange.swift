@@ -77,7 +77,8 @@ struct OpenAPIExchange: Sendable {
     private func exchange(
         _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: String?, host: String
     ) async throws -> APIResponse {
-        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(300))) { client in
+        let configuration = TestClient.Configuration(timeout: .seconds(300))
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
             let response = try await client.execute(TestClient.Request(
                 uri, method: method, authority: host, headers: headers, body: body.map { ByteBuffer(string: $0) }))
             let text = response.body.map { String(buffer: $0) } ?? ""
