@@ -3,55 +3,39 @@ import ContextdEvents
 import ContextdHTTP
 import ContextdStore
 import ContextdTestSupport
+import Foundation
 import HTTPTypes
 import Synchronization
 import Testing
 
-/// Every documented response of every operation, produced by a real server on a real store and
-/// held to its schema in docs/openapi.json: the success and each error status (400, 401, 403,
-/// 404, 409, 413, 503), then a check that none of the documented ones was left out.
+/// Every documented response of every operation, produced by real servers on a real store and
+/// held to docs/openapi.json (status, content type, required headers, JSON schema): the task
+/// API's success and error statuses, the operations endpoints, the console's pages and forms,
+/// and what each access level, the Host check, CSRF and Origin refuse — then a check that none
+/// of the documented ones was left out and none undocumented was produced.
+///
+/// The refusals and redirects every operation shares are driven from the document itself
+/// (`+Access`), so a new console page is covered by its entry in docs/openapi.json alone.
 @Suite struct OpenAPIConformanceTests {
     static let fraud = "s3cret-fraud-0123456789"
+    static let admin = "s3cret-admin-0123456789"
+    static let reader = "s3cret-reader-0123456789"
     static let tokens = [
         AccessToken(name: "fraud-desk", secret: fraud, assignees: ["queue:fraud"]),
         AccessToken(name: "sales-crm", secret: "s3cret-sales-9876543210", assignees: ["sales:"]),
+        AccessToken(name: "fraud-ops", secret: admin, assignees: ["queue:fraud"], access: .admin),
+        AccessToken(name: "viewer", secret: reader, assignees: [""], access: .read),
     ]
-
-    /// Sends requests, checks each response against the document, and keeps which documented
-    /// (operation, status) pairs were seen.
-    final class Exchange: Sendable {
-        let port: Int
-        let contract: OpenAPIContract
-        let seen = Mutex<Set<String>>([])
-
-        init(port: Int, contract: OpenAPIContract) {
-            self.port = port
-            self.contract = contract
-        }
-
-        @discardableResult
-        func send(
-            _ method: HTTPRequest.Method, _ uri: String, token: String? = OpenAPIConformanceTests.fraud,
-            body: String? = nil, expect status: Int, sourceLocation: SourceLocation = #_sourceLocation
-        ) async throws -> APIResponse {
-            let response = try await request(port, method, uri, token: token, body: body)
-            #expect(response.status == status, "\(method) \(uri): \(response.text)", sourceLocation: sourceLocation)
-            let problems = contract.problems(
-                method: method.rawValue, path: uri, status: response.status, contentType: response.contentType,
-                body: response.text)
-            #expect(problems == [], sourceLocation: sourceLocation)
-            if let template = contract.template(of: String(uri.prefix { $0 != "?" })) {
-                _ = seen.withLock { $0.insert("\(method.rawValue) \(template) \(response.status)") }
-            }
-            return response
-        }
-    }
+    /// A bearer token of each level, for the refusals `x-access-level` promises.
+    static let tokenOfLevel = ["read": reader, "lease": fraud, "admin": admin]
 
     @Test func everyDocumentedResponseOfEveryOperationConformsToItsSchema() async throws {
         let contract = try OpenAPIContract.load()
+        let seen = SeenResponses()
         // One lease per task: a released task is dead-lettered at once, so requeue has one to take.
         var harness = try APIHarness(tokens: Self.tokens, lease: LeaseTerms(duration: .seconds(300), maxAttempts: 1))
         harness.settings.maxLimit = 10
+        harness.rejectedInput = try Self.rejectedSpool(in: harness.directory)
         let start = APIHarness.start
         try harness.publish(["t-ack", "t-release", "t-dead"].map { APIHarness.task($0) }
             + [APIHarness.task("t-sales", assignee: "sales:anna")])
@@ -63,24 +47,39 @@ import Testing
         let probe = OperationsProbe(
             notReadyReasons: { notReady.reasons.withLock { $0 } }, metrics: { "contextd_test_metric 1\n" },
             status: { StatusReportSamples.running })
-        let seen = try await harness.withServer(probe: probe) { port in
-            let api = Exchange(port: port, contract: contract)
+        try await harness.withServer(probe: probe) { port in
+            let api = OpenAPIExchange(port: port, contract: contract, seen: seen)
             try await Self.leaseAndShow(api)
             try await Self.ackAndRelease(api)
             try await Self.deadLettersRequeueAndSuppressed(api)
             try await Self.operations(api, notReady: notReady)
-            return api.seen.withLock { $0 }
+            try await Self.console(api)
+            try await Self.sharedRefusals(api)
+        }
+        // No tokens (loopback): an anonymous caller, and no daemon behind the API (no status).
+        try await APIHarness().withServer { port in
+            try await Self.anonymous(OpenAPIExchange(port: port, contract: contract, seen: seen))
         }
         var documented: Set<String> = []
         for operation in contract.operations {
             let parts = operation.split(separator: " ").map(String.init)
             for status in contract.statuses(parts[0], parts[1]) { documented.insert("\(operation) \(status)") }
         }
-        #expect(documented.subtracting(seen).sorted() == [], "documented responses this test never produced")
-        #expect(seen.subtracting(documented).sorted() == [], "responses the document does not give")
+        let produced = seen.pairs.withLock { $0 }
+        #expect(documented.subtracting(produced).sorted() == [], "documented responses this test never produced")
+        #expect(produced.subtracting(documented).sorted() == [], "responses the document does not give")
     }
 
-    static func leaseAndShow(_ api: Exchange) async throws {
+    /// A spool whose rejected/ holds `bad.jsonl` (the example of `GET /rejected/raw`) with the
+    /// reasons of its refused lines.
+    static func rejectedSpool(in directory: String) throws -> RejectedInputSource {
+        let rejected = directory + "/rejected"
+        try FileManager.default.createDirectory(atPath: rejected, withIntermediateDirectories: true)
+        try "{not json\n".write(toFile: rejected + "/bad.jsonl", atomically: true, encoding: .utf8)
+        return RejectedInputSource(spools: [.init(name: "events", rejectedPath: rejected)])
+    }
+
+    static func leaseAndShow(_ api: OpenAPIExchange) async throws {
         try await api.send(.get, "/v1/tasks", token: nil, expect: 401)
         try await api.send(.get, "/v1/tasks?limit=0", expect: 400)
         try await api.send(.get, "/v1/tasks?wait=soon", expect: 400)
@@ -96,7 +95,7 @@ import Testing
         try await api.send(.get, "/v1/tasks/t-ack", token: "wrong", expect: 401)
     }
 
-    static func ackAndRelease(_ api: Exchange) async throws {
+    static func ackAndRelease(_ api: OpenAPIExchange) async throws {
         let big = #"{"outcome":"done","note":""# + String(repeating: "x", count: 70_000) + #""}"#
         for action in ["ack", "release"] {
             try await api.send(.post, "/v1/tasks/t-\(action == "ack" ? "ack" : "release")/\(action)", body: "not json",
@@ -120,18 +119,19 @@ import Testing
             == "lease_expired")
     }
 
-    static func deadLettersRequeueAndSuppressed(_ api: Exchange) async throws {
+    static func deadLettersRequeueAndSuppressed(_ api: OpenAPIExchange) async throws {
         try await api.send(.post, "/v1/tasks/t-dead/release", body: #"{"lease":null}"#, expect: 200)
         let dead = try await api.send(.get, "/v1/dead-letters?assignee=queue:fraud", expect: 200)
         #expect(Set(dead.taskIDs) == ["t-release", "t-dead"])
         try await api.send(.get, "/v1/dead-letters?limit=many", expect: 400)
         try await api.send(.get, "/v1/dead-letters?assignee=sales:", expect: 403)
         try await api.send(.get, "/v1/dead-letters", token: nil, expect: 401)
-        let requeued = try await api.send(.post, "/v1/tasks/t-dead/requeue", expect: 200)
+        try await api.send(.post, "/v1/tasks/t-dead/requeue", expect: 403, code: "forbidden")  // a lease token
+        let requeued = try await api.send(.post, "/v1/tasks/t-dead/requeue", token: admin, expect: 200)
         #expect(requeued["delivery"] == .string("queued"))
-        #expect(try await api.send(.post, "/v1/tasks/t-dead/requeue", expect: 409).errorCode == "wrong_state")
-        try await api.send(.post, "/v1/tasks/t-none/requeue", expect: 404)
-        try await api.send(.post, "/v1/tasks/t-sales/requeue", expect: 403)
+        try await api.send(.post, "/v1/tasks/t-dead/requeue", token: admin, expect: 409, code: "wrong_state")
+        try await api.send(.post, "/v1/tasks/t-none/requeue", token: admin, expect: 404)
+        try await api.send(.post, "/v1/tasks/t-sales/requeue", token: admin, expect: 403, code: "forbidden")
         try await api.send(.post, "/v1/tasks/t-dead/requeue", token: nil, expect: 401)
         let stopped = try await api.send(.get, "/v1/suppressed", expect: 200)
         #expect(stopped.taskIDs == ["t-stopped"])
@@ -145,7 +145,7 @@ import Testing
         let reasons = Mutex<[String]>([])
     }
 
-    static func operations(_ api: Exchange, notReady: NotReadyReasons) async throws {
+    static func operations(_ api: OpenAPIExchange, notReady: NotReadyReasons) async throws {
         for path in ["/healthz", "/readyz", "/metrics", "/v1/openapi.json"] {
             try await api.send(.get, path, expect: 200)
             try await api.send(.get, path, token: nil, expect: 401)
@@ -153,6 +153,7 @@ import Testing
         notReady.reasons.withLock { $0 = ["the store is not reachable", "startup recovery is running"] }
         let unready = try await api.send(.get, "/readyz", expect: 503)
         #expect(unready["reasons"] == .list([.string("the store is not reachable"), .string("startup recovery is running")]))
+        notReady.reasons.withLock { $0 = [] }
         try await api.send(.get, "/v1/status", expect: 200)
         try await api.send(.get, "/v1/status", token: nil, expect: 401)
     }

@@ -29,7 +29,9 @@ import Testing
         let undocumented = routes.subtracting(documented)
         #expect(undocumented.isEmpty, """
             routes the server answers that docs/openapi.json does not document: \(undocumented.sorted()); \
-            add each to "paths" (an HTML page: a 200 with "text/html" content, tag "console")
+            add each to "paths" (a console page: tag "console", an operationId, "x-access-level", and responses \
+            200, 303 and 421 as $refs to #/components/responses/Page, SignInRedirect and MisdirectedPage; \
+            OpenAPIConformanceTests then drives them)
             """)
         let unrouted = documented.subtracting(routes)
         #expect(unrouted.isEmpty, "documented operations the server does not answer: \(unrouted.sorted())")
@@ -87,20 +89,69 @@ import Testing
         return problems
     }
 
-    @Test func everyOperationIsTaggedSecuredAndDocumentsItsAuthorizationFailure() throws {
+    /// Each operation is tagged, names its access level, and documents the refusals its kind
+    /// can meet: the API's 401 and 421 (and 403 where a level or scope can refuse), a console
+    /// page's redirect to sign-in and 421, none for the public assets.
+    @Test func everyOperationIsTaggedNamesItsAccessLevelAndDocumentsItsRefusals() throws {
         let contract = try OpenAPIContract.load()
         #expect(contract.document["openapi"] == .string("3.1.0"))
         #expect(contract.document["components"]["securitySchemes"]["bearer"]["scheme"] == .string("bearer"))
+        let cookie = contract.document["components"]["securitySchemes"]["contextd_session"]
+        #expect([cookie["type"], cookie["in"], cookie["name"]]
+            == [.string("apiKey"), .string("cookie"), .string("contextd_session")])
+        let signedIn: Value = .list([.object(["bearer": .list([])]), .object(["contextd_session": .list([])])])
         var identifiers: Set<String> = []
         for operation in contract.operations.sorted() {
             let parts = operation.split(separator: " ").map(String.init)
-            let item = contract.document["paths"][parts[1]][parts[0].lowercased()]
-            #expect(["tasks", "operations"].contains(item["tags"].listValue?.first?.stringValue ?? ""), "\(operation): tag")
-            #expect(item["security"] == .list([.object(["bearer": .list([])])]), "\(operation): security")
-            #expect(contract.statuses(parts[0], parts[1]).contains(401), "\(operation): 401")
+            let (method, template) = (parts[0], parts[1])
+            let item = contract.operation(method, template)
+            let tag = item["tags"].listValue?.first?.stringValue ?? ""
+            let level = contract.accessLevel(method, template) ?? ""
+            let statuses = contract.statuses(method, template)
+            #expect(["tasks", "operations", "console"].contains(tag), "\(operation): tag")
+            #expect(["none", "read", "lease", "admin"].contains(level), "\(operation): x-access-level")
+            let security = contract.security(method, template)
+            #expect(security == (level == "none" ? .list([]) : signedIn), "\(operation): security")
+            if tag != "console" {
+                #expect(statuses.isSuperset(of: [401, 421]), "\(operation): 401 and 421")
+            } else if level != "none" {
+                #expect(statuses.isSuperset(of: [303, 421]), "\(operation): the redirect to sign-in and 421")
+            }
+            if level == "lease" || level == "admin" || method == "POST" && level != "none" {
+                #expect(statuses.contains(403), "\(operation): 403")
+            }
+            if level == "admin" {
+                #expect(item["description"].stringValue?.contains("Admin only") == true, "\(operation): says admin only")
+            }
             if let identifier = item["operationId"].stringValue { identifiers.insert(identifier) }
         }
         #expect(identifiers.count == contract.operations.count, "every operation has its own operationId")
+    }
+
+    /// The codes the server gives (`APIError(.status, "code", …)` and the refusals' `self.init(.status,
+    /// "code", …)` in Sources/ContextdHTTP) are the
+    /// `Error` schema's enum, so a strict client knows every one.
+    @Test func theErrorSchemaListsEveryCodeTheServerGives() throws {
+        let contract = try OpenAPIContract.load()
+        let code = contract.document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+        let documented = Set((code["enum"].listValue ?? []).compactMap(\.stringValue))
+        let sources = URL(fileURLWithPath: OpenAPIContract.path).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/ContextdHTTP")
+        var thrown: Set<String> = ["content_too_large"]  // from the router's own errors (JSONErrorMiddleware)
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for opening in [#"APIError(."#, #"self.init(."#] {
+                var rest = text[...]
+                while let range = rest.range(of: opening) {
+                    rest = rest[range.upperBound...]
+                    guard let quote = rest.firstIndex(of: "\""), rest[..<quote].count < 40 else { continue }
+                    thrown.insert(String(rest[rest.index(after: quote)...].prefix { $0 != "\"" }))
+                }
+            }
+        }
+        #expect(thrown.count >= 12, "the scan found \(thrown.sorted()): it must have missed some")
+        #expect(thrown.subtracting(documented).sorted() == [], "codes the server gives that the Error schema does not list")
     }
 
     @Test func theServerServesTheRepositoryDocumentToAnyValidTokenOrToAnyoneWithoutTokens() async throws {

@@ -11,6 +11,23 @@ public struct APIResponse: Sendable {
     public var text: String
     /// The `Content-Type` header, checked against the OpenAPI document.
     public var contentType: String? = nil
+    /// Every header, for the ones the document requires (`Location` of a redirect).
+    public var headers: HTTPFields = [:]
+
+    public init(status: Int, json: Value, text: String, contentType: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.json = json
+        self.text = text
+        self.contentType = contentType
+        self.headers = headers
+    }
+
+    /// The code of an error, whether an API error's JSON or a console page's `data-code`.
+    public var code: String? {
+        if let errorCode { return errorCode }
+        guard let range = text.range(of: #"data-code=""#) else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != "\"" })
+    }
 
     /// `{"tasks":[{"task":{…},"lease":{…}}]}` → the task ids, in order.
     public var taskIDs: [String] {

@@ -1,5 +1,6 @@
 public import ContextdEvents
 import Foundation
+public import HTTPTypes
 
 /// docs/openapi.json as the tests read it: which operations it documents, and the schema each
 /// documented status of each operation holds its JSON body to.
@@ -47,6 +48,22 @@ public struct OpenAPIContract: Sendable {
         Set((document["paths"][template][method.lowercased()]["responses"].objectValue ?? [:]).keys.compactMap { Int($0) })
     }
 
+    /// The operation object (`GET`, `/v1/tasks`); `.null` when not documented.
+    public func operation(_ method: String, _ template: String) -> Value {
+        document["paths"][template][method.lowercased()]
+    }
+
+    /// The security an operation requires: its own `security`, else the document's default.
+    public func security(_ method: String, _ template: String) -> Value {
+        let own = operation(method, template)["security"]
+        return own == .null ? document["security"] : own
+    }
+
+    /// The lowest access level an operation needs (`x-access-level`: none, read, lease, admin).
+    public func accessLevel(_ method: String, _ template: String) -> String? {
+        operation(method, template)["x-access-level"].stringValue
+    }
+
     /// The documented response of a status, `$ref` resolved; nil when not documented.
     public func response(_ method: String, _ template: String, status: Int) -> Value? {
         let response = document["paths"][template][method.lowercased()]["responses"]["\(status)"]
@@ -55,14 +72,21 @@ public struct OpenAPIContract: Sendable {
     }
 
     /// Every way a response breaks the document: an undocumented status, another content type,
-    /// or a body its schema does not allow.
-    public func problems(method: String, path requestPath: String, status: Int, contentType: String?, body: String)
-        -> [String]
-    {
+    /// a body its schema does not allow, or (when `headers` are given) a required header missing.
+    public func problems(
+        method: String, path requestPath: String, status: Int, contentType: String?, body: String,
+        headers: HTTPFields? = nil
+    ) -> [String] {
         let path = String(requestPath.prefix { $0 != "?" })
         guard let template = template(of: path) else { return ["\(method) \(path): no documented path"] }
         guard let response = response(method, template, status: status) else {
             return ["\(method) \(path): status \(status) is not documented for \(method) \(template)"]
+        }
+        if let headers {
+            for (name, header) in (response["headers"].objectValue ?? [:]).sorted(by: { $0.key < $1.key })
+            where header["required"] == .bool(true) && HTTPField.Name(name).flatMap({ headers[$0] }) == nil {
+                return ["\(method) \(path) \(status): the required header \(name) is missing"]
+            }
         }
         guard let (mediaType, content) = response["content"].objectValue?.first else {
             return body.isEmpty ? [] : ["\(method) \(path) \(status): a body where the document gives none"]
