@@ -27,8 +27,10 @@ struct JSONErrorMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             // A body over the handler's limit (NIOTooManyBytesError) left as a bare 413.
             let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
+            // The API's bodies and the console's forms have limits of their own.
+            let limit = Self.isAPIPath(request.uri.path) ? TaskAPI.maxBodyBytes : FormFields.maxBytes
             let message = error.status == .contentTooLarge
-                ? "the request body is too large: at most \(TaskAPI.maxBodyBytes / 1024) KiB" : error.status.reasonPhrase
+                ? "the request body is too large: at most \(limit / 1024) KiB" : error.status.reasonPhrase
             return APIError(error.status, code, message).response
         }
     }
