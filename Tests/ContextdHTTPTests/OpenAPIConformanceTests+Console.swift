@@ -35,6 +35,10 @@ extension OpenAPIConformanceTests {
             code: "not_found")
         try await api.send(.get, "/rejected/raw?spool=nope&file=bad.jsonl", token: nil, session: ops, expect: 404)
 
+        let task = try await api.send(.get, "/task?id=t-dead&explain=1", token: nil, session: ops, expect: 200)
+        #expect(task.text.contains("t-dead"))
+        try await api.send(.get, "/task?id=t-none", token: nil, session: ops, expect: 404, code: "not_found")
+
         let viewer = try await api.signIn(reader)
         try await api.send(.post, "/sign-out", token: nil, form: tooLargeForm, session: viewer, expect: 413)
         let out = try await api.send(.post, "/sign-out", token: nil, form: "csrf=" + viewer.csrf, session: viewer,
