@@ -204,6 +204,40 @@ class ConsoleTests(unittest.TestCase):
         self.assertNotIn("not json at all", self.browser.page_source, "a reader sees raw lines")
         self.shot("rejected-reader")
 
+    def test_the_console_is_usable_from_the_keyboard(self) -> None:
+        from selenium.webdriver.common.keys import Keys
+        self.sign_in(harness.READ_SECRET)
+        self.browser.get(self.daemon.url + "/tasks")
+        body = self.browser.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.TAB)
+        focused = self.browser.switch_to.active_element
+        self.assertEqual(focused.text, "Skip to content", "the first Tab reaches the skip link")
+        focused.send_keys(Keys.ENTER)
+        self.assertTrue(self.browser.current_url.endswith("#main"))
+        # Tabbing on reaches every nav link and the filter form's fields, in the page's order.
+        reached = []
+        for _ in range(30):
+            self.browser.switch_to.active_element.send_keys(Keys.TAB)
+            element = self.browser.switch_to.active_element
+            reached.append(element.get_attribute("name") or element.text)
+        for name in ("rule", "subject", "assignee", "state", "Filter"):
+            self.assertIn(name, reached, f"Tab never reached {name!r}: {reached}")
+        outline = self.browser.execute_script(
+            "return getComputedStyle(document.activeElement).outlineStyle")
+        self.assertNotEqual(outline, "none", "the focused element shows no outline")
+
+    def test_the_console_follows_the_systems_color_scheme(self) -> None:
+        self.sign_in(harness.READ_SECRET)
+        backgrounds = {}
+        for scheme in ("light", "dark"):
+            self.browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+                "media": "", "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            self.browser.get(self.daemon.url + "/")
+            backgrounds[scheme] = self.browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+            self.shot(f"overview-{scheme}")
+        self.browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+        self.assertNotEqual(backgrounds["light"], backgrounds["dark"], backgrounds)
+
     def test_unknown_pages_are_404_in_the_console_style_and_names_are_text(self) -> None:
         self.sign_in(harness.READ_SECRET)
         self.browser.get(self.daemon.url + "/no-such-page?q=<script>alert(1)</script>")
