@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(
             name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents", "ContextdTestKit"],
             swiftSettings: strict),
-        // What property tests share and nothing else: a seeded generator.
+        // What tests share besides HTTP: a seeded generator for property tests, and the turns
+        // that tests blocking a thread take.
         .target(name: "ContextdTestKit", path: "Tests/ContextdTestKit", swiftSettings: strict),
         .testTarget(
             name: "ContextdEngineTests",
@@ -158,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "ContextdHTTPTests",
             dependencies: [
-                "ContextdHTTP", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdTestSupport",
+                "ContextdHTTP", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdTestSupport", "ContextdTestKit",
                 "contextd",  // the binary `contextd status` runs against a server of the tests
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -170,6 +171,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),
-        .testTarget(name: "ContextdCLITests", dependencies: ["contextd"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "ContextdCLITests", dependencies: ["contextd", "ContextdTestKit"], exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -1,8 +1,9 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd check` as an operator runs it: exit codes and compiler-style output.
-@Suite struct CheckCommandTests {
+@Suite(.blocksAThread) struct CheckCommandTests {
     @Test func stockRulesAreValid() throws {
         let result = try ContextdProcess.run(["check", "rules/"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

@@ -1,8 +1,9 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd check` on what the rule language must refuse or warn about (issue 17, items 5 and 11).
-@Suite struct CheckLimitsTests {
+@Suite(.blocksAThread) struct CheckLimitsTests {
     /// A 556-byte alias bomb: a located error at the alias that crosses the cap, at once (it
     /// took 19 s and 3.5 GB, and then said ok).
     @Test func anAliasBombIsALocatedError() throws {

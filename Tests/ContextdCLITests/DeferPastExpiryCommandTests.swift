@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// Decision 0012 as `replay` shows it: a task deferred past its expiry is no task, counted as
 /// suppressed, and `--explain` and `--funnel` name the defer policy and the reason.
-@Suite struct DeferPastExpiryCommandTests {
+@Suite(.blocksAThread) struct DeferPastExpiryCommandTests {
     static let folder = "Tests/ContextdEngineTests/Fixtures/defer-past-expiry"
 
     @Test func replayStopsTheTaskAndSaysWhy() throws {

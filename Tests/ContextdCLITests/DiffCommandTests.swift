@@ -1,3 +1,4 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// Rome (1,105 km) at 610, 700, 850, 899, 950, 2000, 550 and 400 km/h, one customer per speed
 /// (`cust-speed-<km/h>`). `Fixtures/fraud-dedup-after-lower-threshold.jsonl`: a 700 km/h trip
 /// to Rome, then a 2,210 km/h one back to Paris 30 minutes later, for the same customer.
-@Suite struct DiffCommandTests {
+@Suite(.blocksAThread) struct DiffCommandTests {
     static let speeds = "Tests/ContextdCLITests/Fixtures/fraud-speeds.jsonl"
     static let dedup = "Tests/ContextdCLITests/Fixtures/fraud-dedup-after-lower-threshold.jsonl"
 

@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd replay --explain`, `--funnel` and the per-rule `--stats`: the real binary, the stock
 /// rules, the fixtures.
-@Suite struct ExplainCommandTests {
+@Suite(.blocksAThread) struct ExplainCommandTests {
     static let paris = "fixtures/fraud-paris-after-new-york.jsonl"
 
     @Test func explainTracesTheFraudTaskOnStandardErrorAndLeavesStandardOutputAlone() throws {

@@ -3,12 +3,13 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import ContextdTestKit
 #endif
 
 /// Progress on a terminal (`replay`, `diff`): the real binary with its standard error on a
 /// pseudo-terminal shows a progress line; with standard error on a pipe it shows none; and
 /// standard output is byte for byte the same either way.
-@Suite struct ProgressTests {
+@Suite(.blocksAThread) struct ProgressTests {
     /// fixtures/mixed-day.jsonl 500 times over, each copy under its own event ids and subjects:
     /// 18,000 events (about 1.4 s for a debug build to replay, 3.5 s to diff: several ticks of
     /// the progress line), and 1,500 tasks on standard output.

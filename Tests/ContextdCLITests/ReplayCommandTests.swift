@@ -1,8 +1,9 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd replay` end to end: the real binary, the stock rules, the fixtures.
-@Suite struct ReplayCommandTests {
+@Suite(.blocksAThread) struct ReplayCommandTests {
     @Test func printsTheParisTaskAsOneJSONLineWithEveryField() throws {
         let result = try ContextdProcess.run(["replay", "--rules", "rules", "fixtures/fraud-paris-after-new-york.jsonl"])
         #expect(result.status == 0, "\(result.stderr)")

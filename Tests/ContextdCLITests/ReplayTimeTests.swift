@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `replay` and time at its edges: what contextd writes is always RFC 3339, late events are
 /// reported and not applied, and clock steps between files (SPEC §8).
-@Suite struct ReplayTimeTests {
+@Suite(.blocksAThread) struct ReplayTimeTests {
     static func line(_ id: String, _ type: String, _ time: String, _ data: String) -> String {
         #"{"specversion":"1.0","id":"\#(id)","source":"cards","type":"\#(type)","subject":"cust-end","time":"\#(time)","data":\#(data)}"#
     }

@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd run` refuses to start, with exit 78 and a located error, on a bad configuration or
 /// on rules that do not load: a daemon next to a core banking system never runs half-configured.
-@Suite struct RunCommandTests {
+@Suite(.blocksAThread) struct RunCommandTests {
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 /// every stamped fixture gives the tasks of the original, moved by the same amount. A stamp
 /// that shifted event times but not the rent rule's due dates, or broke a gap, would change
 /// which tasks appear.
-@Suite struct StampFixtureTests {
+@Suite(.blocksAThread) struct StampFixtureTests {
     /// Not on a whole day, so that a file with dates (moved by whole days) is checked too.
     static let at = "2027-03-14T15:09:26Z"
 

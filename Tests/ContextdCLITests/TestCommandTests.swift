@@ -3,11 +3,12 @@ import Testing
 
 #if canImport(FoundationXML)
 import FoundationXML
+import ContextdTestKit
 #endif
 
 /// `contextd test` on the real binary: the stock rules' tests, a deliberately failing test and
 /// its diff, JUnit XML read back, coverage on a known rule set, and a mistake in a test file.
-@Suite struct TestCommandTests {
+@Suite(.blocksAThread) struct TestCommandTests {
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

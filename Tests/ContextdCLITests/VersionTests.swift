@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd --version` names the release and the git commit the binary was built from, so a
 /// bug report says exactly which code ran.
-@Suite struct VersionTests {
+@Suite(.blocksAThread) struct VersionTests {
     /// The commit is one of this repository's (it may trail HEAD when the tests run without a
     /// rebuild); `unknown` only where there is no git clone to ask.
     @Test func versionNamesTheCommitTheBinaryWasBuiltFrom() throws {

@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// SPEC §8: what a YAML alias expands to is capped. An alias bomb saved into the rules directory
 /// of a running daemon is a failed reload with a located error; the daemon keeps its rules and
 /// goes on (it took 3.5 GB and was killed).
-@Suite(.serialized) struct AliasBombReloadTests {
+@Suite(.serialized, .blocksAThread) struct AliasBombReloadTests {
     @Test func aBombInAReloadIsRefusedAndTheOldRulesStay() throws {
         let sandbox = try DaemonSandbox()
         try sandbox.start()

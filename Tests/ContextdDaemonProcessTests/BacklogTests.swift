@@ -3,12 +3,13 @@ import ContextdEvents
 import ContextdReplay
 import ContextdRules
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// SPEC §2: a backlog of historical files dropped at once is evaluated exactly as `replay`
 /// evaluates them.
-@Suite(.serialized) struct BacklogTests {
+@Suite(.serialized, .blocksAThread) struct BacklogTests {
     @Test func fixtureBacklogGivesTheTasksReplayGives() throws {
         let sandbox = try DaemonSandbox()
         let folder = DaemonSandbox.root.appendingPathComponent("fixtures")

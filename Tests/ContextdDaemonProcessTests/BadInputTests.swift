@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
@@ -9,7 +10,7 @@ import Testing
 /// and a directory. Every one must end where the spec says (`done/` with an `.errors.jsonl`, or
 /// `rejected/` with an `.error.json` sidecar), with its reason, and nothing may stay in `new/`
 /// or `cur/`; the good events of a file must still take effect.
-@Suite(.serialized) struct BadInputTests {
+@Suite(.serialized, .blocksAThread) struct BadInputTests {
     @Test func garbageLinesAreRejectedOneByOneAndABinaryFileAsAWhole() throws {
         let sandbox = try DaemonSandbox()
         try sandbox.start()

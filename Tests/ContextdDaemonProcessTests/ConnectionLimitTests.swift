@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
 
 /// SPEC §8: connections to the API are capped and time out, and the processing loop never
 /// stops for want of file descriptors (issue 17, item 6) — without ever cutting a long poll.
-@Suite(.serialized) struct ConnectionLimitTests {
+@Suite(.serialized, .blocksAThread) struct ConnectionLimitTests {
     @Test func idleConnectionsPastTheDescriptorLimitStopNeitherFilesNorHealth() throws {
         // The default limits: the cap (lowered to fit 256 descriptors) protects the daemon well
         // before the header timeout (60 s) would close these connections.

@@ -1,11 +1,12 @@
 import ContextdStore
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
 import Testing
 
 /// `http.tokens[].access` and the console on the real binary.
-@Suite(.serialized) struct ConsoleProcessTests {
+@Suite(.serialized, .blocksAThread) struct ConsoleProcessTests {
     static let admin = "ops-token-0123456789abcdef"
     static let reader = "viewer-token-0123456789abcd"
 

@@ -5,7 +5,7 @@ import Testing
 /// The daemon's central promise under the worst stop there is: SIGKILL at random moments
 /// (mid-slice, mid-commit, mid-outbox-write), restarted each time. At the end every valid event
 /// was applied exactly once and the outbox holds exactly the tasks `replay` produces, none twice.
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, .blocksAThread) struct CrashTests {
     @Test func twentySigkillsLoseNothingAndDuplicateNothing() throws {
         let sandbox = try DaemonSandbox(batchEvents: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))

@@ -1,6 +1,7 @@
 import ContextdEngine
 import ContextdEvents
 import ContextdStore
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
@@ -9,7 +10,7 @@ import Testing
 /// SPEC §8 on the real binary: a late file is evaluated in its own event time up to
 /// `limits.allowed_lateness` and set aside verbatim beyond it; an event far ahead of the wall
 /// clock is a bad line and never moves the clock.
-@Suite(.serialized) struct EventTimeLimitTests {
+@Suite(.serialized, .blocksAThread) struct EventTimeLimitTests {
     static func event(_ id: String, _ type: String, _ subject: String, _ time: Date, _ data: String) -> String {
         let formatter = ISO8601DateFormatter()
         return #"{"specversion":"1.0","id":"\#(id)","source":"web","type":"\#(type)","subject":"\#(subject)","time":"\#(formatter.string(from: time))","data":\#(data)}"#

@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// `contextd explain TASK_ID` answers from the daemon's store, after the daemon stopped: the
 /// trigger, both events, the distance and speed, the score contributions and the policy steps.
-@Suite(.serialized) struct ExplainStoreTests {
+@Suite(.serialized, .blocksAThread) struct ExplainStoreTests {
     @Test func explainsAFraudTaskFromTheStore() throws {
         let sandbox = try DaemonSandbox()
         let fixture = DaemonSandbox.root.appendingPathComponent("fixtures/fraud-paris-after-new-york.jsonl")

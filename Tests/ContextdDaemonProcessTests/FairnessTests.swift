@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// Several inputs are served in turn, one file each, so a flood in one spool cannot starve
 /// another; and `log.format: json` gives one JSON object per line.
-@Suite(.serialized) struct FairnessTests {
+@Suite(.serialized, .blocksAThread) struct FairnessTests {
     @Test func spoolsAreServedInTurnAndJSONLogsParse() throws {
         let sandbox = try DaemonSandbox()
         try """

@@ -1,6 +1,7 @@
 import ContextdEngine
 import ContextdEvents
 import ContextdStore
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
@@ -8,7 +9,7 @@ import Testing
 
 /// The HTTP side of the real binary (SPEC §3, §5): metrics after a known run, and a task that
 /// goes out by lease, comes back rejected, and makes the cooldown policy stop the next one.
-@Suite(.serialized) struct HTTPProcessTests {
+@Suite(.serialized, .blocksAThread) struct HTTPProcessTests {
     /// Prometheus text → value by `name{labels}` as printed.
     static func samples(_ text: String) -> [String: Double] {
         var result: [String: Double] = [:]
@@ -136,7 +137,7 @@ import Testing
 }
 
 /// docs/consuming.md's example consumer, run against the real daemon with a real token.
-@Suite(.serialized) struct ExampleConsumerTests {
+@Suite(.serialized, .blocksAThread) struct ExampleConsumerTests {
     @Test func theExampleConsumerLeasesAndAcksWhatIsDue() throws {
         let secret = "fraud-desk-token-0123456789abcdef"
         let sandbox = try DaemonSandbox(extra: """

@@ -1,6 +1,6 @@
-import ContextdTestKit
 import ContextdEngine
 import ContextdStore
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import Glibc
@@ -13,7 +13,7 @@ import Testing
 /// `done/` or `rejected/` with its reason, and the good events still make the tasks `replay`
 /// makes from the same files. BadInputTests covers garbage lines, binary files, symlinks,
 /// directories and over-long lines at a small limit; this suite covers the rest of the list.
-@Suite(.serialized) struct HostileInputTests {
+@Suite(.serialized, .blocksAThread) struct HostileInputTests {
     // MARK: Bad UTF-8
 
     /// Invalid UTF-8 inside JSON strings and between tokens: each such line is a bad line with

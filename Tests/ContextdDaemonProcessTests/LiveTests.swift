@@ -1,11 +1,12 @@
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// Files dropped one after another into a running daemon, each stamped with the present as
 /// live producers stamp them: the outbox holds the tasks `replay` gives over the same files,
 /// including a deferred task released early by a later desktop session.
-@Suite(.serialized) struct LiveTests {
+@Suite(.serialized, .blocksAThread) struct LiveTests {
     @Test func filesDroppedIntoARunningDaemonGiveTheTasksReplayGives() throws {
         let sandbox = try DaemonSandbox()
         try sandbox.start()

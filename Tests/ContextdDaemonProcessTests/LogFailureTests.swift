@@ -1,3 +1,4 @@
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import Glibc
@@ -6,7 +7,7 @@ import Testing
 
 /// SPEC §8: a log write that fails is dropped and counted, never fatal; and a log line is one
 /// record, whatever a producer names its files (issue 17, item 7).
-@Suite(.serialized) struct LogFailureTests {
+@Suite(.serialized, .blocksAThread) struct LogFailureTests {
     enum Sink: String, CaseIterable, Sendable {
         /// `contextd run 2>/dev/full`: every write fails with ENOSPC.
         case full

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 /// where it listens (one line, not one of contextd's and one of the HTTP server's), which
 /// spool directories it reads, which files had rejected lines (a warning, not routine), and
 /// that dedup pruning drops bookkeeping, not events.
-@Suite struct LogLineTests {
+@Suite(.blocksAThread) struct LogLineTests {
     static func lines(_ text: String, containing needle: String) -> [Substring] {
         text.split(separator: "\n").filter { $0.contains(needle) }
     }

@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
 
 /// SPEC §8: one data directory has one daemon (an exclusive lock); read-only commands work
 /// beside it; a listener that cannot bind stops the start at once (issue 17, item 8).
-@Suite(.serialized) struct OneDaemonTests {
+@Suite(.serialized, .blocksAThread) struct OneDaemonTests {
     @Test func aSecondDaemonOnTheSameDataDirectoryExitsAtOnceNamingTheFirst() throws {
         let sandbox = try DaemonSandbox()
         try sandbox.drop("fraud.jsonl",

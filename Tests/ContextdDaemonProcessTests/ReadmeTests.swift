@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// README.md's shell blocks, run as printed on what a fresh clone has (``ReadmeWorkspace`` says
 /// what the test controls and how): a new user's first half hour must work, and a README edit
 /// that breaks a command breaks this test.
-@Suite struct ReadmeTests {
+@Suite(.blocksAThread) struct ReadmeTests {
     /// What a block containing `command` must do: its exit status and what its output shows.
     struct Expectation: Sendable, CustomStringConvertible {
         var command: String

@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// between two events; a broken edit is logged with its location and the old set stays in force;
 /// no event is lost or evaluated twice. SPEC §6: changing a number in the YAML changes the
 /// behaviour.
-@Suite(.serialized) struct ReloadTests {
+@Suite(.serialized, .blocksAThread) struct ReloadTests {
     @Test func editsTakeEffectBrokenEditsDoNotAndSIGHUPReloads() throws {
         // Step 5's payment is dated about 1.5 h ahead of the wall clock, on purpose.
         let sandbox = try DaemonSandbox(maxFutureSkew: "3h")

@@ -1,3 +1,4 @@
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import Glibc
@@ -7,7 +8,7 @@ import Testing
 /// Issue 17, item 4: no rule can wedge the pipeline. A pattern that backtracks forever on one
 /// line, a comprehension that would run for minutes, a slice of slow events at SIGTERM: the
 /// file finishes (or stops at the event in hand), the rest goes on, and the daemon answers.
-@Suite(.serialized) struct RuleSafetyTests {
+@Suite(.serialized, .blocksAThread) struct RuleSafetyTests {
     static func event(_ id: String, _ type: String, _ data: String, minutesAgo: Int = 120) -> String {
         let time = ISO8601DateFormatter().string(from: Date().addingTimeInterval(Double(-60 * minutesAgo)))
         return #"{"specversion":"1.0","id":"\#(id)","source":"s","type":"\#(type)","subject":"c1","time":"\#(time)","data":\#(data)}"#

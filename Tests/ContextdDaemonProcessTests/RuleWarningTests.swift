@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// What `contextd check` warns about reaches the daemon's log too, at the start and at every
 /// reload: an operator editing rules on the host sees a defer that would hold tasks past their
 /// expiry without running `check`.
-@Suite(.serialized) struct RuleWarningTests {
+@Suite(.serialized, .blocksAThread) struct RuleWarningTests {
     /// A rule whose tasks expire after 1 h, and a defer that holds them 2 h.
     static let deferredPastExpiry = """
         rules:
@@ -44,6 +45,10 @@ import Testing
         try sandbox.start()
         try sandbox.waitUntil("the start logs the warning again") {
             sandbox.logText.split(separator: "\n").filter { $0.contains("rule warning") }.count > before
+        }
+        // A SIGTERM before the daemon set up its signal handling would end it with 15.
+        try sandbox.waitUntil("the daemon serves again") {
+            sandbox.logText.components(separatedBy: "http listening").count - 1 == 2
         }
         #expect(try sandbox.stop() == 0)
     }

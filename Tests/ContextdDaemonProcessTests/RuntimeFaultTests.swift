@@ -1,9 +1,10 @@
+import ContextdTestKit
 import Foundation
 import Testing
 
 /// A rule that fails at run time (here: a producer's bad timestamp inside `data`) counts as
 /// false, the file still completes, and the log names the rule, the event and the error.
-@Suite(.serialized) struct RuntimeFaultTests {
+@Suite(.serialized, .blocksAThread) struct RuntimeFaultTests {
     @Test func aRuleFailingAtRunTimeIsLoggedWithRuleAndEvent() throws {
         let sandbox = try DaemonSandbox()
         try """

@@ -1,5 +1,6 @@
 import ContextdEngine
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// SPEC §5: SIGTERM/SIGINT finish the event in hand, commit, and exit 0; started again, the
 /// daemon goes on where it stopped, and the outbox ends as if it had never stopped (SPEC §2:
 /// as `replay` of the same files).
-@Suite(.serialized) struct ShutdownTests {
+@Suite(.serialized, .blocksAThread) struct ShutdownTests {
     @Test func sigtermDuringABacklogExitsZeroAndARestartFinishesIt() throws {
         let sandbox = try DaemonSandbox(batchEvents: 50)
         // ~4,800 events in small slices: long enough for the signal to land mid-backlog.

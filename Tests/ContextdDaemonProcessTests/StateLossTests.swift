@@ -1,10 +1,11 @@
+import ContextdTestKit
 import Foundation
 import Glibc
 import Testing
 
 /// No quiet state loss (issue 17, item 9): a store deleted under the daemon, a file taken out
 /// of `cur/`, an emptied rules directory — each is detected, stopped or refused, and said.
-@Suite(.serialized) struct StateLossTests {
+@Suite(.serialized, .blocksAThread) struct StateLossTests {
     @Test func aStoreDeletedUnderTheDaemonStopsItAndTheRestartDoesNotStartEmptyQuietly() throws {
         let sandbox = try DaemonSandbox()
         let config = sandbox.directory.appendingPathComponent("contextd.yaml").path

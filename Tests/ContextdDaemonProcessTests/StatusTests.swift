@@ -1,4 +1,5 @@
 import ContextdHTTP
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
@@ -8,7 +9,7 @@ import Testing
 /// known: a fraud task written, a second candidate stopped by the rule's dedup, a duplicate, a
 /// bad line, an event far ahead of the wall clock, a late event, a task expired on arrival, a
 /// rejected file and a broken reload.
-@Suite(.serialized) struct StatusTests {
+@Suite(.serialized, .blocksAThread) struct StatusTests {
     /// What the run of ``theStatusCountsAKnownRunExactly()`` drops: see the counts there.
     static func dropKnownRun(_ sandbox: DaemonSandbox) async throws {
         let now = TestEvents.now

@@ -1,4 +1,3 @@
-import ContextdTestKit
 @testable import ContextdDaemon
 import ContextdEngine
 import ContextdEvents
@@ -6,6 +5,7 @@ import ContextdHTTP
 import ContextdReplay
 import ContextdRules
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Logging
 import Synchronization

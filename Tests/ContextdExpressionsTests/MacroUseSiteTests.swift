@@ -1,6 +1,6 @@
-import ContextdTestKit
 import ContextdEvents
 @testable import ContextdExpressions
+import ContextdTestKit
 import Testing
 
 /// A macro means what its text would mean written out where it is used: a comprehension

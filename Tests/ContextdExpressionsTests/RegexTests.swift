@@ -1,6 +1,6 @@
-import ContextdTestKit
 import ContextdEvents
 @testable import ContextdExpressions
+import ContextdTestKit
 import Testing
 
 /// `matches` runs on contextd's own automaton (``CompiledRegex``): the same answers as Swift's

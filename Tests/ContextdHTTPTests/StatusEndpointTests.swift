@@ -1,5 +1,6 @@
 import ContextdEvents
 import ContextdHTTP
+import ContextdTestKit
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
@@ -84,7 +85,8 @@ import Testing
         #expect(answered.text.contains(#""in_progress":{"done":0,"file":"gone.jsonl","total":null}"#), "\(answered.text)")
     }
 
-    @Test func contextdStatusExits1WhenTheDaemonIsNotReady() async throws {
+    /// It waits for `contextd status` on its thread while the server it asks runs on the pool.
+    @Test(.blocksAThread) func contextdStatusExits1WhenTheDaemonIsNotReady() async throws {
         let harness = try APIHarness()
         let report = Self.report(spoolPath: harness.directory, file: "gone.jsonl", done: 7)
         let run = try await harness.withServer(
