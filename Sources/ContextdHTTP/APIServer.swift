@@ -46,6 +46,7 @@ public struct APIServer: Service {
             hosts: HostCheck(listenHost: host, extra: settings.consoleHosts), now: now)
         taskAPI = TaskAPI(store: store, settings: settings, gate: gate, signal: signal, observer: observer, logger: logger,
             now: now)
+        let probe = probe.countingFileTotals()
         operationsAPI = OperationsAPI(gate: gate, probe: probe)
         console = Console(gate: gate, store: store, settings: settings, probe: probe, rejectedInput: rejectedInput,
             ruleFiles: ruleFiles, signal: signal, observer: observer, logger: logger)

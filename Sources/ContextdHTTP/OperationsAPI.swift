@@ -13,9 +13,9 @@ import Hummingbird
 /// them shows a task.
 struct OperationsAPI: Sendable {
     let gate: Gate
+    /// The daemon's probe, its status with the totals of the files in progress counted
+    /// (``OperationsProbe/countingFileTotals()``).
     let probe: OperationsProbe
-    /// Totals of the files in progress, counted here rather than by the loop.
-    let lineCounts = FileLineCounts()
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { request, _ in
@@ -36,13 +36,8 @@ struct OperationsAPI: Sendable {
         // 200 whether ready or not: `ready` says which, and the rest shows why.
         router.get("v1/status") { request, _ in
             try authorize(request)
-            guard var report = await probe.status() else {
+            guard let report = await probe.status() else {
                 throw APIError(.notFound, "not_found", "no daemon behind this API reports a status")
-            }
-            for index in report.spools.indices {
-                let spool = report.spools[index]
-                guard let file = spool.inProgress?.file else { continue }
-                report.spools[index].inProgress?.total = lineCounts.total(ofFileAt: spool.path + "/cur/" + file)
             }
             return JSONResponse.make(.ok, report.json)
         }

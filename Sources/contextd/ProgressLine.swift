@@ -24,6 +24,8 @@ final class ProgressLine: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     static let interval = DispatchTimeInterval.milliseconds(250)
+    /// Back to the line's start, then erase to its end: the line drawn over or taken away.
+    private static let clearLine = "\r\u{1B}[K"
 
     /// Starts the ticker over these input files when standard error is a terminal; nil (and
     /// nothing counted) otherwise.
@@ -41,13 +43,13 @@ final class ProgressLine: Sendable {
 
     private func tick() {
         while stopping.wait(timeout: .now() + Self.interval) == .timedOut {
-            let text = "\r\u{1B}[K" + describe()
+            let text = Self.clearLine + describe()
             shown.withLock { shown in
                 Self.write(text)
                 shown = true
             }
         }
-        erase()
+        withLineErased {}
         finished.signal()
     }
 
@@ -61,17 +63,10 @@ final class ProgressLine: Sendable {
     /// tick draws it again below.
     func withLineErased(_ body: () -> Void) {
         shown.withLock { shown in
-            if shown { Self.write("\r\u{1B}[K") }
+            if shown { Self.write(Self.clearLine) }
             shown = false
             body()
             fflush(nil)  // stdout: the lines are on the terminal before the next tick draws below them
-        }
-    }
-
-    private func erase() {
-        shown.withLock { shown in
-            if shown { Self.write("\r\u{1B}[K") }
-            shown = false
         }
     }
 

@@ -1,8 +1,7 @@
 import ContextdEvents
+import ContextdTestSupport
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
-import NIOCore
 
 /// A response as a browser sees it: status, headers, body text.
 struct PageResponse: Sendable {
@@ -40,17 +39,13 @@ struct ConsoleBrowser: Sendable {
         _ method: HTTPRequest.Method, _ uri: String, form: String? = nil, token: String? = nil,
         headers extra: HTTPFields = [:], host: String? = nil
     ) async throws -> PageResponse {
-        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60))) { client in
-            var headers = extra
-            if let cookie { headers[.cookie] = "theme=dark; contextd_session=" + cookie }
-            if let token { headers[.authorization] = "Bearer " + token }
-            if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-            let response = try await client.execute(TestClient.Request(
-                uri, method: method, authority: host ?? self.host, headers: headers,
-                body: form.map { ByteBuffer(string: $0) }))
-            return PageResponse(status: Int(response.status.code), headers: response.headers,
-                text: response.body.map { String(buffer: $0) } ?? "")
-        }
+        var headers = extra
+        if let cookie { headers[.cookie] = "theme=dark; contextd_session=" + cookie }
+        if let token { headers[.authorization] = "Bearer " + token }
+        if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        let response = try await ContextdTestSupport.exchange(
+            port, method, uri, headers: headers, body: form, host: host ?? self.host)
+        return PageResponse(status: response.status, headers: response.headers, text: response.text)
     }
 
     func get(_ uri: String, token: String? = nil, host: String? = nil) async throws -> PageResponse {

@@ -2,8 +2,6 @@ import ContextdEvents
 import ContextdTestSupport
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
-import NIOCore
 import Synchronization
 import Testing
 
@@ -43,7 +41,7 @@ struct OpenAPIExchange: Sendable {
         if let origin { headers[.origin] = origin }
         if body != nil { headers[.contentType] = "application/json" }
         if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let response = try await exchange(method, uri, headers: headers, body: body ?? form, host: host)
+        let response = try await ContextdTestSupport.exchange(port, method, uri, headers: headers, body: body ?? form, host: host)
         if let status {
             #expect(response.status == status, "\(method) \(uri): \(response.text)", sourceLocation: sourceLocation)
         }
@@ -60,8 +58,7 @@ struct OpenAPIExchange: Sendable {
 
     /// Signs in through the form (a 303 with the cookie), then reads the CSRF token off the overview.
     func signIn(_ secret: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Session {
-        let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret
-        let signedIn = try await send(.post, "/sign-in", token: nil, form: "token=" + encoded, expect: 303,
+        let signedIn = try await send(.post, "/sign-in", token: nil, form: "token=" + ConsoleBrowser.formEncoded(secret), expect: 303,
             sourceLocation: sourceLocation)
         #expect(signedIn.headers[.location] == "/", sourceLocation: sourceLocation)
         let cookie = signedIn.headers[.setCookie]?.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last
@@ -72,19 +69,5 @@ struct OpenAPIExchange: Sendable {
         }
         #expect(!session.cookie.isEmpty && !session.csrf.isEmpty, sourceLocation: sourceLocation)
         return session
-    }
-
-    private func exchange(
-        _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: String?, host: String
-    ) async throws -> APIResponse {
-        let configuration = TestClient.Configuration(timeout: .seconds(300))
-        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
-            let response = try await client.execute(TestClient.Request(
-                uri, method: method, authority: host, headers: headers, body: body.map { ByteBuffer(string: $0) }))
-            let text = response.body.map { String(buffer: $0) } ?? ""
-            return APIResponse(
-                status: Int(response.status.code), json: (try? JSON.parse(text)) ?? .null, text: text,
-                contentType: response.headers[.contentType], headers: response.headers)
-        }
     }
 }

@@ -9,7 +9,8 @@ import Testing
 
 /// `GET /v1/status` on a real server: 200 with the report whether ready or not, the total of
 /// the file in progress counted by the HTTP side from the file itself (and counted once per
-/// name and size), and `contextd status` exiting 1 when the daemon is not ready.
+/// name and size; the console's overview shows the same), and `contextd status` exiting 1
+/// when the daemon is not ready.
 @Suite struct StatusEndpointTests {
     /// A report as a daemon still recovering would give it, reading `file` in `spoolPath`.
     static func report(spoolPath: String, file: String, done: Int) -> StatusReport {
@@ -63,6 +64,23 @@ import Testing
         #expect(try StatusReport(json: Array(first.text.utf8)) == expected)
         #expect(cached.text.contains(#""in_progress":{"done":2,"file":"big.jsonl","total":5}"#))
         #expect(grown.text.contains(#""in_progress":{"done":2,"file":"big.jsonl","total":8}"#))
+    }
+
+    /// The console's overview reads the same probe: the file in progress shows its total
+    /// counted from the file as `/v1/status` gives it, not "?" until the script's first poll.
+    @Test func theOverviewShowsTheTotalOfTheFileInProgressAsTheStatusDoes() async throws {
+        let harness = try APIHarness(tokens: ConsolePageTests.tokens)
+        let spool = harness.directory + "/spool"
+        try FileManager.default.createDirectory(atPath: spool + "/cur", withIntermediateDirectories: true)
+        try "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n".write(toFile: spool + "/cur/big.jsonl", atomically: true, encoding: .utf8)
+        let report = Self.report(spoolPath: spool, file: "big.jsonl", done: 2)
+        let probe = OperationsProbe(notReadyReasons: { report.notReady }, metrics: { "" }, status: { report })
+        let (page, status) = try await harness.withServer(probe: probe) { port in
+            let viewer = try await ConsoleBrowser.signedIn(port: port, secret: ConsolePageTests.reader)
+            return (try await viewer.get("/"), try await viewer.get("/v1/status"))
+        }
+        #expect(status.text.contains(#""in_progress":{"done":2,"file":"big.jsonl","total":3}"#), "\(status.text)")
+        #expect(page.text.contains("<td>big.jsonl: 2 of 3</td>"), "\(page.text)")
     }
 
     @Test func withoutADaemonBehindTheAPITheStatusIsA404() async throws {

@@ -81,15 +81,24 @@ public func request(
 private func send(
     _ port: Int, _ method: HTTPRequest.Method, _ uri: String, token: String?, body: String?
 ) async throws -> APIResponse {
+    var headers: HTTPFields = [:]
+    if let token { headers[.authorization] = "Bearer " + token }
+    if body != nil { headers[.contentType] = "application/json" }
+    return try await exchange(port, method, uri, headers: headers, body: body)
+}
+
+/// One request on a fresh connection with exactly these headers and this `Host` (a browser's
+/// cookie and form, a foreign name the console refuses), through HummingbirdTesting's client.
+public func exchange(
+    _ port: Int, _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: String?,
+    host: String = "127.0.0.1"
+) async throws -> APIResponse {
     try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(300))) { client in
-        var headers: HTTPFields = [:]
-        if let token { headers[.authorization] = "Bearer " + token }
-        if body != nil { headers[.contentType] = "application/json" }
         let response = try await client.execute(TestClient.Request(
-            uri, method: method, authority: "127.0.0.1", headers: headers, body: body.map { ByteBuffer(string: $0) }))
+            uri, method: method, authority: host, headers: headers, body: body.map { ByteBuffer(string: $0) }))
         let text = response.body.map { String(buffer: $0) } ?? ""
-        let json = (try? JSON.parse(text)) ?? .null
         return APIResponse(
-            status: Int(response.status.code), json: json, text: text, contentType: response.headers[.contentType])
+            status: Int(response.status.code), json: (try? JSON.parse(text)) ?? .null, text: text,
+            contentType: response.headers[.contentType], headers: response.headers)
     }
 }

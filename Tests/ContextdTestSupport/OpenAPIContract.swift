@@ -45,7 +45,7 @@ public struct OpenAPIContract: Sendable {
 
     /// The statuses documented for an operation (`GET`, `/v1/tasks`).
     public func statuses(_ method: String, _ template: String) -> Set<Int> {
-        Set((document["paths"][template][method.lowercased()]["responses"].objectValue ?? [:]).keys.compactMap { Int($0) })
+        Set((operation(method, template)["responses"].objectValue ?? [:]).keys.compactMap { Int($0) })
     }
 
     /// The operation object (`GET`, `/v1/tasks`); `.null` when not documented.
@@ -66,7 +66,7 @@ public struct OpenAPIContract: Sendable {
 
     /// The documented response of a status, `$ref` resolved; nil when not documented.
     public func response(_ method: String, _ template: String, status: Int) -> Value? {
-        let response = document["paths"][template][method.lowercased()]["responses"]["\(status)"]
+        let response = operation(method, template)["responses"]["\(status)"]
         if case .string(let reference) = response["$ref"] { return schema.resolve(reference) }
         return response == .null ? nil : response
     }

@@ -286,9 +286,9 @@ final class Pipeline {
             let now = engine.statistics
             let duplicates = now.duplicates - tallied.statistics.duplicates
             let events = now.events - tallied.statistics.events + duplicates
-            group.tally[input.name, default: InputTally()].add(
-                events: events, duplicates: duplicates, rejected: rejected - tallied.rejected,
-                future: future - tallied.future, late: late.count - tallied.late)
+            group.tally[input.name, default: StatusBoard.EventTotals()].add(StatusBoard.EventTotals(
+                total: events, duplicates: duplicates, rejected: rejected - tallied.rejected,
+                late: late.count - tallied.late, future: future - tallied.future))
             counters.events += events
             counters.rejectedEvents += rejected - tallied.rejected
             group.current?.items = seen
@@ -385,27 +385,8 @@ final class Pipeline {
         var current: FileProgress?
         /// Lines or elements applied (events, duplicates and rejects alike).
         var items = 0
-        var tally: [String: InputTally] = [:]
-    }
-
-    /// Per input, for the metrics: events read (valid ones, duplicates included, as
-    /// `replay --stats` counts `events`), duplicates among them, rejected lines.
-    private struct InputTally {
-        var events = 0
-        var duplicates = 0
-        var rejected = 0
-        /// Of `rejected`, events too far ahead of the wall clock (for `/v1/status`).
-        var future = 0
-        /// Events set aside as late (not in `events`).
-        var late = 0
-
-        mutating func add(events: Int, duplicates: Int, rejected: Int, future: Int, late: Int) {
-            self.events += events
-            self.duplicates += duplicates
-            self.rejected += rejected
-            self.future += future
-            self.late += late
-        }
+        /// Per input, for the metrics and the status board.
+        var tally: [String: StatusBoard.EventTotals] = [:]
     }
 
     /// A file whose every item is applied; it leaves `cur/` once they are committed.
@@ -491,7 +472,7 @@ final class Pipeline {
     /// The tasks the batch makes due are written to the outbox's `tmp/` first and staged by
     /// this commit; the files of the previous commit leave `cur/` while this one is written
     /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
-    private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: InputTally] = [:]) throws {
+    private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
         let landed = try land()
         var batch = batch
         let changes = batch.tasks
@@ -526,7 +507,7 @@ final class Pipeline {
         var clock: Timestamp?
         var rules: [String: RuleStatistics]
         var finished: [FinishedFile]
-        var tally: [String: InputTally]
+        var tally: [String: StatusBoard.EventTotals]
     }
 
     /// Waits until the commit in flight is on disk, then does what that allows, in this order:
@@ -559,14 +540,10 @@ final class Pipeline {
         metrics.engineClock(flight.clock)
         var events = StatusBoard.EventTotals()
         for (input, tally) in flight.tally {
-            metrics.count("contextd_events_total", [("input", input)], by: tally.events)
+            metrics.count("contextd_events_total", [("input", input)], by: tally.total)
             metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
             metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
-            events.total += tally.events
-            events.duplicates += tally.duplicates
-            events.rejected += tally.rejected
-            events.future += tally.future
-            events.late += tally.late
+            events.add(tally)
         }
         let created = flight.tasks.count {
             switch $0 {

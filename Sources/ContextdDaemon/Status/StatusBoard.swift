@@ -26,16 +26,26 @@ final class StatusBoard: Sendable {
         }
     }
 
-    /// Events since start, as the loop's commits counted them.
+    /// Events counted by the loop: per input in a commit group (for the metrics), and since
+    /// start on the board, the sum of its commits.
     struct EventTotals: Sendable, Equatable {
         /// Valid events read, duplicates included (as `contextd_events_total` and `replay --stats`).
         var total = 0
         var duplicates = 0
         /// Bad lines, far-future events included.
         var rejected = 0
+        /// Events set aside as late (not in `total`).
         var late = 0
         /// Of `rejected`, events ahead of the wall clock by more than `limits.max_future_skew`.
         var future = 0
+
+        mutating func add(_ other: EventTotals) {
+            total += other.total
+            duplicates += other.duplicates
+            rejected += other.rejected
+            late += other.late
+            future += other.future
+        }
     }
 
     /// A load of the rules: when, whether it took effect, its errors where they are.
@@ -68,7 +78,6 @@ final class StatusBoard: Sendable {
         var spools: [String: SpoolActivity] = [:]
         var minutes = MinuteCounts()
         var events = EventTotals()
-        var tasksCreated = 0
         /// The engine's clock at the last commit (or idle advance).
         var clock: Timestamp?
         /// A copy of the engine's per-rule statistics at the last commit.
@@ -127,12 +136,7 @@ final class StatusBoard: Sendable {
         events: EventTotals, tasksCreated: Int, clock: Timestamp?, rules: [String: RuleStatistics], at time: Timestamp
     ) {
         state.withLock { state in
-            state.events.total += events.total
-            state.events.duplicates += events.duplicates
-            state.events.rejected += events.rejected
-            state.events.late += events.late
-            state.events.future += events.future
-            state.tasksCreated += tasksCreated
+            state.events.add(events)
             state.minutes.add(events: events.total, tasks: tasksCreated, at: time)
             state.clock = clock
             state.ruleStatistics = rules

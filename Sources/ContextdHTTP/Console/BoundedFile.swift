@@ -15,7 +15,7 @@ struct BoundedFile: Sendable {
     /// link is followed only when `followingLinks` (rule files, which the operator placed and
     /// the daemon reads through links too, as a Kubernetes ConfigMap mounts them).
     static func read(
-        _ path: String, maxLines: Int, maxBytes: Int = maxBytes, followingLinks: Bool = false
+        _ path: String, maxLines: Int, followingLinks: Bool = false
     ) -> BoundedFile? {
         let descriptor = open(path, O_RDONLY | (followingLinks ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
@@ -23,7 +23,7 @@ struct BoundedFile: Sendable {
         var status = stat()
         guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
         let size = Int(status.st_size)
-        var bytes = [UInt8](repeating: 0, count: min(size, maxBytes))
+        var bytes = [UInt8](repeating: 0, count: min(size, Self.maxBytes))
         var filled = 0
         while filled < bytes.count {
             let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }

@@ -64,3 +64,24 @@ final class FileLineCounts: Sendable {
         return lines + (lineHasContent ? 1 : 0)
     }
 }
+
+extension OperationsProbe {
+    /// This probe with the total of each spool's file in progress counted from the file, one
+    /// ``FileLineCounts`` for every reader of the status: `/v1/status` and the console's pages
+    /// then show the same total. The loop's report leaves it nil; a total already given stands.
+    func countingFileTotals() -> OperationsProbe {
+        let counts = FileLineCounts()
+        let status = self.status
+        var probe = self
+        probe.status = {
+            guard var report = await status() else { return nil }
+            for index in report.spools.indices {
+                let spool = report.spools[index]
+                guard let file = spool.inProgress?.file, spool.inProgress?.total == nil else { continue }
+                report.spools[index].inProgress?.total = counts.total(ofFileAt: spool.path + "/cur/" + file)
+            }
+            return report
+        }
+        return probe
+    }
+}

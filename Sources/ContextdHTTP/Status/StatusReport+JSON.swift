@@ -2,7 +2,7 @@ import Foundation
 
 extension StatusReport {
     /// The report as `/v1/status` sends it: keys sorted (so two reports compare as text and a
-    /// diff of two reads shows what moved), optional fields left out when they have no value.
+    /// diff of two reads shows what moved), a field without a value `null` (StatusReport+Nulls).
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -4,7 +4,7 @@
 ///
 /// One `encode(to:)` for each part with an optional field, through its own `CodingKeys`. A field
 /// added to one of these types must be added here too: the round-trip test in
-/// Tests/ContextdHTTPTests (OpenAPIStatusSchemaTests) fails until it is.
+/// Tests/ContextdHTTPTests (StatusReportSchemaTests) fails until it is.
 extension StatusReport.Clocks {
     public func encode(to encoder: any Encoder) throws {
         var keys = encoder.container(keyedBy: CodingKeys.self)
