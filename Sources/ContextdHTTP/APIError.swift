@@ -31,8 +31,9 @@ public struct APIError: Error, Sendable {
         switch refusal {
         case .unknownTask:
             self.init(.notFound, "not_found", "no task '\(taskID)'")
-        case .outOfScope(let assignee):
-            self.init(.forbidden, "forbidden", "task '\(taskID)' is for '\(assignee)', outside this token's assignees")
+        case .outOfScope:
+            // Not the assignee: it would tell a scoped token another team's queues or people.
+            self.init(.forbidden, "forbidden", "task '\(taskID)' is outside this token's assignees")
         case .alreadyAcked(let outcome):
             self.init(.conflict, "already_acked", "task '\(taskID)' was already acked (\(outcome))")
         case .leaseExpired:
@@ -49,11 +50,17 @@ public struct APIError: Error, Sendable {
 
 enum JSONResponse {
     static func make(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
+        Response(status: status, headers: headers("application/json"),
             body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String, contentType: String) -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: headers(contentType), body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Leased tasks, status and errors (which quote request paths) are neither cached by a
+    /// browser or proxy nor ever sniffed into HTML.
+    private static func headers(_ contentType: String) -> HTTPFields {
+        [.contentType: contentType, .cacheControl: "no-store", .xContentTypeOptions: "nosniff"]
     }
 }

@@ -54,7 +54,7 @@ struct TaskAPI: Sendable {
 
     /// `GET /v1/tasks?assignee=P&limit=N&wait=S`.
     private func lease(_ request: Request) async throws -> Response {
-        let caller = try gate.caller(request, needs: .lease, for: "leasing tasks")
+        let caller = try gate.caller(request, needs: .lease, for: "leasing tasks", changesState: true)
         let prefixes = try scope(request, caller)
         let limit = try integer(request, "limit", default: 1, range: 1...settings.maxLimit)
         // Cut to max_wait (rounded up to whole seconds) before it is multiplied, so no number overflows.

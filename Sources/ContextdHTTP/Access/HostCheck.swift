@@ -43,12 +43,25 @@ struct HostCheck: Sendable {
                 + "To reach the console under another name (a proxy, a DNS name), add it to http.console_hosts")
     }
 
+    /// The host name of `host`, `host:port` or `[v6]:port`, normalized; anything after the name
+    /// but a port of digits (`[::1]evil`, `localhost:x`) leaves the whole authority, which then
+    /// names no listener.
     static func hostName(of authority: String) -> String {
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            return normalized(String(authority[...close]))
+        var name = Substring(authority)
+        var rest = Substring("")
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return normalized(authority) }
+            name = authority[...close]
+            rest = authority[authority.index(after: close)...]
+        } else if let colon = authority.lastIndex(of: ":") {
+            name = authority[..<colon]
+            rest = authority[colon...]
         }
-        if let colon = authority.lastIndex(of: ":") { return normalized(String(authority[..<colon])) }
-        return normalized(authority)
+        let port = rest.dropFirst()
+        guard rest.isEmpty || (rest.first == ":" && !port.isEmpty && port.allSatisfy { ("0"..."9").contains($0) }) else {
+            return normalized(authority)
+        }
+        return normalized(String(name))
     }
 
     /// Lower case, without a trailing dot (`localhost.` is `localhost`).

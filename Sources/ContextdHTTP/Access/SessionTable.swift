@@ -25,6 +25,10 @@ public final class SessionTable: Sendable {
     /// More sessions than people who operate one daemon; past it the idlest one goes, so a
     /// script signing in in a loop cannot grow the table without bound.
     static let capacity = 256
+    /// Sessions one token may hold; its next sign-in ends its own idlest one. Without this
+    /// limit, anyone holding any token (a dashboard's `read` one) could sign in 256 times and
+    /// push every operator's session out of the table.
+    static let perToken = 16
 
     private let sessions = Mutex<[Session]>([])
 
@@ -36,9 +40,10 @@ public final class SessionTable: Sendable {
         let session = Session(key: Array(cookie.utf8), caller: caller, csrf: Self.randomToken(), lastSeen: now)
         sessions.withLock { sessions in
             sessions.removeAll { now - $0.lastSeen > Self.idleLimit }
-            if sessions.count >= Self.capacity, let idlest = sessions.indices.min(by: {
-                sessions[$0].lastSeen < sessions[$1].lastSeen
-            }) {
+            let own = sessions.indices.filter { sessions[$0].caller.name == caller.name }
+            let candidates = own.count >= Self.perToken ? own
+                : sessions.count >= Self.capacity ? Array(sessions.indices) : []
+            if let idlest = candidates.min(by: { sessions[$0].lastSeen < sessions[$1].lastSeen }) {
                 sessions.remove(at: idlest)
             }
             sessions.append(session)

@@ -16,7 +16,14 @@ extension Console {
         let dead = try await store.deadLetters(
             assigneePrefixes: caller.assignees, limit: Self.deadLetterLimit, terms: settings.lease, at: gate.now())
         let canRequeue = caller.consoleAccess >= .admin
-        let requeued = request.uri.queryParameters.get("requeued")
+        // The notice after a requeue names a task in the caller's scope, never any text a link
+        // put in the query (`?requeued=Call 555-0100 now` must not speak in the console's voice).
+        var requeued: String?
+        if let id = request.uri.queryParameters.get("requeued"),
+            try await store.browsedTask(id: id, scope: caller.assignees) != nil
+        {
+            requeued = id
+        }
         return ConsoleLayout.document(title: "Dead letters", section: .deadLetters, viewer: viewer) {
             if let requeued { HTML.element("p", [("class", "notice"), ("role", "status")]) { "Requeued \(requeued)." } }
             HTML.element("p") {
