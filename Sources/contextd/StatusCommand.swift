@@ -1,9 +1,6 @@
 import ArgumentParser
 import ContextdHTTP
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// `contextd status [--url U] [--token-file F]`: what a running daemon is doing, from its
 /// `GET /v1/status`, as a summary for a terminal. Exit 0 when the daemon is ready, 1 when it
@@ -35,7 +32,7 @@ struct StatusCommand: AsyncParsableCommand {
             Exit status: 0 ready, 1 not ready or not reachable, 2 bad argument.
             """)
 
-    @Option(name: .long, help: "The daemon's HTTP API (http.listen).")
+    @Option(name: .long, help: "The daemon's HTTP API (http.listen): http://host[:port][/prefix], an IPv6 host in brackets.")
     var url = "http://127.0.0.1:8470"
 
     @Option(name: .customLong("token-file"), help: "A file holding a bearer token (http.tokens), when the API needs one.")
@@ -45,28 +42,37 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-            parsed.host != nil
-        else {
-            throw ValidationError("--url must be an http:// or https:// address such as http://127.0.0.1:8470, not '\(url)'")
+        do throws(StatusRequest.AddressProblem) {
+            _ = try StatusRequest.target(of: url)
+        } catch .https {
+            throw ValidationError("--url \(url): the daemon serves plain HTTP and contextd status speaks no TLS; "
+                + "give its http:// address, through an SSH tunnel from another machine "
+                + "(ssh -L 8470:127.0.0.1:8470 HOST, then --url http://127.0.0.1:8470)")
+        } catch {
+            throw ValidationError("--url must be an http:// address such as http://127.0.0.1:8470 or http://[::1]:8470, not '\(url)'")
         }
     }
 
     func run() async throws {
         let token = try readToken()
         let address = url.hasSuffix("/") ? String(url.dropLast()) : url
-        var request = URLRequest(url: URL(string: address + "/v1/status")!, timeoutInterval: 10)
-        if let token { request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
-        let body: Data
-        let response: URLResponse
-        do {
-            (body, response) = try await URLSession.shared.data(for: request)
+        let request = StatusRequest(target: try StatusRequest.target(of: url), token: token)
+        let response: StatusRequest.Response
+        do throws(StatusRequest.Failure) {
+            response = try await request.response()
         } catch {
-            StandardError.write("contextd status: cannot reach the daemon at \(address): \(error.localizedDescription) "
-                + "(is it running, and is --url its http.listen?)")
+            switch error {
+            case .notHTTP, .closedMidAnswer, .tooLarge:
+                StandardError.write("contextd status: \(address)/v1/status did not answer a status: \(error) "
+                    + "(is --url the daemon's http.listen?)")
+            case .cannotConnect, .timedOut, .closedWithoutAnswer:
+                StandardError.write("contextd status: cannot reach the daemon at \(address): \(error) "
+                    + "(is it running, and is --url its http.listen?)")
+            }
             throw ExitStatus.failureFound
         }
-        let code = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let code = response.status
+        let body = response.body
         guard code == 200 else {
             let hint = code == 401 || code == 403
                 ? " (give a token the daemon accepts with --token-file)" : ""

@@ -2,6 +2,7 @@ import ContextdHTTP
 import ContextdTestKit
 import ContextdTestSupport
 import Foundation
+import Glibc
 import HTTPTypes
 import Testing
 
@@ -159,7 +160,7 @@ import Testing
 
         let badURL = try Self.runStatus(["--url", "ftp://example"])
         #expect(badURL.status == 2)
-        #expect(badURL.standardError.contains("--url must be an http:// or https:// address"))
+        #expect(badURL.standardError.contains("--url must be an http:// address"))
         let missingFile = try Self.runStatus(["--url", url, "--token-file", "/nonexistent/token"])
         #expect(missingFile.status == 2)
         #expect(missingFile.standardError.contains("cannot read --token-file /nonexistent/token"))
@@ -196,6 +197,73 @@ import Testing
         #expect(run.standardOutput.contains("rule      fails-on-bad-data: 2 evaluations, 0 matches, 0 tasks, 0 suppressed, 2 errors\n"
             + "  last error at \(last.at) on event e-2: \(last.message)\n"), "\(run.standardOutput)")
         #expect(try sandbox.stop() == 0)
+    }
+
+    /// The client speaks no TLS and the daemon serves plain HTTP: `https://` is a bad argument
+    /// that says so, and so are URLs it could not send as they are.
+    @Test func anHTTPSURLIsABadArgumentThatSaysTheDaemonServesPlainHTTP() throws {
+        let https = try Self.runStatus(["--url", "https://127.0.0.1:8470"])
+        #expect(https.status == 2)
+        #expect(https.standardOutput.isEmpty)
+        #expect(https.standardError.contains("--url https://127.0.0.1:8470: the daemon serves plain HTTP"), "\(https.standardError)")
+        #expect(https.standardError.contains("SSH tunnel"), "\(https.standardError)")
+        for bad in ["http://", "http://::1:8470", "http://host:0", "http://host:99999", "http://host:80x", "http://a@host",
+            "http://host/?q=1", "http://[::1", "127.0.0.1:8470"]
+        {
+            let run = try Self.runStatus(["--url", bad])
+            #expect(run.status == 2, "\(bad)")
+            #expect(run.standardError.contains("--url must be an http:// address such as http://127.0.0.1:8470"),
+                "\(bad): \(run.standardError)")
+        }
+    }
+
+    /// A server that accepts the connection and closes it without a word: exit 1, and stderr
+    /// says it did not answer; nothing on stdout.
+    @Test func aServerThatClosesWithoutAnsweringIsNotReachable() throws {
+        let (listener, port) = try RawConnections.listening()
+        defer { close(listener) }
+        let acceptor = Thread {
+            let connection = accept(listener, nil, nil)
+            if connection >= 0 { close(connection) }
+        }
+        acceptor.start()
+        let started = Date()
+        let run = try Self.runStatus(["--url", "http://127.0.0.1:\(port)/"])
+        #expect(run.status == 1)
+        #expect(run.standardOutput.isEmpty)
+        #expect(run.standardError == "contextd status: cannot reach the daemon at http://127.0.0.1:\(port): "
+            + "it closed the connection and did not answer (is it running, and is --url its http.listen?)\n")
+        #expect(Date().timeIntervalSince(started) < 8, "the close is an answer at once, not a timeout")
+    }
+
+    /// Connection refused and bytes that are not HTTP: each says what failed.
+    @Test func aRefusedConnectionAndAnAnswerThatIsNotHTTPSayWhatFailed() throws {
+        let free = try RawConnections.freePort()
+        let refused = try Self.runStatus(["--url", "http://127.0.0.1:\(free)"])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("cannot reach the daemon at http://127.0.0.1:\(free): connection refused"),
+            "\(refused.standardError)")
+        // An IPv6 host in brackets is an address (exit 1 as above, not the bad argument's 2).
+        let bracketed = try Self.runStatus(["--url", "http://[::1]:\(free)/prefix/"])
+        #expect(bracketed.status == 1)
+        #expect(bracketed.standardError.hasPrefix("contextd status: cannot reach the daemon at http://[::1]:\(free)/prefix: "),
+            "\(bracketed.standardError)")
+
+        let (listener, port) = try RawConnections.listening()
+        defer { close(listener) }
+        let acceptor = Thread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            RawConnections.send("SSH-2.0-OpenSSH_9.6\r\n", on: connection)
+            _ = RawConnections.readUntilClosed(connection)
+            close(connection)
+        }
+        acceptor.start()
+        let notHTTP = try Self.runStatus(["--url", "http://127.0.0.1:\(port)"])
+        #expect(notHTTP.status == 1)
+        #expect(notHTTP.standardError.hasPrefix(
+            "contextd status: http://127.0.0.1:\(port)/v1/status did not answer a status: the answer is not HTTP ("),
+            "\(notHTTP.standardError)")
     }
 
     /// Runs `contextd status` with `arguments`; its exit status and both outputs.
