@@ -28,7 +28,7 @@ public struct APIServer: Service {
     /// `connections` is the table to keep them in (the daemon passes one capped by its file
     /// descriptors, and reads it for metrics); by default one capped at the settings' cap.
     public init(
-        host: String, port: Int, store: SQLiteStore, settings: APISettings, signal: TaskSignal,
+        host: String, port: Int, store: any TaskQueue & TaskBrowser, settings: APISettings, signal: TaskSignal,
         observer: (any TaskAPIObserver)?, probe: OperationsProbe, logger: Logger,
         now: @escaping @Sendable () -> Timestamp, connections: ConnectionTable? = nil,
         rejectedInput: RejectedInputSource = RejectedInputSource(spools: []),

@@ -10,7 +10,10 @@ import Logging
 /// The store does the work in one transaction per request; this type checks the caller's
 /// scope, reads parameters, waits for long polls and shapes JSON.
 struct TaskAPI: Sendable {
-    let store: SQLiteStore
+    /// The queue and the reads of tasks by role (decision 0016): the API never learns which
+    /// database holds them. An existential of two class-bound protocols: a reference and two
+    /// witness tables, nothing allocated per request.
+    let store: any TaskQueue & TaskBrowser
     let settings: APISettings
     let gate: Gate
     let signal: TaskSignal
@@ -20,8 +23,8 @@ struct TaskAPI: Sendable {
     let logger: Logger
 
     init(
-        store: SQLiteStore, settings: APISettings, gate: Gate, signal: TaskSignal, observer: (any TaskAPIObserver)?,
-        logger: Logger, now: @escaping @Sendable () -> Timestamp
+        store: any TaskQueue & TaskBrowser, settings: APISettings, gate: Gate, signal: TaskSignal,
+        observer: (any TaskAPIObserver)?, logger: Logger, now: @escaping @Sendable () -> Timestamp
     ) {
         self.store = store
         self.settings = settings

@@ -4,60 +4,19 @@ public import ContextdEvents
 /// Where the daemon keeps everything that must survive a crash: entity context, timers,
 /// dedup records, tasks and their delivery state, and how far each spool file got.
 ///
-/// One interface so that SQLite (one machine) and, later, PostgreSQL (several daemons over
-/// partitions, SPEC §7) are interchangeable. Every method that changes state does so in one
-/// transaction: after a crash the store holds the state after a whole number of commits.
-public protocol StateStore: AnyObject, Sendable {
-    /// The engine state to go on from; without the entity contexts when the engine reads them
-    /// back one by one as events need them (``ContextSource``).
-    func snapshot(includingContexts: Bool) throws -> EngineSnapshot
-
-    /// Commits a batch: the engine's state changes, the tasks it made, file progress and rejects.
-    @discardableResult func commit(_ batch: Commit) throws -> CommitReceipt
-
-    /// How far each file of a spool got (files still in `cur/`).
-    func progress(spool: String) throws -> [String: FileProgress]
-
-    /// The rejected lines recorded for a file, in file order.
-    func rejects(spool: String, file: String) throws -> [EventRejection]
-
-    /// The events of a file that were too late to be applied, in file order, each with its
-    /// whole original text as ``EventRejection/raw``.
-    func lateEvents(spool: String, file: String) throws -> [EventRejection]
-
-    /// Pending tasks due at `clock` that had not expired when they became due, highest
-    /// priority first, then oldest.
-    ///
-    /// Expiry is judged at the instant a task becomes due on the engine's clock, not at the
-    /// instant the daemon gets to write it, so what reaches the outbox depends only on the
-    /// events and the rules, never on how files were sliced or when the daemon restarted.
-    func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask]
-
-    /// Marks pending tasks that expired before they became due (at or before `clock`) as
-    /// expired; returns how many.
-    func expireTasks(at clock: Timestamp) throws -> Int
-
-    /// Delivery of the file outbox in two steps (see `FileOutbox`).
-    func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws
-    func tasks(in state: TaskDelivery) throws -> [StoredTask]
-
-    /// Forgets `(source, id)` records older than `horizon` (the dedup retention).
-    func forgetSeenEvents(before horizon: Timestamp) throws -> Int
-
-    /// The earliest `not_before` of a pending task still waiting, so the daemon knows when to wake.
-    func nextDue(after clock: Timestamp) throws -> Timestamp?
-
+/// The union of the roles the daemon's loop uses today (docs/decisions/0016-store-by-role.md):
+/// ``EngineStateStore``, ``OutboxLedger`` and ``SpoolLedger``, plus two synchronous reads that
+/// go once their callers await (``TaskBrowser/explanation(of:)`` and
+/// ``StoreHealthProbe/taskCounts()`` are their asynchronous forms). Every method that changes
+/// state does so in one transaction: after a crash the store holds the state after a whole
+/// number of commits.
+public protocol StateStore: EngineStateStore, OutboxLedger, SpoolLedger {
     /// Counts of tasks by delivery state.
     func taskCounts() throws -> [TaskDelivery: Int]
 
     /// A task, or a candidate a policy stopped, and the explanation kept with it
     /// (`contextd explain TASK_ID`); nil when unknown.
     func explanation(of taskID: String) throws -> StoredExplanation?
-}
-
-extension StateStore {
-    /// The whole engine state, every entity context included.
-    public func snapshot() throws -> EngineSnapshot { try snapshot(includingContexts: true) }
 }
 
 /// Why a task exists, as `replay --explain` prints it; `appends` adds a line (an early

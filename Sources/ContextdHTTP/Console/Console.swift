@@ -13,7 +13,9 @@ import Logging
 /// as `admin action` with the token's name and the object, never a secret.
 struct Console: Sendable {
     let gate: Gate
-    let store: SQLiteStore
+    /// The same roles as ``TaskAPI/store``: the pages read through ``TaskBrowser``, the admin
+    /// actions go through ``TaskQueue``.
+    let store: any TaskQueue & TaskBrowser
     let settings: APISettings
     let probe: OperationsProbe
     let rejectedInput: RejectedInputSource

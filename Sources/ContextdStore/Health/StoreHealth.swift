@@ -37,11 +37,3 @@ public struct StoredTaskTally: Sendable, Equatable {
 
     public init() {}
 }
-
-/// A store that can describe itself: the probe behind `/v1/status`.
-public protocol StoreHealthProbe: Sendable {
-    /// Size, last commit, last error; never throws (a failure to look is itself the last error).
-    func health() async -> StoreHealth
-    /// Tasks by state; `deferred` against `clock` (the engine's).
-    func taskTally(at clock: Timestamp?) async throws -> StoredTaskTally
-}

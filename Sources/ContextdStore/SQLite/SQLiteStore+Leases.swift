@@ -9,7 +9,7 @@ import GRDB
 /// pollers can never lease the same task. Leases are judged on the time the caller passes
 /// (the wall clock in the daemon, a controlled clock in tests). Ends of leases are noticed
 /// lazily, at the next lease, ack or listing: nothing needs a timer.
-extension SQLiteStore {
+extension SQLiteStore: TaskQueue {
     /// Marks pending tasks due at `clock` whose assignee is under `prefixes` as `queued` for
     /// HTTP pollers instead of the file outbox; returns how many. Expiry is judged as for the
     /// file outbox (``StateStore/dueTasks(at:limit:)``).
@@ -236,12 +236,6 @@ extension SQLiteStore {
         let low = generator.next() as UInt64
         return "l-" + String(high, radix: 16) + String(low, radix: 16)
     }
-}
-
-/// A candidate task a policy (or its rule's dedup) stopped, as `GET /v1/suppressed` lists it.
-public struct SuppressedTask: Sendable {
-    public var record: TaskRecord
-    public var policy: String
 }
 
 extension SQLiteStore {

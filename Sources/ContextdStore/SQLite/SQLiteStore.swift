@@ -113,15 +113,14 @@ public final class SQLiteStore: StateStore {
         try pool.writeWithoutTransaction(read)
     }
 
-    /// Pending tasks due at the clock (`?`) that had not expired when they became due: what
-    /// the file outbox writes and the HTTP queue takes, so the two can never disagree.
+    /// ``TaskRecord/isDue(at:)`` in SQL, at the clock (`?`): what the file outbox writes and
+    /// the HTTP queue takes, so the two can never disagree.
     static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
 
-    /// ``due`` for a task not stored yet, as `due_at` would be stored for it: the file outbox
-    /// stages the tasks of a batch that this selects (decision 0010). Keep the two in step.
+    /// ``TaskRecord/isDue(at:)``, where the file outbox still asks for it (it moves to the
+    /// record with the daemon's split, decision 0016). ``due`` must select the same tasks.
     public static func isDue(_ task: TaskRecord, at clock: Timestamp) -> Bool {
-        let dueAt = task.notBefore ?? task.createdAt
-        return dueAt <= clock && task.expiresAt.map { $0 > dueAt } ?? true
+        task.isDue(at: clock)
     }
 
     @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
