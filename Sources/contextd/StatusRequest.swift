@@ -186,6 +186,11 @@ struct StatusRequest: Sendable {
                 return .cannotConnect("cannot resolve '\(connection.host)'")
             }
             return .cannotConnect("no address for '\(connection.host)'")
+        case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed, ChannelError.outputClosed, ChannelError.eof:
+            // The server closed the connection before the request was written out.
+            return .closedWithoutAnswer
+        case let io as IOError where io.errnoCode == ECONNRESET || io.errnoCode == EPIPE:
+            return .closedWithoutAnswer
         case let io as IOError:
             return .cannotConnect(String(cString: strerror(io.errnoCode)).lowercased())
         case is CancellationError:
