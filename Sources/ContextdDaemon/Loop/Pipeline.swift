@@ -532,9 +532,22 @@ final class Pipeline {
         metrics.set("contextd_contexts_in_memory", to: Double(engine.contextsHeld))
         metrics.count("contextd_context_reads_total", by: storedContexts.reads - contextReadsCounted)
         contextReadsCounted = storedContexts.reads
-        counters.tasksCreated += flight.tasks.count { if case .created = $0 { true } else { false } }
         metrics.record(flight.tasks)
-        noteExpiredOnArrival(flight.tasks)
+        // One pass: the board's chart counts every task a rule created, expired on arrival or
+        // not (as `contextd_tasks_created_total` and the engine's `tasksCreated`); the log names
+        // the expired ones.
+        var created = 0
+        var expiredOnArrival: [String] = []
+        for change in flight.tasks {
+            switch change {
+            case .created: created += 1
+            case .expiredOnArrival(let task):
+                created += 1
+                expiredOnArrival.append(task.id)
+            case .released, .suppressed: break
+            }
+        }
+        noteExpiredOnArrival(expiredOnArrival)
         metrics.record(rules: flight.rules, since: ruleStatisticsAtCommit)
         ruleStatisticsAtCommit = flight.rules
         metrics.engineClock(flight.clock)
@@ -544,12 +557,6 @@ final class Pipeline {
             metrics.count("contextd_events_duplicate_total", [("input", input)], by: tally.duplicates)
             metrics.count("contextd_events_rejected_total", [("input", input)], by: tally.rejected)
             events.add(tally)
-        }
-        let created = flight.tasks.count {
-            switch $0 {
-            case .created, .expiredOnArrival: true
-            case .released, .suppressed: false
-            }
         }
         board.committed(events: events, tasksCreated: created, clock: flight.clock, rules: flight.rules, at: wallClock())
         try flushOutbox(at: flight.clock)
@@ -592,7 +599,7 @@ final class Pipeline {
         let total = engine.statistics.evaluationErrors
         guard total > faultsLogged else { return }
         let new = total - faultsLogged
-        board.faults(engine.faults.suffix(min(new, engine.faults.count)), at: wallClock())
+        board.faults(engine.faults.suffix(new), at: wallClock())
         for fault in engine.faults.suffix(min(new, 20)) {
             logger.error("rule evaluation failed", metadata: [
                 "rule": "\(fault.rule)", "event": "\(fault.eventID ?? "-")", "error": "\(fault.message)",
@@ -604,8 +611,7 @@ final class Pipeline {
 
     /// Tasks a rule created already expired (a late event's, say): kept in the store as
     /// expired, counted and said, never dropped without a word.
-    private func noteExpiredOnArrival(_ changes: [TaskChange]) {
-        let ids = changes.compactMap { if case .expiredOnArrival(let task) = $0 { task.id } else { nil } }
+    private func noteExpiredOnArrival(_ ids: [String]) {
         guard !ids.isEmpty else { return }
         counters.tasksExpired += ids.count
         logger.notice("tasks expired on arrival", metadata: [
@@ -636,7 +642,6 @@ struct PipelineCounters {
     var filesRejected = 0
     var events = 0
     var rejectedEvents = 0
-    var tasksCreated = 0
     var tasksWritten = 0
     var tasksExpired = 0
 }
