@@ -63,7 +63,7 @@ struct FileOutbox {
         var seen: Set<String> = []
         if let clock {
             for case .created(let task) in tasks {
-                guard SQLiteStore.isDue(task, at: clock), !assignee(task.assignee, isUnder: httpAssignees),
+                guard task.isDue(at: clock), !assignee(task.assignee, isUnder: httpAssignees),
                     seen.insert(task.id).inserted
                 else { continue }
                 try writeStaged(task)

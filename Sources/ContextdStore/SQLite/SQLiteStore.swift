@@ -117,12 +117,6 @@ public final class SQLiteStore: StateStore {
     /// the HTTP queue takes, so the two can never disagree.
     static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
 
-    /// ``TaskRecord/isDue(at:)``, where the file outbox still asks for it (it moves to the
-    /// record with the daemon's split, decision 0016). ``due`` must select the same tasks.
-    public static func isDue(_ task: TaskRecord, at clock: Timestamp) -> Bool {
-        task.isDue(at: clock)
-    }
-
     @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
         let receipt = try activity.noting {
             try pool.write { db in try StoreWriter(db: db).write(batch) }
