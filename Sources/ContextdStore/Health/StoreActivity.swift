@@ -32,6 +32,14 @@ final class StoreActivity: Sendable {
         }
     }
 
+    /// Runs `body`, an asynchronous read, noting what it throws.
+    func noting<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch {
+            failed(error)
+            throw error
+        }
+    }
+
     private static func wallClock() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

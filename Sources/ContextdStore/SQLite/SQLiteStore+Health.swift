@@ -13,12 +13,7 @@ extension SQLiteStore: StoreHealthProbe {
     }
 
     public func taskTally(at clock: Timestamp?) async throws -> StoredTaskTally {
-        do {
-            return try await pool.read { db in try Self.taskTally(db, at: clock) }
-        } catch {
-            activity.failed(error)
-            throw error
-        }
+        try await activity.noting { try await pool.read { db in try Self.taskTally(db, at: clock) } }
     }
 
     private static func taskTally(_ db: Database, at clock: Timestamp?) throws -> StoredTaskTally {
