@@ -26,8 +26,8 @@ enum TaskMatcher {
             if case .string(let string) = actual { return string.contains(text) }
             if case .list(let items) = actual { return items.contains(.string(text)) }
             return false
-        case .matches(let pattern):
-            guard case .string(let string) = actual, let regex = try? CompiledRegex(pattern) else { return false }
+        case .matches(_, let regex):
+            guard case .string(let string) = actual, let regex else { return false }
             return regex.matches(string)
         case .range(let low, let high):
             guard case .number(let number) = actual else { return false }

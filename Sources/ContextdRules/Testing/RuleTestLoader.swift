@@ -158,12 +158,12 @@ public enum RuleTestLoader {
         if keys == ["matches"], let pattern = mapping["matches"]?.string {
             // The dialect of `matches` in rules (linear time), so a test cannot hang `contextd test`.
             do throws(RegexError) {
-                _ = try CompiledRegex(pattern)
+                return .matches(pattern, try CompiledRegex(pattern))
             } catch {
                 log.report(file.diagnostic(at: mapping["matches"],
                     "\(what): '\(pattern)' is not a valid regular expression: \(error)"))
+                return .matches(pattern, nil)
             }
-            return .matches(pattern)
         }
         if !keys.isEmpty, keys.isSubset(of: ["min", "max"]) {
             func bound(_ key: String) -> Double? {

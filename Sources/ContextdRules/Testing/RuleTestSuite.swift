@@ -1,4 +1,5 @@
 public import ContextdEvents
+public import ContextdExpressions
 
 /// One rule unit-test file (`*.test.yaml`, next to the rules it tests): what `contextd test`
 /// runs. Plain values, checked and located at load time, so a mistake in a test is reported
@@ -46,7 +47,9 @@ public indirect enum FieldMatcher: Sendable, CustomStringConvertible {
     /// Equal values; RFC 3339 strings compare as instants, numbers within 1e-6.
     case equals(Value)
     case contains(String)
-    case matches(String)
+    /// The pattern as written, and compiled once when the test file is loaded (nil when it is
+    /// not valid: the loader reported that, and it matches nothing).
+    case matches(String, CompiledRegex?)
     case range(min: Double?, max: Double?)
     /// Each named key of an object (`scores`, `data`) matches.
     case fields([(name: String, matcher: FieldMatcher)])
@@ -55,7 +58,7 @@ public indirect enum FieldMatcher: Sendable, CustomStringConvertible {
         switch self {
         case .equals(let value): JSON.encode(value)
         case .contains(let text): "contains \(JSON.encode(.string(text)))"
-        case .matches(let pattern): "matches /\(pattern)/"
+        case .matches(let pattern, _): "matches /\(pattern)/"
         case .range(let low, let high):
             switch (low, high) {
             case (let low?, let high?): "in [\(Self.number(low)), \(Self.number(high))]"
