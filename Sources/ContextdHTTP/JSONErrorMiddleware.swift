@@ -19,20 +19,24 @@ struct JSONErrorMiddleware: RouterMiddleware {
             // A path outside the API is a browser's: the console's own 404 page.
             return Console.notFound(request.uri.path)
         } catch let error as HTTPError {
-            let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
             let message = error.body ?? (error.status == .notFound
                 ? "no such endpoint: \(request.method) \(request.uri.path) (see docs/consuming.md)"
                 : error.status.reasonPhrase)
-            return APIError(error.status, code, message).response
+            return APIError(error.status, Self.code(error.status), message).response
         } catch let error as any HTTPResponseError {
             // A body over the handler's limit (NIOTooManyBytesError) left as a bare 413.
-            let code = String(error.status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
             // The API's bodies and the console's forms have limits of their own.
             let limit = Self.isAPIPath(request.uri.path) ? TaskAPI.maxBodyBytes : FormFields.maxBytes
             let message = error.status == .contentTooLarge
                 ? "the request body is too large: at most \(limit / 1024) KiB" : error.status.reasonPhrase
-            return APIError(error.status, code, message).response
+            return APIError(error.status, Self.code(error.status), message).response
         }
+    }
+
+    /// The error code of a status the router raised: its reason phrase in snake case
+    /// ("Payload Too Large" → `payload_too_large`).
+    private static func code(_ status: HTTPResponse.Status) -> String {
+        String(status.reasonPhrase.lowercased().map { $0 == " " ? "_" : $0 })
     }
 
     static func isAPIPath(_ path: String) -> Bool {

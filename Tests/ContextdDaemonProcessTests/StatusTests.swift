@@ -270,16 +270,7 @@ import Testing
     static func runStatus(_ arguments: [String]) throws
         -> (status: Int32, standardOutput: String, standardError: String)
     {
-        let process = Process()
-        process.executableURL = DaemonSandbox.binary
-        process.arguments = ["status"] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let run = try CommandRun(["status"] + arguments)
+        return (run.status, run.standardOutput, run.standardError)
     }
 }

@@ -124,37 +124,3 @@ import Testing
         #expect(lines.last == "store     sqlite /var/lib/contextd/contextd.sqlite: 4096 bytes, last commit none yet, last error none")
     }
 }
-
-/// The `contextd` binary run to its end: exit status and both outputs.
-struct CommandRun: Sendable {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-
-    static let binary: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for candidate in [beside, beside.deletingLastPathComponent(), root.appendingPathComponent(".build/debug")] {
-            let url = candidate.appendingPathComponent("contextd")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return root.appendingPathComponent(".build/debug/contextd")
-    }()
-
-    init(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        status = process.terminationStatus
-        standardOutput = String(decoding: out, as: UTF8.self)
-        standardError = String(decoding: err, as: UTF8.self)
-    }
-}

@@ -41,21 +41,11 @@ struct BoundedFile: Sendable {
         return BoundedFile(lines: lines.map { String(decoding: $0, as: UTF8.self) }, truncated: truncated)
     }
 
-    /// The names in a directory with their modification times, without following links;
-    /// empty when it cannot be read.
-    static func entries(of directory: String) -> [(name: String, modified: Int)] {
-        guard let stream = opendir(directory) else { return [] }
-        defer { closedir(stream) }
-        var found: [(String, Int)] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard !name.hasPrefix(".") else { continue }
-            var status = stat()
-            guard lstat(directory + "/" + name, &status) == 0 else { continue }
-            found.append((name, Int(status.st_mtim.tv_sec)))
+    /// The hint under a listing that was cut (read with `maxLines`); nothing when it was not.
+    func cutHint(maxLines: Int) -> HTML {
+        guard truncated else { return .empty }
+        return .element("p", [("class", "hint")]) {
+            "Cut at \(maxLines) lines or \(Self.maxBytes / 1024) KiB; the file holds more."
         }
-        return found
     }
 }

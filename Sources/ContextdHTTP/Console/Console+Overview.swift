@@ -53,10 +53,7 @@ struct OverviewView {
     }
 
     private func figure(_ label: String, _ path: String, _ value: String) -> HTML {
-        .element("div", [("class", "figure")]) {
-            HTML.element("dt") { label }
-            HTML.element("dd", [("data-status", path)]) { value }
-        }
+        ConsoleLayout.figure(label, value, status: path)
     }
 
     private func number(_ label: String, _ path: String, _ value: Int) -> HTML {

@@ -102,7 +102,7 @@ extension Console {
         }
         let name = request.uri.queryParameters.get("file") ?? ""
         guard let spool = rejectedInput.spools.first(where: { $0.name == request.uri.queryParameters.get("spool") }),
-            let item = RejectedItem.list(in: spool.rejectedPath).first(where: { $0.name == name })
+            let item = RejectedItem.named(name, in: spool.rejectedPath)
         else { throw APIError(.notFound, "not_found", "no rejected file '\(name)' in that spool") }
         logAdminAction("view rejected raw lines", by: caller, ["spool": "\(spool.name)", "file": "\(item.name)"])
         let directory = spool.rejectedPath
@@ -127,11 +127,7 @@ extension Console {
         return .element("section") {
             HTML.element("h2") { title }
             HTML.element("pre", [("class", "raw")]) { file.lines.joined(separator: "\n") }
-            if file.truncated {
-                HTML.element("p", [("class", "hint")]) {
-                    "Cut at \(RejectedItem.maxRawLines) lines or \(BoundedFile.maxBytes / 1024) KiB; the file holds more."
-                }
-            }
+            file.cutHint(maxLines: RejectedItem.maxRawLines)
         }
     }
 }

@@ -100,12 +100,12 @@ struct RulesPage {
                 }
             }
             HTML.element("dl", [("class", "counters")]) {
-                counter("Evaluations", "\(rule.evaluations)")
-                counter("Matches", "\(rule.matches)")
-                counter("Tasks", "\(rule.tasks)")
-                counter("Suppressed", rule.suppressed.isEmpty ? "0"
+                ConsoleLayout.figure("Evaluations", "\(rule.evaluations)")
+                ConsoleLayout.figure("Matches", "\(rule.matches)")
+                ConsoleLayout.figure("Tasks", "\(rule.tasks)")
+                ConsoleLayout.figure("Suppressed", rule.suppressed.isEmpty ? "0"
                     : rule.suppressed.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
-                counter("Errors", "\(rule.errors)")
+                ConsoleLayout.figure("Errors", "\(rule.errors)")
             }
             if let last = rule.lastError {
                 HTML.element("p", [("class", "problem")]) {
@@ -118,13 +118,6 @@ struct RulesPage {
                     lines(file, span, errors: listing.errors, anchors: nil)
                 }
             }
-        }
-    }
-
-    private func counter(_ label: String, _ value: String) -> HTML {
-        .element("div", [("class", "figure")]) {
-            HTML.element("dt") { label }
-            HTML.element("dd") { value }
         }
     }
 
@@ -145,11 +138,7 @@ struct RulesPage {
                             + listing.rules.map(\.id).joined(separator: ", "))
                     }
                     lines(file, 1...max(1, file.lines.count), errors: listing.errors, anchors: index)
-                    if file.truncated {
-                        HTML.element("p", [("class", "hint")]) {
-                            "Cut at \(RuleFileListing.maxLines) lines or \(BoundedFile.maxBytes / 1024) KiB; the file holds more."
-                        }
-                    }
+                    file.cutHint(maxLines: RuleFileListing.maxLines)
                 }
             } else {
                 HTML.element("p", [("class", "empty")]) { "This file cannot be read." }

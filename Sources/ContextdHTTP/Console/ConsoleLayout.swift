@@ -9,6 +9,15 @@ enum ConsoleLayout {
         var csrf: String?
     }
 
+    /// One labelled figure of a `<dl>` (a counter, a clock, a state). `status`, the field's path in
+    /// the status JSON, lets the Overview's script update it in place; nil where nothing does.
+    static func figure(_ label: String, _ value: String, status: String? = nil) -> HTML {
+        .element("div", [("class", "figure")]) {
+            HTML.element("dt") { label }
+            HTML.element("dd", [("data-status", status)]) { value }
+        }
+    }
+
     static func document(
         title: String, section: ConsoleSection?, viewer: Viewer?, @HTMLBuilder content: () -> HTML
     ) -> HTML {

@@ -1,4 +1,5 @@
 import ContextdEvents
+import Glibc
 
 /// One file's traces in a spool's `rejected/`: the file itself with its reason
 /// (`<name>.error.json`) when the whole file was refused, or the reasons of its refused lines
@@ -28,31 +29,76 @@ struct RejectedItem: Sendable {
     /// The items of one `rejected/` directory, newest first.
     static func list(in directory: String) -> [RejectedItem] {
         var items: [String: RejectedItem] = [:]
-        for (name, modified) in BoundedFile.entries(of: directory) {
+        for (name, modified) in entries(of: directory) {
             let (base, part) = split(name)
-            var item = items[base] ?? RejectedItem(name: base, modified: modified)
-            item.modified = max(item.modified, modified)
-            switch part {
-            case .file: item.hasFile = true
-            case .reason: item.hasReason = true
-            case .errors: item.hasErrors = true
-            case .late: item.hasLate = true
-            case .lateErrors: item.hasLateErrors = true
-            }
-            items[base] = item
+            items[base, default: RejectedItem(name: base, modified: modified)].add(part, modified: modified)
         }
         return items.values.sorted { ($0.modified, $1.name) > ($1.modified, $0.name) }
     }
 
+    /// The item `name` of one `rejected/` directory, as ``list(in:)`` would give it, found by
+    /// looking at its own few files rather than listing the whole directory; nil when it has none.
+    static func named(_ name: String, in directory: String) -> RejectedItem? {
+        // What a listing never yields: hidden names (skipped) and names no directory entry has.
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else { return nil }
+        var item: RejectedItem?
+        for candidate in [name] + suffixes.map({ name + $0.suffix }) {
+            // A candidate counts only when it splits back to this item (as "x.late" + ".errors.jsonl"
+            // does not: that is "x"'s late errors).
+            let (base, part) = split(candidate)
+            guard base == name, let modified = modified(directory + "/" + candidate) else { continue }
+            item = item ?? RejectedItem(name: name, modified: modified)
+            item?.add(part, modified: modified)
+        }
+        return item
+    }
+
+    private mutating func add(_ part: Part, modified: Int) {
+        self.modified = max(self.modified, modified)
+        switch part {
+        case .file: hasFile = true
+        case .reason: hasReason = true
+        case .errors: hasErrors = true
+        case .late: hasLate = true
+        case .lateErrors: hasLateErrors = true
+        }
+    }
+
     private enum Part { case file, reason, errors, late, lateErrors }
 
+    private static let suffixes: [(suffix: String, part: Part)] = [
+        (".late.errors.jsonl", .lateErrors), (".late.jsonl", .late), (".errors.jsonl", .errors), (".error.json", .reason),
+    ]
+
     private static func split(_ name: String) -> (String, Part) {
-        for (suffix, part) in [(".late.errors.jsonl", Part.lateErrors), (".late.jsonl", .late), (".errors.jsonl", .errors),
-            (".error.json", .reason)] where name.hasSuffix(suffix) && name.count > suffix.count
-        {
+        for (suffix, part) in suffixes where name.hasSuffix(suffix) && name.count > suffix.count {
             return (String(name.dropLast(suffix.count)), part)
         }
         return (name, .file)
+    }
+
+    /// The names in a directory with their modification times, without following links;
+    /// empty when it cannot be read.
+    private static func entries(of directory: String) -> [(name: String, modified: Int)] {
+        guard let stream = opendir(directory) else { return [] }
+        defer { closedir(stream) }
+        var found: [(String, Int)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix("."), let modified = modified(directory + "/" + name) else { continue }
+            found.append((name, modified))
+        }
+        return found
+    }
+
+    /// A directory entry's modification time (seconds), the entry itself and not a link's
+    /// target; nil when there is no such entry.
+    private static func modified(_ path: String) -> Int? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        return Int(status.st_mtim.tv_sec)
     }
 
     /// Why the whole file was refused (`error` of its sidecar).
