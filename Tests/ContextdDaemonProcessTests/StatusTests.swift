@@ -12,7 +12,7 @@ import Testing
 /// rejected file and a broken reload.
 @Suite(.serialized, .blocksAThread) struct StatusTests {
     /// What the run of ``theStatusCountsAKnownRunExactly()`` drops: see the counts there.
-    static func dropKnownRun(_ sandbox: DaemonSandbox) async throws {
+    static func dropKnownRun(_ sandbox: DaemonSandbox) throws {
         let now = TestEvents.now
         // 0001: a fraud pair (a task), the check-in again (a duplicate), a line that is not JSON,
         // a check-in dated 30 days ahead (future), and a payment in Chicago 100 s after Paris:
@@ -47,7 +47,7 @@ import Testing
         let sandbox = try DaemonSandbox(allowedLateness: nil)
         try sandbox.start()
         let port = try sandbox.httpPort()
-        try await Self.dropKnownRun(sandbox)
+        try Self.dropKnownRun(sandbox)
 
         let (code, report) = try await Self.status(port)
         #expect(code == 200)
