@@ -10,51 +10,29 @@ import Testing
     static let admin = "ops-token-0123456789abcdef"
     static let reader = "viewer-token-0123456789abcd"
 
+    /// A sandbox whose `http.tokens` are these, each for every assignee at its `access` level.
+    static func sandbox(tokens: [(name: String, token: String, access: String)]) throws -> DaemonSandbox {
+        let entries = tokens.map { "    - name: \($0.name)\n      token: \($0.token)\n      assignees: [\"\"]\n      access: \($0.access)" }
+        return try DaemonSandbox(extra: "http:\n  listen: 127.0.0.1:0\n  tokens:\n" + entries.joined(separator: "\n"))
+    }
+
     @Test func aMisspeltAccessLevelIsReportedWithItsLineColumnAndASuggestion() throws {
-        let sandbox = try DaemonSandbox(extra: """
-            http:
-              listen: 127.0.0.1:0
-              tokens:
-                - name: ops
-                  token: \(Self.admin)
-                  assignees: [""]
-                  access: laese
-            """)
+        let sandbox = try Self.sandbox(tokens: [("ops", Self.admin, "laese")])
         let config = sandbox.directory.appendingPathComponent("contextd.yaml")
         let text = try String(contentsOf: config, encoding: .utf8)
         let lines = text.components(separatedBy: "\n")
         let line = try #require(lines.firstIndex { $0.contains("access: laese") }) + 1
         let column = try #require(lines[line - 1].range(of: "laese")).lowerBound.utf16Offset(in: lines[line - 1]) + 1
-        let process = Process()
-        process.executableURL = DaemonSandbox.binary
-        process.arguments = ["run", "--config", config.path]
-        process.currentDirectoryURL = sandbox.directory
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let run = try BoundedRun.contextd(["run", "--config", config.path], timeout: 15)
+        let output = run.output
+        #expect(run.status != 0)
         #expect(output.contains("contextd.yaml:\(line):\(column): error: invalid value 'laese' for 'access' of token 'ops' — "
             + "did you mean 'lease'? (expected one of: read, lease, admin)"), "\(output)")
         #expect(!output.contains(Self.admin))
     }
 
     @Test func theDaemonServesTheConsoleWithEachTokensConfiguredLevel() async throws {
-        let sandbox = try DaemonSandbox(extra: """
-            http:
-              listen: 127.0.0.1:0
-              tokens:
-                - name: ops
-                  token: \(Self.admin)
-                  assignees: [""]
-                  access: admin
-                - name: viewer
-                  token: \(Self.reader)
-                  assignees: [""]
-                  access: read
-            """)
+        let sandbox = try Self.sandbox(tokens: [("ops", Self.admin, "admin"), ("viewer", Self.reader, "read")])
         try sandbox.start()
         let port = try sandbox.httpPort()
         #expect(try await request(port, .get, "/v1/tasks", token: Self.reader).status == 403)
@@ -72,15 +50,7 @@ import Testing
     /// The console's task page, asked to explain, shows the very text `contextd explain` prints
     /// for the same task; the task list and the rules page show what the daemon runs.
     @Test func aTaskExplainedInTheConsoleReadsAsContextdExplainPrintsIt() async throws {
-        let sandbox = try DaemonSandbox(extra: """
-            http:
-              listen: 127.0.0.1:0
-              tokens:
-                - name: viewer
-                  token: \(Self.reader)
-                  assignees: [""]
-                  access: read
-            """)
+        let sandbox = try Self.sandbox(tokens: [("viewer", Self.reader, "read")])
         let fixture = DaemonSandbox.root.appendingPathComponent("fixtures/fraud-paris-after-new-york.jsonl")
         try sandbox.drop("a.jsonl", try String(contentsOf: fixture, encoding: .utf8))
         try sandbox.start()

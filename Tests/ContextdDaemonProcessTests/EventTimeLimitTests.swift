@@ -21,14 +21,12 @@ import Testing
     }
 
     /// Waits until the daemon's clock (its metric) reached `time`: it followed the wall clock.
-    static func waitForClock(_ sandbox: DaemonSandbox, atLeast time: Date) async throws {
+    static func waitForClock(_ sandbox: DaemonSandbox, atLeast time: Date) throws {
         let port = try sandbox.httpPort()
-        for _ in 0..<400 {
-            let metrics = HTTPProcessTests.samples(try await request(port, .get, "/metrics").text)
-            if let clock = metrics["contextd_clock_timestamp_seconds"], clock >= time.timeIntervalSince1970 { return }
-            try await Task.sleep(for: .milliseconds(50))
+        try sandbox.waitUntil("the daemon's clock reaches \(time)", timeout: 30) {
+            let metrics = HTTPProcessTests.samples(RawConnections.fetch("/metrics", port: port)?.body ?? "")
+            return (metrics["contextd_clock_timestamp_seconds"] ?? 0) >= time.timeIntervalSince1970
         }
-        Issue.record("the daemon's clock never reached \(time); log:\n\(sandbox.logText.suffix(3000))")
     }
 
     /// The lead's visits, by days before now (`d`): file 1 has −12 d /blog, −9 d /blog,
@@ -54,7 +52,7 @@ import Testing
         try sandbox.start()
         let copies = try sandbox.dropKeepingCopies([("0001.jsonl", first.joined(separator: "\n") + "\n")])
         try sandbox.waitUntilDrained()
-        try await Self.waitForClock(sandbox, atLeast: now)
+        try Self.waitForClock(sandbox, atLeast: now)
         let lateCopies = try sandbox.dropKeepingCopies([("0002.jsonl", second.joined(separator: "\n") + "\n")])
         try sandbox.waitUntilDrained()
 
@@ -93,7 +91,7 @@ import Testing
         try sandbox.start()
         try sandbox.drop("0001.jsonl", Self.visit("eoa-1", now.addingTimeInterval(-60), "/blog") + "\n")
         try sandbox.waitUntilDrained()
-        try await Self.waitForClock(sandbox, atLeast: now)
+        try Self.waitForClock(sandbox, atLeast: now)
         let used = now.addingTimeInterval(-6 * 86_400)
         try sandbox.drop("0002.jsonl", [
             Self.event("eoa-2", "location.checkin", "cust-eoa", used.addingTimeInterval(-40 * 60),

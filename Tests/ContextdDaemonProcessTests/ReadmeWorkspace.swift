@@ -148,7 +148,7 @@ final class ReadmeWorkspace {
         port = found
     }
 
-    /// SIGINT, as Ctrl-C; the daemon finishes the slice in hand, commits and exits 0.
+    /// SIGINT, as Ctrl-C; the daemon finishes the event in hand, commits and exits 0.
     func stopDaemon() throws {
         guard let daemon else { return }
         kill(daemon.processIdentifier, SIGINT)

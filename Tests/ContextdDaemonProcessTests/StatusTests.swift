@@ -12,7 +12,7 @@ import Testing
 /// rejected file and a broken reload.
 @Suite(.serialized, .blocksAThread) struct StatusTests {
     /// What the run of ``theStatusCountsAKnownRunExactly()`` drops: see the counts there.
-    static func dropKnownRun(_ sandbox: DaemonSandbox) async throws {
+    static func dropKnownRun(_ sandbox: DaemonSandbox) throws {
         let now = TestEvents.now
         // 0001: a fraud pair (a task), the check-in again (a duplicate), a line that is not JSON,
         // a check-in dated 30 days ahead (future), and a payment in Chicago 100 s after Paris:
@@ -26,7 +26,7 @@ import Testing
         try sandbox.drop("0001.jsonl", [pair[0], pair[1], pair[0], "not JSON at all", future, chicago]
             .joined(separator: "\n") + "\n")
         try sandbox.waitUntilSettled(done: ["0001.jsonl"], rejected: [])
-        try await EventTimeLimitTests.waitForClock(sandbox, atLeast: now)
+        try EventTimeLimitTests.waitForClock(sandbox, atLeast: now)
         // 0002, once the clock followed the wall clock: a fraud pair 6 days old (its task, 2 h
         // long, expired on arrival) and a visit 8 days old (beyond the 7 d lateness: set aside).
         let eoa = TestEvents.newYorkThenParis(prefix: "st2", subject: "cust-eoa", payment: now - 6 * 86_400)
@@ -47,7 +47,7 @@ import Testing
         let sandbox = try DaemonSandbox(allowedLateness: nil)
         try sandbox.start()
         let port = try sandbox.httpPort()
-        try await Self.dropKnownRun(sandbox)
+        try Self.dropKnownRun(sandbox)
 
         let (code, report) = try await Self.status(port)
         #expect(code == 200)
@@ -173,19 +173,11 @@ import Testing
 
     @Test func aRuleFailingAtRunTimeShowsItsErrorCountAndLastError() async throws {
         let sandbox = try DaemonSandbox()
-        try """
-            rules:
-              - id: fails-on-bad-data
-                on: [x.y]
-                when: timestamp(event.data.at) > event.time
-                task: {assignee: "a", where: "push", what: "w", why: "y", priority: 50}
-            """.write(to: sandbox.rules.appendingPathComponent("zz-fails.yaml"), atomically: true, encoding: .utf8)
+        try RuntimeFaultTests.addRuleFailingOnBadData(to: sandbox)
         try sandbox.start()
         let port = try sandbox.httpPort()
-        let line = { (id: String, at: String) in
-            #"{"specversion":"1.0","id":"\#(id)","source":"s","type":"x.y","subject":"c","time":"2026-11-20T10:00:00Z","data":{"at":"\#(at)"}}"#
-        }
-        try sandbox.drop("a.jsonl", line("e-1", "nope") + "\n" + line("e-2", "never") + "\n")
+        try sandbox.drop("a.jsonl",
+            RuntimeFaultTests.event("e-1", at: "nope") + "\n" + RuntimeFaultTests.event("e-2", at: "never") + "\n")
         try sandbox.waitUntilSettled(done: ["a.jsonl"], rejected: [])
         let (_, report) = try await Self.status(port)
         let rule = try #require(report.rules.rules.first { $0.id == "fails-on-bad-data" })
