@@ -50,10 +50,6 @@ public struct Commit: Sendable {
     public var appliedOutcomes: [Int64]
     /// The file outbox's part of the batch; nil when it has none.
     public var outbox: OutboxDelivery?
-    /// Runs on the store's writer before the transaction: puts on disk what the batch's marks
-    /// describe (outbox files staged, renames into `new/`, files moved out of `cur/`), so that
-    /// no mark reaches the disk before what it says.
-    public var barrier: (@Sendable () throws -> Void)?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
@@ -75,7 +71,7 @@ public struct Commit: Sendable {
 /// A task made due by the batch is written to the outbox's `tmp/` before the batch commits,
 /// and inserted `staged` by the same transaction, instead of being committed `pending` and
 /// staged by a commit of its own afterwards. Tasks renamed into `new/` since the previous
-/// commit are marked `written` by this one. The commit's ``Commit/barrier`` puts those files
+/// commit are marked `written` by this one. The commit's barrier (``CommitBarrier``) puts those files
 /// and renames on disk first: neither mark can reach the disk before what it says, which is
 /// what ``TaskDelivery`` recovery relies on.
 public struct OutboxDelivery: Sendable {

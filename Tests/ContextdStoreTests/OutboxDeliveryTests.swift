@@ -33,11 +33,10 @@ import Testing
         let seenDuringBarrier = Mutex<[String?]>([])
         var batch = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a"))])
         batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
-        batch.barrier = {
+        let receipt = try store.commit(batch, after: {
             let seen = try Self.delivery(of: "t-a", in: path)
             seenDuringBarrier.withLock { $0.append(seen) }
-        }
-        let receipt = try store.commit(batch)
+        })
 
         #expect(seenDuringBarrier.withLock { $0 } == [nil], "the barrier ran once, before the task was committed")
         #expect(receipt.notStaged.isEmpty)
@@ -92,8 +91,7 @@ import Testing
         var batch = Commit(changes: StateChanges(clock: Self.time), tasks: [.created(Self.task("t-a"))],
             progress: [FileProgress(spool: "crm", file: "a.jsonl", items: 1, finished: true)])
         batch.outbox = OutboxDelivery(staged: ["t-a"], written: [], time: Self.time)
-        batch.barrier = { throw DiskFull() }
-        #expect(throws: DiskFull.self) { try store.commit(batch) }
+        #expect(throws: DiskFull.self) { try store.commit(batch, after: { throw DiskFull() }) }
         #expect(try store.taskCounts().isEmpty)
         #expect(try store.progress(spool: "crm").isEmpty)
     }

@@ -64,7 +64,7 @@ import Testing
 
         let before = Date()
         try store.commit(Commit(changes: StateChanges(clock: Self.nine), tasks: [.created(Self.task("t-1"))]))
-        let pending = store.startCommit(Commit(changes: StateChanges(clock: Self.nine), tasks: [.created(Self.task("t-2"))]))
+        let pending = store.startCommit(Commit(changes: StateChanges(clock: Self.nine), tasks: [.created(Self.task("t-2"))]), after: nil)
         _ = try pending.wait()
         let committed = await store.health()
         let sizes = try [path, path + "-wal"].map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int ?? 0 }
@@ -75,9 +75,8 @@ import Testing
 
         // A commit whose barrier throws: the store names the error until another one replaces it.
         struct DiskFull: Error, CustomStringConvertible { var description: String { "the disk is full" } }
-        var failing = Commit(changes: StateChanges(clock: Self.nine))
-        failing.barrier = { throw DiskFull() }
-        #expect(throws: DiskFull.self) { _ = try store.startCommit(failing).wait() }
+        let failing = Commit(changes: StateChanges(clock: Self.nine))
+        #expect(throws: DiskFull.self) { _ = try store.startCommit(failing, after: { throw DiskFull() }).wait() }
         let failed = await store.health()
         #expect(failed.lastError == "the disk is full")
         #expect(failed.lastCommit == last, "a failed commit is no commit")

@@ -483,9 +483,9 @@ final class Pipeline {
         // the stored one. The daemon stops; a restart redoes the batch.
         try storedContexts.check()
         let staged = try outbox.stage(batch.tasks, at: engine.clock, httpAssignees: configuration.http.assignees)
-        addMarks(to: &batch, staged: staged)
+        let barrier = addMarks(to: &batch, staged: staged)
         inFlight = InFlightCommit(
-            pending: store.startCommit(batch), tasks: changes, staged: staged, clock: engine.clock,
+            pending: store.startCommit(batch, after: barrier), tasks: changes, staged: staged, clock: engine.clock,
             rules: engine.statistics.rules, finished: finished, tally: tally)
         completed = []
         // Lets go only of contexts unused since the previous trim: their last change is in a
@@ -567,17 +567,18 @@ final class Pipeline {
     /// The outbox's marks (tasks staged by this commit, tasks published since the last one)
     /// and the barrier that puts on disk what they and the forgotten files (``completed``)
     /// describe.
-    private func addMarks(to batch: inout Commit, staged: [String]) {
+    private func addMarks(to batch: inout Commit, staged: [String]) -> CommitBarrier? {
         let spools = Set(completed.map(\.spool))
-        var barrier = CommitBarrier(
+        var barrier = DiskFlushes(
             directories: inputs.filter { spools.contains($0.input.name) }.flatMap(\.spool.completionDirectories))
         if !staged.isEmpty { barrier.fileSystemOf = outbox.tmp }
         if !published.isEmpty { barrier.directories.append(outbox.new) }
         if !staged.isEmpty || !published.isEmpty {
             batch.outbox = OutboxDelivery(staged: Set(staged), written: published, time: engine.clock ?? wallClock())
         }
-        if !barrier.isEmpty { batch.barrier = { [barrier] in try barrier.run() } }
         published = []
+        if barrier.isEmpty { return nil }
+        return { @Sendable [barrier] in try barrier.run() }
     }
 
     /// At shutdown, after the loop: the last commit on disk, the tasks it published marked
@@ -588,8 +589,8 @@ final class Pipeline {
         try finishCommit()
         guard !published.isEmpty || !completed.isEmpty else { return }
         var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed)
-        addMarks(to: &batch, staged: [])
-        try store.commit(batch)
+        let barrier = addMarks(to: &batch, staged: [])
+        try store.commit(batch, after: barrier)
         completed = []
     }
 

@@ -57,7 +57,7 @@ struct FileOutbox {
     /// Writes into `tmp/` (unsynced) the file of each task of a batch that is due at `clock`,
     /// unexpired, and not for an HTTP assignee: the tasks ``flush(store:clock:heartbeat:)``
     /// would write right after the commit. Returns their ids; the commit's barrier syncs the
-    /// files (``CommitBarrier``) and the commit marks them `staged`.
+    /// files (``DiskFlushes``) and the commit marks them `staged`.
     func stage(_ tasks: [TaskChange], at clock: Timestamp?, httpAssignees: [String]) throws -> [String] {
         var staged: [String] = []
         var seen: Set<String> = []

@@ -18,9 +18,11 @@ public protocol EngineStateStore: AnyObject, Sendable {
     /// engine never lets go of a context that commit holds (decision 0009).
     func storedContext(of subject: String) throws -> EntityContext?
 
-    /// Commits a batch in one transaction: the engine's state changes, the tasks it made, file
-    /// progress and rejects, the outbox's marks, after running the batch's barrier.
-    @discardableResult func commit(_ batch: Commit) throws -> CommitReceipt
+    /// Starts committing `batch` in one transaction (the engine's state changes, the tasks it
+    /// made, file progress and rejects, the outbox's marks) and returns at once; `barrier` runs
+    /// first, before anything of the transaction can be durable. Commits run in the order they
+    /// were started; what the loop asks next (a due-task read, say) sees this one's rows.
+    func startCommit(_ batch: Commit, after barrier: CommitBarrier?) -> PendingCommit
 
     /// Forgets `(source, id)` records older than `horizon` (the dedup retention); returns how many.
     func forgetSeenEvents(before horizon: Timestamp) throws -> Int
@@ -31,6 +33,11 @@ public protocol EngineStateStore: AnyObject, Sendable {
 }
 
 extension EngineStateStore {
+    /// Commits `batch` and waits until it is durable (``startCommit(_:after:)``).
+    @discardableResult public func commit(_ batch: Commit, after barrier: CommitBarrier? = nil) throws -> CommitReceipt {
+        try startCommit(batch, after: barrier).wait()
+    }
+
     /// The whole engine state, every entity context included.
     public func snapshot() throws -> EngineSnapshot { try snapshot(includingContexts: true) }
 }

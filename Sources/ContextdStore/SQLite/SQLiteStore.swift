@@ -117,12 +117,21 @@ public final class SQLiteStore: StateStore {
     /// the HTTP queue takes, so the two can never disagree.
     static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
 
-    @discardableResult public func commit(_ batch: Commit) throws -> CommitReceipt {
-        let receipt = try activity.noting {
-            try pool.write { db in try StoreWriter(db: db).write(batch) }
-        }
-        activity.committed()
-        return receipt
+    /// On the writer's queue (GRDB's `asyncWrite`), which is serial: the next commit, a mark or
+    /// an HTTP ack runs after this one.
+    public func startCommit(_ batch: Commit, after barrier: CommitBarrier?) -> PendingCommit {
+        let pending = PendingCommit()
+        pool.asyncWrite({ db in
+            try barrier?()
+            return try StoreWriter(db: db).write(batch)
+        }, completion: { [activity] _, result in
+            switch result {
+            case .success: activity.committed()
+            case .failure(let error): activity.failed(error)
+            }
+            pending.finish(result)
+        })
+        return pending
     }
 
     public func progress(spool: String) throws -> [String: FileProgress] {

@@ -6,10 +6,8 @@ import GRDB
 struct StoreWriter {
     let db: Database
 
-    /// First runs the batch's barrier (before any page of the transaction is written), then
-    /// writes its rows.
+    /// Writes the batch's rows; the caller ran its barrier first.
     func write(_ batch: Commit) throws -> CommitReceipt {
-        try batch.barrier?()
         var receipt = CommitReceipt()
         let changes = batch.changes
         if let clock = changes.clock {

@@ -1,13 +1,13 @@
 import ContextdSpool
 import Glibc
 
-/// What must be on disk before a commit's transaction is (decision 0010): the outbox files the
+/// The flushes a commit's barrier (``CommitBarrier``) makes (decision 0010): the outbox files the
 /// commit stages, and the directory changes its marks describe (renames into the outbox's
 /// `new/`, files moved out of a spool's `cur/`).
 ///
 /// It runs on the store's writer, just before the transaction, so the daemon's loop does not
 /// wait for these flushes itself: it applies the next group meanwhile.
-struct CommitBarrier: Sendable {
+struct DiskFlushes: Sendable {
     /// A directory whose whole file system is synced (`syncfs`): set when outbox files are
     /// staged, one flush for all of them.
     var fileSystemOf: String?

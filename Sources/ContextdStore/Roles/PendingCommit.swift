@@ -1,0 +1,33 @@
+import Dispatch
+import Synchronization
+
+/// A commit handed to the store, in flight while its caller goes on.
+///
+/// The daemon's loop applies the next group of events on one core while the store encodes
+/// and writes this one (decision 0009). A backend runs what is asked of it afterwards (the next
+/// commit, an HTTP ack that touches the same rows) after this commit, and reads contexts back
+/// without waiting for it (``EngineStateStore/storedContext(of:)``).
+public final class PendingCommit: Sendable {
+    private let outcome = Mutex<Result<CommitReceipt, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    public init() {}
+
+    /// Called once by the backend when the commit is durable or has failed.
+    public func finish(_ result: Result<CommitReceipt, any Error>) {
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+
+    /// Waits until the commit is durable, and throws what stopped it. Call it once.
+    public func wait() throws -> CommitReceipt {
+        done.wait()
+        return try outcome.withLock { $0 }!.get()
+    }
+}
+
+/// What must be durable before any row of a commit can be: the outbox files the commit stages,
+/// the renames it marks, the spool files it forgets (decision 0010). A backend runs it before
+/// the transaction can reach the disk, on the thread that writes the commit, once; when it
+/// throws, nothing of the commit is written.
+public typealias CommitBarrier = @Sendable () throws -> Void
