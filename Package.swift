@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure engine: no I/O, no third-party dependencies.
@@ -52,7 +53,10 @@ let package = Package(
         ),
         .target(
             name: "ContextdStore",
-            dependencies: ["ContextdEngine", "ContextdEvents", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ContextdEngine", "ContextdEvents", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "ContextdSpool", dependencies: ["ContextdEvents"], swiftSettings: strict),
