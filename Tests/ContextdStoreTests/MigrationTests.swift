@@ -34,7 +34,10 @@ import Testing
         let expiredOnArrival = tasks.compactMap { if case .expiredOnArrival(let task) = $0 { task.id } else { nil } }
         let written = tasks.map { if case .expiredOnArrival(let task) = $0 { TaskChange.created(task) } else { $0 } }
         try old.write { db in
+            // Today's writer also names a column v8 adds: there for the write, dropped after it.
+            try db.execute(sql: "ALTER TABLE task ADD COLUMN expires_before_due INTEGER NOT NULL DEFAULT 0")
             _ = try StoreWriter(db: db).write(Commit(changes: engine.takeChanges(), tasks: written, explanations: explanations))
+            try db.execute(sql: "ALTER TABLE task DROP COLUMN expires_before_due")
             for id in expiredOnArrival {
                 try db.execute(sql: "UPDATE task SET delivery = 'expired', delivered_at = created_at WHERE id = ?",
                     arguments: [id])
@@ -78,9 +81,50 @@ import Testing
         #expect(acked.status == "acked (done: called), leased 2 times")
     }
 
+    /// v8 stores `TaskRecord.expiresBeforeDue` for the due query: the rows of a v7 store get it
+    /// from their `expires_at` and `due_at`, so after the upgrade the store selects exactly the
+    /// tasks `isDue(at:)` selects, and expires exactly those that expired before they were due.
+    @Test func expiresBeforeDueIsFilledForTheTasksOfAV7Store() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("contextd.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        try StoreMigrations.migrator.migrate(old, upTo: "v7-task-browsing")
+        try old.write { db in
+            // As contextd wrote a task up to v7: due_at is not_before, or created_at.
+            for task in DueTaskTests.tasks {
+                try db.execute(sql: """
+                    INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by,
+                        record, delivery)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+                    """, arguments: [task.id, task.rule, task.subject, task.assignee, task.priority,
+                        task.createdAt.milliseconds, (task.notBefore ?? task.createdAt).milliseconds,
+                        task.expiresAt?.milliseconds, task.deferredBy, task.storedText])
+            }
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        let stored = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, expires_before_due FROM task ORDER BY id").map {
+                ($0["id"] as String, $0["expires_before_due"] as Bool)
+            }
+        }
+        let expected = DueTaskTests.tasks.map { ($0.id, $0.expiresBeforeDue) }.sorted { $0.0 < $1.0 }
+        #expect(stored.map(\.0) == expected.map(\.0))
+        #expect(stored.map(\.1) == expected.map(\.1))
+        #expect(expected.filter(\.1).count == 6, "an expiry a second before or at the due time, of 12 tasks")
+        for clock in [DueTaskTests.time - .seconds(31), DueTaskTests.time, DueTaskTests.time + .seconds(61)] {
+            let selected = Set(try store.dueTasks(at: clock, limit: 100).map(\.record.id))
+            #expect(selected == Set(DueTaskTests.tasks.filter { $0.isDue(at: clock) }.map(\.id)), "at \(clock.milliseconds)")
+        }
+        #expect(try store.expireTasks(at: DueTaskTests.time + .seconds(61)) == 6)
+    }
+
     /// Every column of every rebuilt table, rows in key order.
     /// Columns migrations after v4 added to the rebuilt tables: not in a store written at v3.
-    static let laterColumns: Set<String> = ["expired_on_arrival"]
+    static let laterColumns: Set<String> = ["expired_on_arrival", "expires_before_due"]
 
     static func contents(_ db: Database) throws -> [String: [[DatabaseValue]]] {
         var contents: [String: [[DatabaseValue]]] = [:]

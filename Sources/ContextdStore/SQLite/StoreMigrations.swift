@@ -119,6 +119,17 @@ enum StoreMigrations {
                 CREATE INDEX task_by_subject ON task (subject, created_at, id);
                 """)
         }
+        migrator.registerMigration("v8-expires-before-due") { db in
+            // Which task is due is decided once, by `TaskRecord.isDue(at:)` (decision 0016): the
+            // half of it that needs two columns is stored, written from
+            // `TaskRecord.expiresBeforeDue` when a task is inserted or released early, so the due
+            // query compares columns with the clock only. Rows from before get it from the columns
+            // it is made of, as `expiresBeforeDue` says: an expiry at or before `due_at`.
+            try db.execute(sql: """
+                ALTER TABLE task ADD COLUMN expires_before_due INTEGER NOT NULL DEFAULT 0;
+                UPDATE task SET expires_before_due = 1 WHERE expires_at IS NOT NULL AND expires_at <= due_at;
+                """)
+        }
         return migrator
     }
 

@@ -89,8 +89,9 @@ struct StoreWriter {
                 try execute("UPDATE task SET expired_on_arrival = 1 WHERE id = ?", [task.id])
             }
         case .released(let task):
-            try execute("UPDATE task SET due_at = ?, record = ? WHERE id = ? AND delivery = 'pending'",
-                [(task.notBefore ?? task.createdAt).milliseconds, task.storedText, task.id])
+            try execute("""
+                UPDATE task SET due_at = ?, expires_before_due = ?, record = ? WHERE id = ? AND delivery = 'pending'
+                """, [task.dueAt.milliseconds, task.expiresBeforeDue, task.storedText, task.id])
         case .suppressed(let task, let policy):
             try execute("""
                 INSERT INTO suppressed_task (id, rule, subject, assignee, policy, created_at, record)
@@ -113,11 +114,11 @@ struct StoreWriter {
     /// A task id is written at most once, whatever happens: a redone batch cannot duplicate it.
     private func insert(_ task: TaskRecord, as delivery: TaskDelivery, at time: Timestamp?) throws -> Bool {
         try execute("""
-            INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, deferred_by, record,
-                delivery, delivered_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+            INSERT INTO task (id, rule, subject, assignee, priority, created_at, due_at, expires_at, expires_before_due,
+                deferred_by, record, delivery, delivered_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
             """, [task.id, task.rule, task.subject, task.assignee, task.priority, task.createdAt.milliseconds,
-                (task.notBefore ?? task.createdAt).milliseconds, task.expiresAt?.milliseconds, task.deferredBy,
+                task.dueAt.milliseconds, task.expiresAt?.milliseconds, task.expiresBeforeDue, task.deferredBy,
                 task.storedText, delivery.rawValue, time?.milliseconds])
         return db.changesCount > 0
     }
