@@ -15,4 +15,10 @@ public protocol StoreHealthProbe: Sendable {
     func taskCounts() async throws -> [TaskDelivery: Int]
     /// Whether the database answers a query: what `/readyz` asks.
     func isAvailable() async -> Bool
+    /// What happened to the storage under the store since it was opened, in words; nil when
+    /// nothing did (always nil for a server database). SQLite: its file deleted or replaced,
+    /// which would take every later commit into a file nobody reads again. A backend with
+    /// something to say here also refuses every commit (``StorageProblem``); `/readyz` and the
+    /// loop ask it without waiting for one.
+    var storageProblem: String? { get }
 }

@@ -7,7 +7,7 @@ import GRDB
 public final class SQLiteStore: StateStore {
     let pool: DatabasePool
     public let path: String
-    /// The database file opened, to notice it being deleted or replaced (``checkFile()``).
+    /// The database file opened, to notice it being deleted or replaced (``storageProblem``).
     let fileIdentity: StoreFile.Identity?
     /// Its last commit and last error, for ``health()``.
     let activity = StoreActivity()
@@ -114,14 +114,18 @@ public final class SQLiteStore: StateStore {
     }
 
     /// ``TaskRecord/isDue(at:)`` in SQL, at the clock (`?`): what the file outbox writes and
-    /// the HTTP queue takes, so the two can never disagree.
-    static let due = "delivery = 'pending' AND due_at <= ? AND (expires_at IS NULL OR expires_at > due_at)"
+    /// the HTTP queue takes, so the two can never disagree. `expires_before_due` is
+    /// ``TaskRecord/expiresBeforeDue``, stored when the task is inserted or released early
+    /// (``StoreWriter``), so the rule itself lives only in Swift.
+    static let due = "delivery = 'pending' AND due_at <= ? AND NOT expires_before_due"
 
     /// On the writer's queue (GRDB's `asyncWrite`), which is serial: the next commit, a mark or
-    /// an HTTP ack runs after this one.
+    /// an HTTP ack runs after this one. Fails with ``StorageProblem`` before the barrier when
+    /// the database file is no longer the one opened (``storageProblem``): one `stat` a commit.
     public func startCommit(_ batch: Commit, after barrier: CommitBarrier?) -> PendingCommit {
         let pending = PendingCommit()
-        pool.asyncWrite({ db in
+        pool.asyncWrite({ [self] db in
+            if let problem = storageProblem { throw StorageProblem(problem) }
             try barrier?()
             return try StoreWriter(db: db).write(batch)
         }, completion: { [activity] _, result in
@@ -178,7 +182,7 @@ public final class SQLiteStore: StateStore {
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE task SET delivery = 'expired', delivered_at = ?
-                WHERE delivery = 'pending' AND due_at <= ? AND expires_at IS NOT NULL AND expires_at <= due_at
+                WHERE delivery = 'pending' AND due_at <= ? AND expires_before_due
                 """, arguments: [clock.milliseconds, clock.milliseconds])
             return db.changesCount
         }

@@ -22,31 +22,16 @@ public enum StoreFile {
     }
 }
 
-/// The store's file was deleted or replaced while the daemon had it open.
-public struct StoreFileError: Error, CustomStringConvertible {
-    public var path: String
-    public var problem: String
-
-    public var description: String {
-        "\(problem); the daemon stops rather than commit into a file nobody will read again. Restore the store "
-            + "from a backup (see docs/operations.md, Backups) before starting it again"
-    }
-}
-
 extension SQLiteStore {
     /// What happened to the database file since it was opened, in words; nil when the file at
-    /// ``path`` is still the one open. `/readyz` reports it.
-    public var fileProblem: String? {
+    /// ``path`` is still the one open. `/readyz` reports it, and ``startCommit(_:after:)``
+    /// refuses to commit while it has something to say.
+    public var storageProblem: String? {
         guard let opened = fileIdentity else { return nil }
         switch StoreFile.identity(of: path) {
         case nil: return "the store \(path) was deleted while the daemon had it open"
         case let now? where now != opened: return "the store \(path) was replaced by another file while the daemon had it open"
         default: return nil
         }
-    }
-
-    /// Throws ``StoreFileError`` when ``fileProblem`` has something to say.
-    public func checkFile() throws {
-        if let problem = fileProblem { throw StoreFileError(path: path, problem: problem) }
     }
 }

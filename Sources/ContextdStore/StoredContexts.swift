@@ -6,14 +6,17 @@ public import ContextdEngine
 /// and the engine sees no stored context. ``check()`` throws it, and the daemon calls it
 /// before every commit: what the engine did on an empty context is never committed over the
 /// stored one, and the daemon stops instead (a restart redoes the uncommitted batch).
+///
+/// Backend-neutral: it reads through ``EngineStateStore/storedContext(of:)``, which no backend
+/// may make wait for the commit in flight (decision 0009).
 public final class StoredContexts: ContextSource {
-    let store: SQLiteStore
+    let store: any EngineStateStore
     /// The first read that failed since the last ``check()``.
     public private(set) var failure: (any Error)?
     /// Contexts read back from the store (for the metrics).
     public private(set) var reads = 0
 
-    public init(store: SQLiteStore) {
+    public init(store: any EngineStateStore) {
         self.store = store
     }
 
