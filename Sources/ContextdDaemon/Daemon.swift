@@ -46,16 +46,17 @@ public struct Daemon: Service {
         let metrics = DaemonMetrics(connections: connections)
         let signal = TaskSignal()
         try makeDirectories(configuration.dataDirectory)
-        if !entryExists(configuration.database) {
-            logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(configuration.database)"])
+        let location = configuration.store
+        if let file = location.localFile, !entryExists(file) {
+            logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(file)"])
         }
-        let store: SQLiteStore
+        let store: any DaemonStore
         do {
-            store = try SQLiteStore(path: configuration.database)
+            store = try location.open()
         } catch {
-            throw DatabaseOpenFailure(path: configuration.database, cause: error)
+            throw DatabaseOpenFailure(path: "\(location)", cause: error)
         }
-        lock.recordStore(configuration.database)
+        if let file = location.localFile { lock.recordStore(file) }
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
@@ -106,7 +107,7 @@ public struct Daemon: Service {
                 group.cancelAll()
             }
             try await withGracefulShutdownHandler {
-                try await loop(pipeline: pipeline, doorbell: doorbell, reloads: reloads, notifier: notifier,
+                try await loop(pipeline: pipeline, probe: store, doorbell: doorbell, reloads: reloads, notifier: notifier,
                     watchdog: watchdog, stop: stop, status: status, metrics: metrics, listening: listening)
             } onGracefulShutdown: {
                 stop.set()
@@ -125,13 +126,13 @@ public struct Daemon: Service {
 
     /// The HTTP API (SPEC §3) over the daemon's store, with its metrics and readiness.
     private func makeAPI(
-        store: SQLiteStore, outboxNew: String, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus,
+        store: any DaemonStore, outboxNew: String, signal: TaskSignal, metrics: DaemonMetrics, status: DaemonStatus,
         assembly: StatusAssembly, doorbell: Doorbell, listening: ListenerState, connections: ConnectionTable
     ) -> APIServer {
         let http = configuration.http
         let notReadyReasons: @Sendable () async -> [String] = {
             var reasons = status.notReadyReasons
-            if let problem = store.fileProblem { reasons.append(problem) }
+            if let problem = store.storageProblem { reasons.append(problem) }
             if !(await store.isAvailable()) { reasons.append("the store does not answer") }
             return reasons
         }
@@ -165,13 +166,13 @@ public struct Daemon: Service {
     }
 
     private func loop(
-        pipeline: Pipeline, doorbell: Doorbell, reloads: ReloadRequests, notifier: SystemdNotifier,
+        pipeline: Pipeline, probe: any StoreHealthProbe, doorbell: Doorbell, reloads: ReloadRequests, notifier: SystemdNotifier,
         watchdog: Watchdog, stop: StopFlag, status: DaemonStatus, metrics: DaemonMetrics, listening: ListenerState
     ) async throws {
         logger.notice("started", metadata: [
             "rules": "\(ruleSet.rules.count)",
             "inputs": "\(configuration.inputs.map { "\($0.name)=\($0.path)" }.joined(separator: ","))",
-            "database": "\(configuration.database)", "outbox": "\(configuration.outbox)",
+            "database": "\(configuration.store)", "outbox": "\(configuration.outbox)",
         ])
         // A listener that cannot bind stops the start now, before a long recovery.
         try await listening.wait(timeout: .seconds(30))
@@ -190,9 +191,11 @@ public struct Daemon: Service {
         pipeline.betweenEvents = { pipeline in if reloads.isRequestedNow { serveReload(pipeline) } }
         while !stop.isSet && !Task.isCancelled {
             try listening.check()
-            // A store deleted or replaced under the daemon: stop before committing into a file
-            // nobody will read again (a restart would have started empty without a word).
-            try pipeline.store.checkFile()
+            // A store whose storage went from under it (SQLite: its file deleted or replaced):
+            // stop before committing where nobody will read again (a restart would have started
+            // empty without a word). The store refuses such a commit anyway; this notices it
+            // while nothing is to be committed. One `stat` a round, nothing for a server database.
+            if let problem = probe.storageProblem { throw StorageProblem(problem) }
             serveReload(pipeline)
             let shortages = pipeline.fileDescriptorShortage.count
             if try pipeline.step() {

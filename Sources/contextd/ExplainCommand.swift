@@ -20,14 +20,15 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try ConfigurationArgument.load(config)
-        guard FileManager.default.fileExists(atPath: configuration.database) else {
-            StandardError.write("error: no store at \(configuration.database) (has the daemon run here?)")
+        let location = configuration.store
+        if let file = location.localFile, !FileManager.default.fileExists(atPath: file) {
+            StandardError.write("error: no store at \(file) (has the daemon run here?)")
             throw ExitStatus.configuration
         }
         // Read-only: explain runs beside the daemon and takes no lock.
-        let store = try SQLiteStore(readingAt: configuration.database)
+        let store = try location.openForReading()
         guard let found = try store.explanation(of: taskID) else {
-            StandardError.write("error: no task '\(taskID)' in \(configuration.database)")
+            StandardError.write("error: no task '\(taskID)' in \(location)")
             throw ExitStatus.failureFound
         }
         print(found.report(taskID: taskID), terminator: "")

@@ -57,7 +57,7 @@ import Testing
         try sandbox.waitUntilDrained()
         let id = try #require(try sandbox.outboxTasks().keys.first)
         // The status line is part of both texts: compare once the task is written for good.
-        let store = try SQLiteStore(readingAt: sandbox.database)
+        let store = try StoreLocation.sqlite(path: sandbox.database).openForReading()
         try sandbox.waitUntil("the task is marked written") { try store.explanation(of: id)?.status == "written" }
         let port = try sandbox.httpPort()
         let config = sandbox.directory.appendingPathComponent("contextd.yaml").path

@@ -271,7 +271,7 @@ final class DaemonSandbox {
     private var lateness: [String] { allowedLateness.map { ["--allowed-lateness", $0] } ?? [] }
 
     /// The store, opened read-side after the daemon stopped.
-    func store() throws -> SQLiteStore { try SQLiteStore(path: database) }
+    func store() throws -> any DaemonStore { try StoreLocation.sqlite(path: database).open() }
 
     static func id(of taskJSON: String) throws -> String {
         let object = try JSONSerialization.jsonObject(with: Data(taskJSON.utf8)) as? [String: Any]

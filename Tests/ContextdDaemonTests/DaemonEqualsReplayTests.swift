@@ -163,7 +163,7 @@ import Testing
 private final class Run {
     let directory: URL
     let pipeline: Pipeline
-    let store: SQLiteStore
+    let store: any DaemonStore
     let clock = TestWallClock()
     /// The files in the order the loop took them, and the clock's idle advances between them.
     private var steps: [Step] = []
@@ -180,7 +180,7 @@ private final class Run {
         configuration.rules = [DaemonEqualsReplayTests.repository.appendingPathComponent("rules").path]
         configuration.batchEvents = batchEvents
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: configuration.database)
+        store = try configuration.store.open()
         let clock = clock
         pipeline = try Pipeline(configuration: configuration, ruleSet: DaemonEqualsReplayTests.ruleSet, store: store,
             signal: TaskSignal(), metrics: DaemonMetrics(), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },

@@ -34,7 +34,7 @@ final class RecordingObserver: TaskAPIObserver {
 /// kernel; requests go through a real HTTP client.
 struct APIHarness {
     let directory: String
-    let store: SQLiteStore
+    let store: any DaemonStore
     let clock = ManualClock()
     let signal = TaskSignal()
     let observer = RecordingObserver()
@@ -49,7 +49,7 @@ struct APIHarness {
     init(tokens: [AccessToken] = [], lease: LeaseTerms = LeaseTerms(duration: .seconds(300), maxAttempts: 3)) throws {
         directory = NSTemporaryDirectory() + "contextd-http-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: directory + "/contextd.sqlite")
+        store = try StoreLocation.sqlite(path: directory + "/contextd.sqlite").open()
         settings = APISettings(access: AccessControl(tokens: tokens), lease: lease, maxWait: .seconds(300))
     }
 

@@ -1,4 +1,5 @@
 public import ContextdEvents
+public import ContextdStore
 
 /// Everything `contextd run` needs to know about where it reads, writes and listens, and how
 /// hard it works: the parsed and checked form of `--config FILE` (SPEC §4, §5).
@@ -55,6 +56,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var database: String {
         dataDirectory.hasSuffix("/") ? dataDirectory + "contextd.sqlite" : dataDirectory + "/contextd.sqlite"
     }
+
+    /// Where the daemon's state is kept: the SQLite store ``database`` in `data_dir` unless set.
+    /// What the daemon and `contextd explain` open; nothing else needs to know which backend.
+    public var store: StoreLocation {
+        get { configuredStore ?? .sqlite(path: database) }
+        set { configuredStore = newValue }
+    }
+
+    /// The store set explicitly; nil follows `data_dir`.
+    var configuredStore: StoreLocation? = nil
 
     /// The log levels `log.level` accepts, least severe first (swift-log's `Logger.Level` names).
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -133,7 +133,7 @@ final class DaemonMetrics: Sendable {
     // MARK: - Scrapes
 
     /// The Prometheus text, after reading the gauges that describe the store now.
-    func exposition(store: SQLiteStore, outboxNew: String, now: Timestamp) async -> String {
+    func exposition(store: any StoreHealthProbe, outboxNew: String, now: Timestamp) async -> String {
         if let counts = try? await store.taskCounts() {
             for state in TaskDelivery.allCases {
                 set("contextd_outbox_tasks", [("state", state.rawValue)], to: Double(counts[state] ?? 0))

@@ -41,7 +41,7 @@ struct FileOutbox {
     }
 
     /// Finishes what a crash interrupted; drops files in `tmp/` that no staged task owns.
-    func recover(store: some StateStore, at time: Timestamp) throws -> Int {
+    func recover(store: any OutboxLedger, at time: Timestamp) throws -> Int {
         var finished: [String] = []
         for task in try store.tasks(in: .staged) {
             let staged = stagedFile(task.record.id)
@@ -91,7 +91,7 @@ struct FileOutbox {
     /// Writes every task due at `clock`; expires the ones whose time ran out first.
     /// `heartbeat` is called after every group of files, so a large flush on a slow disk
     /// does not look like a hang to the systemd watchdog.
-    func flush(store: some StateStore, clock: Timestamp, heartbeat: () -> Void) throws -> (written: Int, expired: Int) {
+    func flush(store: any OutboxLedger, clock: Timestamp, heartbeat: () -> Void) throws -> (written: Int, expired: Int) {
         let expired = try store.expireTasks(at: clock)
         var written = 0
         while true {
