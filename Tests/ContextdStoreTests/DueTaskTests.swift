@@ -46,4 +46,28 @@ import Testing
         #expect(try store.expireTasks(at: end) == 0)
         #expect(try store.dueTasks(at: end, limit: 100).count == 6, "expiring took none of the due tasks")
     }
+
+    /// A deferred task released early takes the release's due time, and with it whether it
+    /// expires before it is due: held past its expiry it would only have expired; released
+    /// before, it goes out.
+    @Test func aTaskReleasedEarlyIsJudgedByItsNewDueTime() throws {
+        let (sqlite, directory) = try GroupCommitTests.temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store: any EngineStateStore & OutboxLedger = sqlite
+        var held = Self.tasks[0]
+        held.id = "t-held"
+        held.notBefore = Self.time + .seconds(60)
+        held.expiresAt = Self.time + .seconds(30)
+        held.deferredBy = "r"
+        #expect(held.expiresBeforeDue)
+        try store.commit(Commit(changes: StateChanges(clock: Self.time), tasks: [.created(held)]))
+        #expect(try store.dueTasks(at: Self.time + .seconds(61), limit: 10).isEmpty)
+
+        var released = held
+        released.notBefore = Self.time + .seconds(10)
+        #expect(!released.expiresBeforeDue)
+        try store.commit(Commit(changes: StateChanges(clock: Self.time + .seconds(10)), tasks: [.released(released)]))
+        #expect(try store.dueTasks(at: Self.time + .seconds(10), limit: 10).map(\.record.id) == ["t-held"])
+        #expect(try store.expireTasks(at: Self.time + .seconds(10)) == 0)
+    }
 }
