@@ -58,14 +58,23 @@ enum LoopState {
         }
     }
 
-    /// Hands a commit to the store: while recovering or running, with none in flight (the loop
-    /// waits for the previous one first: commits land in order). An idle loop that commits (a
-    /// clock that fired timers, outcomes acked over HTTP) is running again.
-    mutating func startCommit(_ flight: InFlightCommit) throws {
+    /// Whether a commit may be handed to the store now: while recovering or running, with none
+    /// in flight (the loop waits for the previous one first: commits land in order). Asked
+    /// before anything of the commit is done (its outbox files staged, the store's writer given it).
+    func checkCommit() throws {
         switch self {
-        case .recovering(nil): self = .recovering(flight)
-        case .applying(nil), .idle: self = .applying(flight)
+        case .recovering(nil), .applying(nil), .idle: return
         case .starting, .recovering, .applying, .settled: throw LoopStateError(step: "commit", state: self)
+        }
+    }
+
+    /// A commit was handed to the store (``checkCommit()`` said it may). An idle loop that
+    /// commits (a clock that fired timers, outcomes acked over HTTP) is running again.
+    mutating func startCommit(_ flight: InFlightCommit) throws {
+        try checkCommit()
+        switch self {
+        case .recovering: self = .recovering(flight)
+        default: self = .applying(flight)
         }
     }
 

@@ -254,6 +254,7 @@ final class Pipeline {
     /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
     private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
         let landed = try land()
+        try state.checkCommit()
         var batch = batch
         let changes = batch.tasks
         batch.tasks = changes.foldingReleases()
