@@ -1,4 +1,5 @@
 public import ContextdEvents
+public import ContextdStore
 
 /// Everything `contextd run` needs to know about where it reads, writes and listens, and how
 /// hard it works: the parsed and checked form of `--config FILE` (SPEC §4, §5).
@@ -50,6 +51,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logFormat: LogFormat
     /// One of `DaemonConfiguration.logLevels`: swift-log's level names.
     public var logLevel: String
+
+    /// The PostgreSQL store (`store: postgresql://…` and the `store_…` keys); nil: the SQLite
+    /// store in `data_dir` (`database`).
+    public var postgres: PostgresSettings?
 
     /// The SQLite database: `<data_dir>/contextd.sqlite`.
     public var database: String {
