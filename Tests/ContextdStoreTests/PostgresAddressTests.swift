@@ -202,6 +202,17 @@ import Testing
             == ["application_name=node-a", "statement_timeout=12000ms"])
     }
 
+    /// A name the certificate does not carry (the live server cannot show it: NIOSSL also accepts
+    /// a certificate whose IP entry is the address connected to, and the test cluster's carries
+    /// 127.0.0.1).
+    @Test func aHostNameTheCertificateDoesNotCarryIsNamed() throws {
+        let address = try PostgresAddress(parsing: "postgresql://contextd:hunter2@db.example.org/contextd?sslmode=verify-full")
+        let failure = PostgresConnectionFailure(NIOSSLExtraError.failedToValidateHostname, connectingTo: address)
+        #expect(failure.reason == "cannot connect to PostgreSQL at postgresql://contextd@db.example.org:5432/contextd?"
+            + "sslmode=verify-full: the server's certificate is not issued for 'db.example.org' (sslmode=verify-full "
+            + "checks the host name; connect by a name or address the certificate carries, or fix the certificate)")
+    }
+
     static func fixture(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name)
             .standardizedFileURL.path
