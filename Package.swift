@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure engine: no I/O, no third-party dependencies.
@@ -54,8 +55,11 @@ let package = Package(
         .target(
             name: "ContextdStore",
             dependencies: [
-                "ContextdEngine", "ContextdEvents", .product(name: "GRDB", package: "GRDB.swift"),
+                "ContextdEngine", "ContextdEvents", "ContextdExpressions", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // TLS for PostgreSQL: sslmode and sslrootcert (PostgresAddress+TLS).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -129,9 +133,11 @@ let package = Package(
         .testTarget(
             name: "ContextdStoreTests",
             dependencies: [
-                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
+                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            exclude: ["Fixtures"],  // read from disk by path
             swiftSettings: strict
         ),
         .testTarget(

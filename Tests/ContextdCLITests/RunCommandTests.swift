@@ -37,6 +37,22 @@ import Testing
         #expect(result.stderr.contains("not starting"))
     }
 
+    /// A store URL that is not PostgreSQL's: exit 78, the reason with a suggestion, and the
+    /// password neither in the message nor in the quoted line.
+    @Test func aBadStoreURLExits78WithTheReasonAndWithoutThePassword() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("contextd.yaml")
+        try "store: postgressql://contextd:hunter2@db.example.org/contextd\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let result = try ContextdProcess.run(["run", "--config", config.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("contextd.yaml:1:8: error: invalid PostgreSQL URL for 'store': unknown scheme "
+            + "'postgressql' — did you mean 'postgresql'?"), "\(result.stderr)")
+        #expect(result.stderr.contains("store: postgressql://contextd:*******@db.example.org/contextd"), "\(result.stderr)")
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
+    }
+
     @Test func anOpenAPIOnANetworkInterfaceIsRefused() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -15,6 +15,16 @@ public enum PostgresTestServer {
         return url
     }
 
+    /// The CA certificate that signed the server's certificate (`CONTEXTD_TEST_POSTGRES_ROOT_CERT`,
+    /// set by `scripts/dev-postgres env`): the TLS tests connect with `sslmode=verify-full`
+    /// against it. Nil for a server without TLS.
+    public static var rootCertificate: String? {
+        guard let path = ProcessInfo.processInfo.environment["CONTEXTD_TEST_POSTGRES_ROOT_CERT"], !path.isEmpty else {
+            return nil
+        }
+        return path
+    }
+
     /// Whether a missing server is a failure rather than a reason to skip (set by `.ci/run`).
     public static var isRequired: Bool {
         ProcessInfo.processInfo.environment["CONTEXTD_REQUIRE_POSTGRES"] == "1"
@@ -38,6 +48,13 @@ public enum PostgresTestServer {
 }
 
 extension Trait where Self == ConditionTrait {
+    /// A test that needs the server over TLS: ``PostgresTestServer/rootCertificate`` as well as
+    /// the URL (or the server required: then it fails without them).
+    public static var postgresTLS: Self {
+        .enabled(if: PostgresTestServer.isRequired || (PostgresTestServer.url != nil && PostgresTestServer.rootCertificate != nil),
+            "CONTEXTD_TEST_POSTGRES_URL or CONTEXTD_TEST_POSTGRES_ROOT_CERT is not set: no PostgreSQL server with TLS (scripts/dev-postgres start)")
+    }
+
     /// A test or suite that needs the PostgreSQL server of ``PostgresTestServer``.
     public static var postgres: Self {
         .enabled(if: PostgresTestServer.isEnabled, "CONTEXTD_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")

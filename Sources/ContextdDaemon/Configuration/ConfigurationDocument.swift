@@ -45,11 +45,12 @@ final class ConfigurationDocument {
             sourceLine: sourceLine(line)))
     }
 
-    /// The text of a 1-based line, without a Windows line ending.
+    /// The text of a 1-based line, without a Windows line ending, and with the password of any
+    /// `scheme://USER:PASSWORD@…` URL on it masked (`store:`), whatever the diagnostic.
     func sourceLine(_ line: Int) -> String? {
         guard line >= 1 && line <= lines.count else { return nil }
         let text = lines[line - 1]
-        return String(text.hasSuffix("\r") ? text.dropLast() : text)
+        return URLPassword.masked(in: String(text.hasSuffix("\r") ? text.dropLast() : text))
     }
 
     private func diagnostic(for error: YamlError) -> Diagnostic {

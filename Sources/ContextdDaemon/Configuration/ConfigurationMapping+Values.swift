@@ -119,8 +119,8 @@ extension ConfigurationMapping {
         }
     }
 
-    /// A whole number of at least `minimum`.
-    func count(_ key: String, minimum: Int) -> Int? {
+    /// A whole number of at least `minimum`; `because` says why in the message for a smaller one.
+    func count(_ key: String, minimum: Int, because reason: String? = nil) -> Int? {
         let expected = "a whole number"
         guard let (text, node) = text(key, expected: expected) else { return nil }
         let digits = text.allSatisfy { $0.isASCIIDigit || $0 == "_" || $0 == "-" } ? text.filter { $0 != "_" } : text
@@ -129,7 +129,8 @@ extension ConfigurationMapping {
             return nil
         }
         guard number >= minimum else {
-            document.report(at: node, "\(label(key)) must be at least \(minimum), found \(number)")
+            document.report(at: node, "\(label(key)) must be at least \(minimum), found \(number)"
+                + (reason.map { ": \($0)" } ?? ""))
             return nil
         }
         return number

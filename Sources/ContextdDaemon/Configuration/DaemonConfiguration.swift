@@ -52,6 +52,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// One of `DaemonConfiguration.logLevels`: swift-log's level names.
     public var logLevel: String
 
+    /// The PostgreSQL store (`store: postgresql://…` and the `store_…` keys); nil: the SQLite
+    /// store in `data_dir` (`database`).
+    public var postgres: PostgresSettings?
+
     /// The SQLite database: `<data_dir>/contextd.sqlite`.
     public var database: String {
         dataDirectory.hasSuffix("/") ? dataDirectory + "contextd.sqlite" : dataDirectory + "/contextd.sqlite"
