@@ -55,7 +55,7 @@ let package = Package(
             name: "ContextdStore",
             dependencies: [
                 "ContextdEngine", "ContextdEvents", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -130,7 +130,8 @@ let package = Package(
             name: "ContextdStoreTests",
             dependencies: [
                 "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ContextdTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),
