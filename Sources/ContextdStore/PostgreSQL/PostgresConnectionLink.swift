@@ -16,11 +16,9 @@ final class PostgresConnectionLink: Sendable {
     let configuration: PostgresConnection.Configuration
     let logger: Logger
     private let current = Mutex<PostgresConnection?>(nil)
-    private let name: String
 
-    init(configuration: PostgresConnection.Configuration, name: String, logger: Logger) {
+    init(configuration: PostgresConnection.Configuration, logger: Logger) {
         self.configuration = configuration
-        self.name = name
         self.logger = logger
     }
 
@@ -45,14 +43,17 @@ final class PostgresConnectionLink: Sendable {
         try connection().result(of: query, logger: logger).wait()
     }
 
-    /// Closes the connection (after a loss, so the next use connects again; or at the end).
-    func drop() {
+    /// Closes the connection (after a loss, so the next use connects again; or at the end),
+    /// waiting for it to close unless `waiting` is false (a `deinit`, which may run anywhere).
+    func drop(waiting: Bool = true) {
         let connection = current.withLock { current in
             let connection = current
             current = nil
             return connection
         }
-        _ = try? connection?.close().wait()
+        guard let connection else { return }
+        let closed: EventLoopFuture<Void> = connection.close()
+        if waiting { _ = try? closed.wait() }
     }
 
     private static let ids = Atomic<Int>(0)

@@ -57,9 +57,12 @@ enum PostgresProblem {
         return "\(error.code)\(underlying)"
     }
 
-    /// `error` as the store throws it: a ``PostgresStoreError`` naming `operation`.
-    static func wrap(_ error: any Error, _ operation: String) -> PostgresStoreError {
-        if let error = error as? PostgresStoreError { return error }
+    /// `error` as the store throws it: a database or connection error becomes a
+    /// ``PostgresStoreError`` naming `operation`; any other (a stored row that cannot be read, a
+    /// barrier's) passes as it is, as SQLite's store lets it.
+    static func wrap(_ error: any Error, _ operation: String) -> any Error {
+        if error is PostgresStoreError { return error }
+        guard error is PSQLError || isConnectionLoss(error) else { return error }
         return PostgresStoreError(operation: operation, message: describe(error))
     }
 }

@@ -46,6 +46,12 @@ extension PostgresStore {
             } catch where PostgresProblem.isConnectionLoss(error) {
                 writer.drop()
                 reachability.failed(error)
+                guard !closing.load(ordering: .relaxed) else {
+                    throw PostgresStoreError(operation: "commit", message: """
+                        the store was closed while PostgreSQL was unreachable (\(PostgresProblem.describe(error))); \
+                        the batch is not committed
+                        """)
+                }
                 sleepOnWriter(delay)
                 delay = min(delay * 2, options.longestRetryDelay)
             } catch {

@@ -54,6 +54,8 @@ public final class PostgresStore: DaemonStore {
     /// The last group commit's number (`engine_meta.commit_seq`), once the writer has read it.
     let lastCommitSeq = Mutex<Int64?>(nil)
     let activity = StoreActivity()
+    /// Set by ``close()``: a commit waiting for the server gives up.
+    let closing = Atomic<Bool>(false)
     let reachability: PostgresReachability
     private let clientRun: Task<Void, Never>
     public let location: String
@@ -79,8 +81,8 @@ public final class PostgresStore: DaemonStore {
             ?? (configuration.host.map { "\($0):\(configuration.port ?? 5432)" } ?? configuration.unixSocketPath ?? "") + name
         self.options = options
         self.logger = logger
-        writer = PostgresConnectionLink(configuration: own, name: "writer", logger: logger)
-        reader = PostgresConnectionLink(configuration: own, name: "reader", logger: logger)
+        writer = PostgresConnectionLink(configuration: own, logger: logger)
+        reader = PostgresConnectionLink(configuration: own, logger: logger)
         client = PostgresClient(configuration: pooled, backgroundLogger: logger)
         reachability = PostgresReachability(location: location, warn: options.warn)
         clientRun = Task { [client] in await client.run() }
@@ -101,14 +103,17 @@ public final class PostgresStore: DaemonStore {
     }
 
     /// Ends the pool's run and closes the writer and the reader. Waits for the commits started
-    /// before it.
+    /// before it; one still waiting for an unreachable server fails instead of retrying on.
     public func close() {
+        closing.store(true, ordering: .relaxed)
         writerQueue.sync { writer.drop() }
         reader.drop()
         clientRun.cancel()
     }
 
     deinit {
+        writer.drop(waiting: false)
+        reader.drop(waiting: false)
         clientRun.cancel()
     }
 
