@@ -1,7 +1,7 @@
 public import ContextdEngine
 public import ContextdEvents
 import Dispatch
-import Foundation
+import Glibc
 import Logging
 public import PostgresNIO
 import Synchronization
@@ -38,7 +38,8 @@ public final class PostgresStore: DaemonStore {
         public var location: String?
         /// Where the store's warnings go (a lost server, its return): one line each.
         public var warn: @Sendable (String) -> Void = { line in
-            FileHandle.standardError.write(Data(("contextd: " + line + "\n").utf8))
+            let text = Array(("contextd: " + line + "\n").utf8)
+            _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
 
         public init() {}

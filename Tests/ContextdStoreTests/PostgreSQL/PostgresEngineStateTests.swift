@@ -2,6 +2,7 @@ import ContextdEngine
 import ContextdEvents
 import ContextdStore
 import ContextdTestKit
+import Dispatch
 import Testing
 
 /// The engine state in PostgreSQL: what a commit writes reads back field by field, a context
@@ -98,6 +99,30 @@ import Testing
             #expect(try store.forgetSuppressed(before: F.nine - .days(1)) == 1)
             #expect(try store.syncExplanation(of: "t-old") == nil)
             #expect(try store.syncExplanation(of: "t-new")?.status == "suppressed by policy cap")
+        }
+    }
+
+    @Test func aContextReadsBackWithoutWaitingForTheCommitInFlightAndTheLoopsReadsComeAfterIt() async throws {
+        try await F.withDatabase { database in
+            let store = try database.store()
+            defer { store.close() }
+            var first = StateChanges(clock: F.nine)
+            first.contexts = [F.context("card-1")]
+            try store.commit(Commit(changes: first))
+
+            // A commit held in its barrier (the outbox's fsync, say) while the engine reads back.
+            let release = DispatchSemaphore(value: 0)
+            var second = StateChanges(clock: F.nine + .minutes(1))
+            let changed = EntityContext(subject: "card-1", states: ["nothing_yet": .latest(nil)])
+            second.contexts = [changed]
+            let pending = store.startCommit(Commit(changes: second, tasks: [.created(F.task("t-1"))]),
+                after: { release.wait() })
+            #expect(try store.storedContext(of: "card-1") == F.context("card-1"), "the last commit, at once")
+            release.signal()
+            // Asked before waiting: the due-task read runs after the commit and sees its task.
+            #expect(try store.dueTasks(at: F.nine + .minutes(1), limit: 10).map(\.record.id) == ["t-1"])
+            _ = try pending.wait()
+            #expect(try store.storedContext(of: "card-1") == changed)
         }
     }
 }
