@@ -1,4 +1,6 @@
+import Glibc
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// What went wrong talking to PostgreSQL, in words an operator can act on.
@@ -53,8 +55,23 @@ enum PostgresProblem {
             if let hint = info[.hint] { text += "; hint: \(hint)" }
             return text
         }
-        let underlying = error.underlying.map { ": \($0)" } ?? ""
-        return "\(error.code)\(underlying)"
+        switch error.code {
+        case .serverClosedConnection: return "the server closed the connection"
+        case .clientClosedConnection: return "the connection was closed"
+        case .uncleanShutdown: return "the connection ended without a proper close"
+        case .connectionError: return "cannot connect: " + (error.underlying.map(connectFailure) ?? "no reason given")
+        default: return "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+        }
+    }
+
+    /// Why a connection could not be made: the system's words for the errno when there is one
+    /// ("Connection refused"), NIO's text otherwise.
+    private static func connectFailure(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return connectFailure(first.error)
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        return "\(error)"
     }
 
     /// `error` as the store throws it: a database or connection error becomes a

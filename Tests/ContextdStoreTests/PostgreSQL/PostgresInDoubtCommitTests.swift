@@ -60,8 +60,11 @@ import Testing
             #expect(try store.rejects(spool: "cards", file: "f2.jsonl").count == 1)
             #expect(try database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\n"])
             #expect(try store.storedContext(of: "card-2") == F.context("card-2"))
-            #expect(warnings.all.count == 2 && warnings.all.first?.hasPrefix("PostgreSQL unreachable: ") == true
-                && warnings.all.first?.hasSuffix("; retrying") == true)
+            let location = "127.0.0.1:\(proxy.port)/\(database.name)"
+            #expect(warnings.all == [
+                "PostgreSQL unreachable: \(location): the server closed the connection; retrying",
+                "PostgreSQL reachable again: \(location)",
+            ])
 
             // The next commit goes on normally, numbered after it.
             #expect(try store.commit(Self.batch(3)).notStaged.isEmpty)
@@ -114,6 +117,26 @@ import Testing
             #expect(warnings.all.count == 2 && warnings.all.last?.hasPrefix("PostgreSQL reachable again: ") == true)
             #expect(try database.column("SELECT count(*)::text FROM task") == ["2"])
             #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["1"])
+        }
+    }
+
+    @Test func aCommitWaitingForARefusingServerFailsInWordsWhenTheStoreCloses() async throws {
+        try await F.withDatabase { database in
+            // Nothing listens where the store connects: every connection is refused.
+            let proxy = try CuttingProxy(upstreamPort: database.server.port)
+            proxy.stop()
+            let warnings = Warnings()
+            let store = try database.store(throughPort: proxy.port, options: Self.options(warnings))
+            let pending = store.startCommit(Self.batch(1), after: nil)
+            while warnings.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(warnings.all == [
+                "PostgreSQL unreachable: 127.0.0.1:\(proxy.port)/\(database.name): cannot connect: Connection refused; retrying",
+            ])
+            #expect(await store.isAvailable() == false)
+            store.close()
+            let error = try #require(throws: PostgresStoreError.self) { try pending.wait() }
+            #expect(error.description.hasPrefix("postgresql commit: the store was closed while PostgreSQL was unreachable ("))
+            #expect(error.description.hasSuffix("); the batch is not committed"))
         }
     }
 }
