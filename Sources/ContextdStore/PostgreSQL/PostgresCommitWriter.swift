@@ -52,18 +52,21 @@ struct PostgresCommitWriter {
                 ON CONFLICT (key) DO UPDATE SET times = excluded.times
                 """)
         }
+        // Runs of created tasks (most of a batch) go in one statement each; the other changes
+        // in order between them, since a release or a suppression may concern a task created
+        // just before it.
         var stagedHere: Set<String> = []
+        var created: [TaskRecord] = []
         for change in batch.tasks {
-            if case .created(let task) = change, let outbox = batch.outbox, outbox.staged.contains(task.id) {
-                if try insert(task, as: .staged, at: outbox.time) {
-                    stagedHere.insert(task.id)
-                } else {
-                    receipt.notStaged.insert(task.id)
-                }
-            } else {
-                try write(change)
+            if case .created(let task) = change {
+                created.append(task)
+                continue
             }
+            try insertCreated(created, outbox: batch.outbox, stagedHere: &stagedHere, notStaged: &receipt.notStaged)
+            created.removeAll(keepingCapacity: true)
+            try write(change)
         }
+        try insertCreated(created, outbox: batch.outbox, stagedHere: &stagedHere, notStaged: &receipt.notStaged)
         // The same id twice in one batch is staged once, by its first insert.
         receipt.notStaged.subtract(stagedHere)
         if let outbox = batch.outbox, !outbox.written.isEmpty {
@@ -87,16 +90,18 @@ struct PostgresCommitWriter {
                     \(reject.rejection.raw), \(reject.late))
                 """)
         }
+        // Likewise runs of new explanations; an appended line in order between them.
+        var texts: [TaskExplanation] = []
         for explanation in batch.explanations {
-            if explanation.appends {
-                _ = try run("UPDATE task_explanation SET text = text || \(explanation.text) WHERE id = \(explanation.taskID)")
-            } else {
-                _ = try run("""
-                    INSERT INTO task_explanation (id, text) VALUES (\(explanation.taskID), \(explanation.text))
-                    ON CONFLICT (id) DO NOTHING
-                    """)
+            guard explanation.appends else {
+                texts.append(explanation)
+                continue
             }
+            try insertExplanations(texts)
+            texts.removeAll(keepingCapacity: true)
+            _ = try run("UPDATE task_explanation SET text = text || \(explanation.text) WHERE id = \(explanation.taskID)")
         }
+        try insertExplanations(texts)
         if !batch.appliedOutcomes.isEmpty {
             _ = try run("DELETE FROM task_outcome WHERE seq = ANY(\(batch.appliedOutcomes)::bigint[])")
         }
@@ -167,6 +172,54 @@ struct PostgresCommitWriter {
                 ON CONFLICT (id) DO NOTHING
                 """)
         }
+    }
+
+    /// Inserts created tasks in one statement: `staged` at the outbox's time when the outbox
+    /// staged them, `pending` otherwise. An id already stored (or earlier in the run) is not
+    /// inserted; a staged one of those comes back in `notStaged`.
+    private func insertCreated(
+        _ tasks: [TaskRecord], outbox: OutboxDelivery?, stagedHere: inout Set<String>, notStaged: inout Set<String>
+    ) throws {
+        guard !tasks.isEmpty else { return }
+        // Arrays cannot hold NULL here: an absent time is Int64.min, an absent deferred_by "".
+        let none = Int64.min
+        let staged = tasks.map { outbox?.staged.contains($0.id) ?? false }
+        let result = try run("""
+            INSERT INTO task (id, rule, subject, assignee, partition, priority, created_at, due_at, expires_at,
+                expires_before_due, deferred_by, record, delivery, delivered_at)
+            SELECT id, rule, subject, assignee, partition, priority, created_at, due_at, NULLIF(expires_at, \(none)),
+                expires_before_due, CASE WHEN deferred THEN deferred_by END, record, delivery,
+                NULLIF(delivered_at, \(none))
+            FROM unnest(\(tasks.map(\.id))::text[], \(tasks.map(\.rule))::text[], \(tasks.map(\.subject))::text[],
+                \(tasks.map(\.assignee))::text[], \(tasks.map { EntityPartition.of($0.subject) })::bigint[],
+                \(tasks.map(\.priority))::float8[], \(tasks.map(\.createdAt.milliseconds))::bigint[],
+                \(tasks.map(\.dueAt.milliseconds))::bigint[], \(tasks.map { $0.expiresAt?.milliseconds ?? none })::bigint[],
+                \(tasks.map(\.expiresBeforeDue))::bool[], \(tasks.map { $0.deferredBy ?? "" })::text[],
+                \(tasks.map { $0.deferredBy != nil })::bool[], \(tasks.map(\.storedText))::text[],
+                \(staged.map { $0 ? TaskDelivery.staged.rawValue : TaskDelivery.pending.rawValue })::text[],
+                \(staged.map { $0 ? (outbox?.time.milliseconds ?? none) : none })::bigint[])
+                WITH ORDINALITY AS row (id, rule, subject, assignee, partition, priority, created_at, due_at, expires_at,
+                    expires_before_due, deferred_by, deferred, record, delivery, delivered_at, n)
+            ORDER BY n
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """)
+        let inserted = Set(try result.rows.map { try PostgresRowReader($0)["id", as: String.self] })
+        for (task, isStaged) in zip(tasks, staged) where isStaged {
+            if inserted.contains(task.id) { stagedHere.insert(task.id) } else { notStaged.insert(task.id) }
+        }
+    }
+
+    /// New explanations in one statement; one already kept is not replaced.
+    private func insertExplanations(_ explanations: [TaskExplanation]) throws {
+        guard !explanations.isEmpty else { return }
+        _ = try run("""
+            INSERT INTO task_explanation (id, text)
+            SELECT id, text FROM unnest(\(explanations.map(\.taskID))::text[], \(explanations.map(\.text))::text[])
+                WITH ORDINALITY AS row (id, text, n)
+            ORDER BY n
+            ON CONFLICT (id) DO NOTHING
+            """)
     }
 
     /// Inserts a task; false when its id was already there. A task id is written at most once,

@@ -77,6 +77,16 @@ import Testing
             #expect(try store.tasks(in: .written).map(\.record) == [first])
             #expect(try store.tasks(in: .staged).map(\.record.id) == ["t-2"])
             #expect(try database.column("SELECT count(*)::text FROM task") == ["2"])
+            #expect(try await store.browsedTask(id: "t-2", scope: [""])?.deliveredAt == F.nine + .minutes(1))
+            #expect(try await store.browsedTask(id: "t-1", scope: [""])?.deliveredAt == F.nine + .minutes(1),
+                "marked written by the second commit")
+
+            // Created and released in one batch: the release applies to the row just inserted.
+            let later = F.task("t-3", notBefore: F.nine + .hours(2))
+            var released = later
+            released.notBefore = F.nine + .minutes(5)
+            try store.commit(Commit(changes: StateChanges(clock: F.nine), tasks: [.created(later), .released(released)]))
+            #expect(try store.nextDue(after: F.nine) == F.nine + .minutes(5))
         }
     }
 
