@@ -60,6 +60,7 @@ let package = Package(
                 // TLS for PostgreSQL: sslmode and sslrootcert (PostgresAddress+TLS).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

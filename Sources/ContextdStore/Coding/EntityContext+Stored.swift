@@ -16,6 +16,21 @@ extension EntityContext {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// One declaration's state alone, as ``storedText`` writes it under the declaration's name:
+    /// the PostgreSQL store keeps a row per declaration (docs/decisions/0017-postgresql-backend.md).
+    public static func storedText(of state: ContextState) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        append(state, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads one declaration's state written by ``storedText(of:)``; errors name the subject
+    /// and the declaration.
+    public static func state(storedText: String, subject: String, declaration: String) throws -> ContextState {
+        try state(PersistentValue.decode(storedText), subject: subject, declaration: declaration)
+    }
+
     /// `{"latest": entry}`, `{"collection": [entries]}`, `{"history": [entries]}` or
     /// `{"window": [[time, amount], …]}`.
     private static func append(_ state: ContextState, to out: inout [UInt8]) {
@@ -60,24 +75,28 @@ extension EntityContext {
         let root = try StoredObject(PersistentValue.decode(storedText), table: "entity_context", key: subject)
         var states: [String: ContextState] = [:]
         for (name, value) in root.fields {
-            let state = try StoredObject(value, table: "entity_context", key: subject + "." + name)
-            if state.fields["latest"] != nil {
-                if case .null = state.value("latest") { states[name] = .latest(nil); continue }
-                states[name] = .latest(try EntityContext.entry(state.value("latest"), key: subject))
-            } else if state.fields["collection"] != nil {
-                states[name] = .collection(try state.list("collection").map { try EntityContext.entry($0, key: subject) })
-            } else if state.fields["history"] != nil {
-                states[name] = .history(try state.list("history").map { try EntityContext.entry($0, key: subject) })
-            } else {
-                states[name] = .window(try state.list("window").map { point in
-                    guard case .list(let pair) = point, pair.count == 2, case .timestamp(let time) = pair[0],
-                        case .number(let amount) = pair[1]
-                    else { throw state.missing("window", "a list of [time, amount] pairs") }
-                    return ContextState.WindowPoint(time: time, amount: amount)
-                })
-            }
+            states[name] = try EntityContext.state(value, subject: subject, declaration: name)
         }
         self.init(subject: subject, states: states)
+    }
+
+    private static func state(_ value: Value, subject: String, declaration name: String) throws -> ContextState {
+        let state = try StoredObject(value, table: "entity_context", key: subject + "." + name)
+        if state.fields["latest"] != nil {
+            if case .null = state.value("latest") { return .latest(nil) }
+            return .latest(try EntityContext.entry(state.value("latest"), key: subject))
+        } else if state.fields["collection"] != nil {
+            return .collection(try state.list("collection").map { try EntityContext.entry($0, key: subject) })
+        } else if state.fields["history"] != nil {
+            return .history(try state.list("history").map { try EntityContext.entry($0, key: subject) })
+        } else {
+            return .window(try state.list("window").map { point in
+                guard case .list(let pair) = point, pair.count == 2, case .timestamp(let time) = pair[0],
+                    case .number(let amount) = pair[1]
+                else { throw state.missing("window", "a list of [time, amount] pairs") }
+                return ContextState.WindowPoint(time: time, amount: amount)
+            })
+        }
     }
 
     private static func entry(_ value: Value, key: String) throws -> ContextEntry {

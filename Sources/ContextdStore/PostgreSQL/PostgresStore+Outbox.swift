@@ -1,0 +1,149 @@
+public import ContextdEngine
+public import ContextdEvents
+import PostgresNIO
+
+/// The file outbox's side of the `task` rows, on the writer: after the commit in flight.
+extension PostgresStore {
+    /// ``TaskRecord/isDue(at:)`` in SQL, at the clock `$1`: `expires_before_due` was computed
+    /// by ``TaskRecord/expiresBeforeDue`` when the row was written, so the rule lives in Swift.
+    static let due = "delivery = 'pending' AND due_at <= $1 AND NOT expires_before_due"
+
+    public func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask] {
+        try onWriter("due tasks") { link in
+            var text = PostgresQueryText()
+            _ = text.bind(clock.milliseconds)
+            let count = text.bind(limit)
+            text.sql = "SELECT id, record FROM task WHERE \(Self.due) ORDER BY priority DESC, created_at, id LIMIT \(count)"
+            return try link.run(text.query).rows.map { StoredTask(record: try Self.taskRecord($0), delivery: .pending) }
+        }
+    }
+
+    public func expireTasks(at clock: Timestamp) throws -> Int {
+        try onWriter("expire tasks") { link in
+            try link.run("""
+                UPDATE task SET delivery = 'expired', delivered_at = \(clock.milliseconds)
+                WHERE delivery = 'pending' AND due_at <= \(clock.milliseconds) AND expires_before_due
+                """).metadata.rows ?? 0
+        }
+    }
+
+    public func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
+        guard !ids.isEmpty else { return }
+        try onWriter("mark tasks") { link in _ = try link.run(Self.mark(ids, as: state, at: time)) }
+    }
+
+    /// Moves tasks to a delivery state, noting when: one statement.
+    static func mark(_ ids: [String], as state: TaskDelivery, at time: Timestamp) -> PostgresQuery {
+        "UPDATE task SET delivery = \(state.rawValue), delivered_at = \(time.milliseconds) WHERE id = ANY(\(ids)::text[])"
+    }
+
+    public func tasks(in state: TaskDelivery) throws -> [StoredTask] {
+        try onWriter("tasks") { link in
+            try link.run("""
+                SELECT id, record FROM task WHERE delivery = \(state.rawValue) ORDER BY priority DESC, created_at, id
+                """).rows.map { StoredTask(record: try Self.taskRecord($0), delivery: state) }
+        }
+    }
+
+    public func nextDue(after clock: Timestamp) throws -> Timestamp? {
+        try onWriter("next due") { link in
+            try link.run("SELECT min(due_at) AS due FROM task WHERE delivery = 'pending' AND due_at > \(clock.milliseconds)")
+                .rows.first.flatMap { try PostgresRowReader($0)["due", as: Int64?.self] }
+                .map(Timestamp.init(milliseconds:))
+        }
+    }
+
+    // MARK: - Spool ledger
+
+    public func progress(spool: String) throws -> [String: FileProgress] {
+        try onWriter("spool progress") { link in
+            var result: [String: FileProgress] = [:]
+            for row in try link.run("SELECT file, items, finished FROM file_progress WHERE spool = \(spool)").rows {
+                let row = PostgresRowReader(row)
+                let file: String = try row["file"]
+                result[file] = FileProgress(spool: spool, file: file, items: try row["items"], finished: try row["finished"])
+            }
+            return result
+        }
+    }
+
+    public func rejects(spool: String, file: String) throws -> [EventRejection] {
+        try fileRejects(spool: spool, file: file, late: false)
+    }
+
+    public func lateEvents(spool: String, file: String) throws -> [EventRejection] {
+        try fileRejects(spool: spool, file: file, late: true)
+    }
+
+    private func fileRejects(spool: String, file: String, late: Bool) throws -> [EventRejection] {
+        try onWriter("file rejects") { link in
+            try link.run("""
+                SELECT line, error, raw FROM file_reject WHERE spool = \(spool) AND file = \(file) AND late = \(late)
+                ORDER BY seq
+                """).rows.map { row in
+                let row = PostgresRowReader(row)
+                return EventRejection(line: try row["line"], error: try row["error"], raw: try row["raw"])
+            }
+        }
+    }
+
+    // MARK: - StateStore's synchronous reads, on the reader
+
+    public func taskCounts() throws -> [TaskDelivery: Int] {
+        try onReader("task counts") { link in try Self.taskCounts(link.run(Self.taskCountsQuery).rows) }
+    }
+
+    public func explanation(of taskID: String) throws -> StoredExplanation? {
+        try onReader("explanation") { link in
+            try Self.explanation(of: taskID, Self.explanationQueries(taskID).map { try link.run($0).rows })
+        }
+    }
+
+    static let taskCountsQuery: PostgresQuery = "SELECT delivery, count(*) AS n FROM task GROUP BY delivery"
+
+    static func taskCounts(_ rows: [PostgresRow]) throws -> [TaskDelivery: Int] {
+        var counts: [TaskDelivery: Int] = [:]
+        for row in rows {
+            let row = PostgresRowReader(row)
+            if let state = TaskDelivery(rawValue: try row["delivery"]) { counts[state] = try row["n", as: Int.self] }
+        }
+        return counts
+    }
+
+    /// The reads behind `contextd explain`: the explanation's text, the task, the stopped candidate.
+    static func explanationQueries(_ taskID: String) -> [PostgresQuery] {
+        [
+            "SELECT text FROM task_explanation WHERE id = \(taskID)",
+            "SELECT id, record, delivery, attempts, outcome, note FROM task WHERE id = \(taskID)",
+            "SELECT id, record, policy FROM suppressed_task WHERE id = \(taskID)",
+        ]
+    }
+
+    /// `contextd explain`'s record, status and text from the rows of ``explanationQueries(_:)``.
+    static func explanation(of taskID: String, _ rows: [[PostgresRow]]) throws -> StoredExplanation? {
+        let text = try rows[0].first.map { try PostgresRowReader($0)["text", as: String.self] }
+        if let found = rows[1].first {
+            let row = PostgresRowReader(found)
+            var status: String = try row["delivery"]
+            if let outcome = try row["outcome", as: String?.self] {
+                status += " (\(outcome)" + ((try row["note", as: String?.self]).map { ": " + $0 } ?? "") + ")"
+            }
+            let attempts: Int = try row["attempts"]
+            if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+            return StoredExplanation(record: try taskRecord(found), status: status, text: text)
+        }
+        guard let found = rows[2].first else { return nil }
+        let policy: String = try PostgresRowReader(found)["policy"]
+        return StoredExplanation(record: try taskRecord(found), status: "suppressed by policy \(policy)", text: text)
+    }
+}
+
+extension Array {
+    /// `map` with an asynchronous transform, one element after the other.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

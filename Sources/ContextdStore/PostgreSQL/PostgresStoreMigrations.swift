@@ -1,0 +1,124 @@
+import PostgresNIO
+
+/// The PostgreSQL schema, as named migrations applied in order, each in one transaction with
+/// the row that records it in `contextd_migration`: a second ``PostgresStore/migrate()`` is a
+/// no-op, and a database that a newer contextd migrated (a name this one does not know) is
+/// refused rather than written in a shape it does not understand.
+///
+/// Laid out for what comes after one loop: every per-entity row carries `partition`
+/// (``EntityPartition``), and an entity's context is one row per declaration, so a commit
+/// that changed one declaration can later write only that row.
+enum PostgresStoreMigrations {
+    struct Migration {
+        var name: String
+        var statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(name: "pg1-schema", statements: [
+            """
+            CREATE TABLE engine_meta (
+                id integer PRIMARY KEY CHECK (id = 1),
+                clock bigint,
+                commit_seq bigint NOT NULL DEFAULT 0,      -- the last group commit's number
+                not_staged text[] NOT NULL DEFAULT '{}'     -- its receipt, for an in-doubt commit
+            )
+            """,
+            "INSERT INTO engine_meta (id) VALUES (1)",
+            """
+            CREATE TABLE entity_context (
+                subject text NOT NULL, declaration text NOT NULL, partition bigint NOT NULL, state text NOT NULL,
+                PRIMARY KEY (subject, declaration))
+            """,
+            """
+            CREATE TABLE timer (
+                rule text NOT NULL, subject text NOT NULL, key text NOT NULL, at bigint NOT NULL,
+                partition bigint NOT NULL,
+                PRIMARY KEY (rule, subject, key, at))
+            """,
+            "CREATE TABLE seen_event (source text NOT NULL, id text NOT NULL, time bigint NOT NULL, PRIMARY KEY (source, id))",
+            "CREATE INDEX seen_event_by_time ON seen_event (time)",
+            "CREATE TABLE dedup_key (key text PRIMARY KEY, time bigint NOT NULL)",
+            "CREATE TABLE limit_key (key text PRIMARY KEY, times text NOT NULL)",
+            """
+            CREATE TABLE task (
+                id text PRIMARY KEY, rule text NOT NULL, subject text NOT NULL, assignee text NOT NULL,
+                partition bigint NOT NULL,
+                priority double precision NOT NULL, created_at bigint NOT NULL,
+                due_at bigint NOT NULL,                    -- not_before, or created_at when there is none
+                expires_at bigint,
+                expires_before_due boolean NOT NULL,       -- TaskRecord.expiresBeforeDue: never due
+                deferred_by text, record text NOT NULL,
+                delivery text NOT NULL DEFAULT 'pending', delivered_at bigint,
+                lease_id text, lease_holder text, lease_until bigint, attempts integer NOT NULL DEFAULT 0,
+                outcome text, note text, acked_at bigint,
+                expired_on_arrival boolean NOT NULL DEFAULT false)
+            """,
+            "CREATE INDEX task_by_delivery ON task (delivery, due_at)",
+            "CREATE INDEX task_queue ON task (delivery, priority DESC, created_at, id)",
+            "CREATE INDEX task_by_creation ON task (created_at, id)",
+            "CREATE INDEX task_by_subject ON task (subject, created_at, id)",
+            "CREATE TABLE task_explanation (id text PRIMARY KEY, text text NOT NULL)",
+            """
+            CREATE TABLE task_outcome (
+                seq bigserial PRIMARY KEY, task text NOT NULL, rule text NOT NULL, subject text NOT NULL,
+                assignee text NOT NULL, partition bigint NOT NULL, outcome text NOT NULL, note text,
+                time bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE suppressed_task (
+                id text PRIMARY KEY, rule text NOT NULL, subject text NOT NULL, assignee text NOT NULL,
+                partition bigint NOT NULL, policy text NOT NULL, created_at bigint NOT NULL, record text NOT NULL)
+            """,
+            "CREATE INDEX suppressed_task_by_time ON suppressed_task (created_at)",
+            """
+            CREATE TABLE file_progress (
+                spool text NOT NULL, file text NOT NULL, items integer NOT NULL, finished boolean NOT NULL,
+                PRIMARY KEY (spool, file))
+            """,
+            """
+            CREATE TABLE file_reject (
+                seq bigserial PRIMARY KEY, spool text NOT NULL, file text NOT NULL, line integer NOT NULL,
+                error text NOT NULL, raw text NOT NULL, late boolean NOT NULL)
+            """,
+            "CREATE INDEX file_reject_by_file ON file_reject (spool, file, seq)",
+        ]),
+    ]
+
+    /// Applies the migrations `connection` has not recorded yet; returns their names.
+    ///
+    /// Takes a transaction-scoped advisory lock first, so two processes migrating at once
+    /// apply each step once.
+    static func migrate(_ link: PostgresConnectionLink) throws -> [String] {
+        try link.run("""
+            CREATE TABLE IF NOT EXISTS contextd_migration (
+                name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+            """)
+        try link.run("BEGIN")
+        do {
+            try link.run("SELECT pg_advisory_xact_lock(7201900)")
+            let applied = try Set(link.run("SELECT name FROM contextd_migration").rows.map {
+                try PostgresRowReader($0)["name", as: String.self]
+            })
+            let known = Set(all.map(\.name))
+            let unknown = applied.subtracting(known).sorted()
+            guard unknown.isEmpty else {
+                throw PostgresStoreError(operation: "migrate", message: """
+                    the database was migrated by a newer contextd (migrations \(unknown.joined(separator: ", ")) \
+                    are unknown to this one); run that version, or point `store:` at another database
+                    """)
+            }
+            var done: [String] = []
+            for migration in all where !applied.contains(migration.name) {
+                for statement in migration.statements { try link.run(PostgresQuery(unsafeSQL: statement)) }
+                try link.run("INSERT INTO contextd_migration (name) VALUES (\(migration.name))")
+                done.append(migration.name)
+            }
+            try link.run("COMMIT")
+            return done
+        } catch {
+            _ = try? link.run("ROLLBACK")
+            throw error
+        }
+    }
+}
