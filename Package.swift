@@ -97,7 +97,7 @@ let package = Package(
             name: "contextd",
             dependencies: [
                 "ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdReplay", "ContextdDaemon", "ContextdStore",
-                "ContextdHTTP",
+                "ContextdHTTP", "ContextdSpool",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

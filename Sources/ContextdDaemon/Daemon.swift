@@ -50,18 +50,21 @@ public struct Daemon: Service {
         if let file = location.localFile, !entryExists(file) {
             logger.notice("no store yet: starting with an empty one", metadata: ["database": "\(file)"])
         }
+        let watchdog = Watchdog(notifier: notifier)
         let store: any DaemonStore
         do {
-            store = try location.open()
+            // A loop waiting for its database server is not stuck: it pings the watchdog, and
+            // `/readyz` says the store does not answer.
+            store = try location.open(warn: { [logger] line in logger.warning("\(line)") }, waiting: { watchdog.beat() })
         } catch {
-            throw DatabaseOpenFailure(path: "\(location)", cause: error)
+            throw DatabaseOpenFailure(location: location, cause: error)
         }
+        defer { store.close() }
         if let file = location.localFile { lock.recordStore(file) }
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
             metrics: metrics, logger: logger, shouldStop: { stop.isSet })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
         pipeline.board.loaded(ruleSet, at: WallClock.now())
-        let watchdog = Watchdog(notifier: notifier)
         pipeline.heartbeat = { watchdog.beat() }
         let spoolWatcher = try DirectoryWatcher(directories: configuration.inputs.map { $0.path + "/new" }, recursive: false)
         let ruleWatcher = configuration.watchRules

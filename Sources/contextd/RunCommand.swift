@@ -2,6 +2,7 @@ import ArgumentParser
 import ContextdDaemon
 import ContextdEngine
 import ContextdRules
+import ContextdStore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -45,8 +46,8 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.write("contextd: \(held); not starting")
             throw ExitStatus.configuration
         }
-        if lock.lostStore(configuration.database) {
-            StandardError.write("contextd: no store at \(configuration.database), but the daemon that ran on this data "
+        if let file = configuration.store.localFile, lock.lostStore(file) {
+            StandardError.write("contextd: no store at \(file), but the daemon that ran on this data "
                 + "directory before had one there: starting would begin from an empty store, without the contexts, "
                 + "timers, dedup records and tasks it held. Restore the store from a backup; or, to start empty on "
                 + "purpose, delete \(lock.path); not starting")
@@ -78,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
                 logger: logger))
         do {
             try await group.run()
+        } catch let failure as DatabaseOpenFailure where failure.isConfigurationProblem {
+            StandardError.write("contextd: \(failure); not starting")
+            throw ExitStatus.configuration
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)

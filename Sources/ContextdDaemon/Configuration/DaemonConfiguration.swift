@@ -61,10 +61,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         dataDirectory.hasSuffix("/") ? dataDirectory + "contextd.sqlite" : dataDirectory + "/contextd.sqlite"
     }
 
-    /// Where the daemon's state is kept: the SQLite store ``database`` in `data_dir` unless set.
+    /// Where the daemon's state is kept: the PostgreSQL database of `store:` when there is one,
+    /// else the SQLite store ``database`` in `data_dir`.
     /// What the daemon and `contextd explain` open; nothing else needs to know which backend.
     public var store: StoreLocation {
-        get { configuredStore ?? .sqlite(path: database) }
+        get { configuredStore ?? postgres.map(StoreLocation.postgresql) ?? .sqlite(path: database) }
         set { configuredStore = newValue }
     }
 

@@ -6,11 +6,19 @@
 public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// The embedded store: one SQLite file (`<data_dir>/contextd.sqlite` unless configured).
     case sqlite(path: String)
+    /// A PostgreSQL database (`store: postgresql://…`).
+    case postgresql(PostgresSettings)
 
     /// Opens the store, creating and migrating it when needed: what `contextd run` works on.
-    public func open() throws -> any DaemonStore {
+    /// `waiting` is called while the store waits for a database server that cannot be reached
+    /// (the daemon's watchdog ping); `warn` gets the store's own warnings (the server is gone,
+    /// it is back).
+    public func open(
+        warn: @escaping @Sendable (String) -> Void = { _ in }, waiting: @escaping @Sendable () -> Void = {}
+    ) throws -> any DaemonStore {
         switch self {
         case .sqlite(let path): try Self.openSQLite(path: path)
+        case .postgresql(let settings): try Self.openPostgreSQL(settings, warn: warn, waiting: waiting)
         }
     }
 
@@ -20,6 +28,17 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public func openForReading() throws -> any DaemonStore {
         switch self {
         case .sqlite(let path): try Self.openSQLite(readingAt: path)
+        case .postgresql(let settings): try Self.openPostgreSQL(readingFrom: settings)
+        }
+    }
+
+    /// Applies the migrations the store lacks and returns their names, oldest first (none when
+    /// it is up to date): `contextd migrate`, for deployments where the daemon's own database
+    /// role may not change the schema.
+    public func migrate() throws -> [String] {
+        switch self {
+        case .sqlite(let path): try Self.migrateSQLite(path: path)
+        case .postgresql(let settings): try Self.migratePostgreSQL(settings)
         }
     }
 
@@ -29,6 +48,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public var localFile: String? {
         switch self {
         case .sqlite(let path): path
+        case .postgresql: nil
         }
     }
 
@@ -36,6 +56,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): path
+        case .postgresql(let settings): "\(settings.address)"
         }
     }
 }

@@ -10,9 +10,22 @@ import NIOSSL
 /// password is never part of the message.
 public struct PostgresConnectionFailure: Error, Sendable, CustomStringConvertible {
     public var reason: String
+    /// Whether the server (or its certificate) answered no: a wrong password, a missing
+    /// database, TLS refused or not verified. Waiting will not change it, unlike a server that
+    /// does not answer at all.
+    public var isAnswerOfTheServer: Bool
 
     public init(_ error: any Error, connectingTo address: PostgresAddress) {
         reason = "cannot connect to PostgreSQL at \(address): " + Self.cause(of: error, address: address)
+        isAnswerOfTheServer = Self.isAnswer(error, address: address)
+    }
+
+    private static func isAnswer(_ error: any Error, address: PostgresAddress) -> Bool {
+        guard let error = error as? PSQLError else { return tlsCause(of: error, address: address) != nil }
+        switch error.code {
+        case .sslUnsupported, .server, .authMechanismRequiresPassword, .unsupportedAuthMechanism: return true
+        default: return error.underlying.map { tlsCause(of: $0, address: address) != nil } ?? false
+        }
     }
 
     public var description: String { reason }

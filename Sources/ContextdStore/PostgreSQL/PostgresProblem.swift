@@ -12,10 +12,15 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// What the store was doing: `commit`, `migrate`, `lease`, …
     public var operation: String
     public var message: String
+    /// Whether the server could not be reached or the connection was lost (the server is down
+    /// or restarting: worth waiting for), rather than an answer of the server (wrong password,
+    /// missing database, a constraint: waiting changes nothing).
+    public var isConnectionLoss: Bool
 
-    public init(operation: String, message: String) {
+    public init(operation: String, message: String, isConnectionLoss: Bool = false) {
         self.operation = operation
         self.message = message
+        self.isConnectionLoss = isConnectionLoss
     }
 
     public var description: String { "postgresql \(operation): \(message)" }
@@ -80,6 +85,6 @@ enum PostgresProblem {
     static func wrap(_ error: any Error, _ operation: String) -> any Error {
         if error is PostgresStoreError { return error }
         guard error is PSQLError || isConnectionLoss(error) else { return error }
-        return PostgresStoreError(operation: operation, message: describe(error))
+        return PostgresStoreError(operation: operation, message: describe(error), isConnectionLoss: isConnectionLoss(error))
     }
 }

@@ -52,7 +52,8 @@ extension PostgresStore {
                         the batch is not committed
                         """)
                 }
-                sleepOnWriter(delay)
+                options.whileWaiting()
+                waitBeforeRetrying(delay)
                 delay = min(delay * 2, options.longestRetryDelay)
             } catch {
                 _ = try? writer.run("ROLLBACK")
@@ -99,8 +100,9 @@ extension PostgresStore {
     }
 }
 
-/// Blocks the calling thread (the writer's queue, never the cooperative pool) for `duration`.
-private func sleepOnWriter(_ duration: Duration) {
+/// Blocks the calling thread (the writer's queue or the loop's, never an HTTP request's) for
+/// `duration`.
+func waitBeforeRetrying(_ duration: Duration) {
     let (seconds, attoseconds) = duration.components
     var time = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
     nanosleep(&time, nil)

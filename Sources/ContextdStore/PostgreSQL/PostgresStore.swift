@@ -42,6 +42,13 @@ public final class PostgresStore: DaemonStore {
             _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
 
+        /// Whether the loop's calls (reads, marks, retention, as commits always do) wait for a
+        /// server that cannot be reached, retrying with the same backoff, instead of throwing:
+        /// the daemon waits out a restart of PostgreSQL; `contextd explain` does not.
+        public var waitsForServer = true
+        /// Called before each wait for the server: the daemon's watchdog ping, since a loop
+        /// waiting for its database is not stuck (`/readyz` says it is not ready meanwhile).
+        public var whileWaiting: @Sendable () -> Void = {}
         public init() {}
     }
 
@@ -122,28 +129,40 @@ public final class PostgresStore: DaemonStore {
 
     /// Runs `body` on the writer, after every commit started before: what the loop reads sees
     /// them. A lost connection is dropped (the next call connects again) and thrown.
+    /// A lost connection waits for the server (``Options/waitsForServer``): every call the loop
+    /// makes this way is a read or a change that is the same when made twice.
     func onWriter<T>(_ operation: String, _ body: (PostgresConnectionLink) throws -> T) throws -> T {
-        try writerQueue.sync {
+        try writerQueue.sync { try retryingLostConnections(operation, on: writer, body) }
+    }
+
+    /// Runs `body` on the reader, beside the writer; waits for the server as ``onWriter(_:_:)``.
+    func onReader<T>(_ operation: String, _ body: (PostgresConnectionLink) throws -> T) throws -> T {
+        try retryingLostConnections(operation, on: reader, body)
+    }
+
+    private func retryingLostConnections<T>(
+        _ operation: String, on link: PostgresConnectionLink, _ body: (PostgresConnectionLink) throws -> T
+    ) throws -> T {
+        var delay = options.firstRetryDelay
+        while true {
             do {
-                return try body(writer)
+                let result = try body(link)
+                reachability.reached()
+                return result
+            } catch where PostgresProblem.isConnectionLoss(error) {
+                link.drop()
+                let wrapped = PostgresProblem.wrap(error, operation)
+                activity.failed(wrapped)
+                guard options.waitsForServer, !closing.load(ordering: .relaxed) else { throw wrapped }
+                reachability.failed(error)
+                options.whileWaiting()
+                waitBeforeRetrying(delay)
+                delay = min(delay * 2, options.longestRetryDelay)
             } catch {
-                if PostgresProblem.isConnectionLoss(error) { writer.drop() }
                 let wrapped = PostgresProblem.wrap(error, operation)
                 activity.failed(wrapped)
                 throw wrapped
             }
-        }
-    }
-
-    /// Runs `body` on the reader, beside the writer.
-    func onReader<T>(_ operation: String, _ body: (PostgresConnectionLink) throws -> T) throws -> T {
-        do {
-            return try body(reader)
-        } catch {
-            if PostgresProblem.isConnectionLoss(error) { reader.drop() }
-            let wrapped = PostgresProblem.wrap(error, operation)
-            activity.failed(wrapped)
-            throw wrapped
         }
     }
 

@@ -27,6 +27,10 @@ public protocol EngineStateStore: AnyObject, Sendable {
     /// Forgets `(source, id)` records older than `horizon` (the dedup retention); returns how many.
     func forgetSeenEvents(before horizon: Timestamp) throws -> Int
 
+    /// Ends the store's connections at shutdown, after the last commit has landed; nothing is
+    /// called after it. A store whose connections end with the process (SQLite's) does nothing.
+    func close()
+
     /// Forgets candidates a policy stopped before `horizon`, with their explanations: kept to
     /// answer "why did this not go out?" for as long as dedup records are kept.
     func forgetSuppressed(before horizon: Timestamp) throws -> Int

@@ -105,6 +105,10 @@ public final class SQLiteStore: StateStore {
         return try text.map { try EntityContext(subject: subject, storedText: $0) }
     }
 
+    /// Nothing to end: every commit is on disk when it lands, and GRDB closes the connections
+    /// when the pool is released.
+    public func close() {}
+
     /// A read by the daemon's processing loop, on the writer's connection: its page cache holds
     /// what the loop's own commits just wrote, where a reader connection would have to read
     /// those pages again from the WAL after every commit. The loop is the only writer of what
