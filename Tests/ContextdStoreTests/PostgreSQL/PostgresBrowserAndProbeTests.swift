@@ -7,7 +7,7 @@ import Testing
 
 /// The console's reads, `contextd explain`'s status text and the probe's numbers, from
 /// PostgreSQL: the same pages, words and counts as SQLite's.
-@Suite(.postgres) struct PostgresBrowserAndProbeTests {
+@Suite(.postgres, .blocksAThread) struct PostgresBrowserAndProbeTests {
     typealias F = PostgresFixtures
 
     @Test func browsingPagesNewestFirstWithFiltersAndACursor() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// A failure that is not a lost connection fails the commit, as SQLite's would, instead of
 /// being retried: here the statement timeout every connection of the store runs with.
-@Suite(.postgres) struct PostgresCommitFailureTests {
+@Suite(.postgres, .blocksAThread) struct PostgresCommitFailureTests {
     typealias F = PostgresFixtures
 
     @Test func aStatementTimeoutFailsTheCommitAndTheNextOneGoesOn() async throws {

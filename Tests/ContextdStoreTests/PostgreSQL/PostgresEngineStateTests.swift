@@ -8,7 +8,7 @@ import Testing
 /// The engine state in PostgreSQL: what a commit writes reads back field by field, a context
 /// is one row per declaration carrying its partition, a task id is inserted at most once, and
 /// the retention deletes what it should.
-@Suite(.postgres) struct PostgresEngineStateTests {
+@Suite(.postgres, .blocksAThread) struct PostgresEngineStateTests {
     typealias F = PostgresFixtures
 
     @Test func aCommitReadsBackFieldByField() async throws {

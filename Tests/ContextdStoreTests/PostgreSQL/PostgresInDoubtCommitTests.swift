@@ -8,7 +8,7 @@ import Testing
 /// The group commit when the connection fails under it, through a proxy that cuts it: right
 /// after the COMMIT reached the server (in doubt: durable, its answer lost), just before the
 /// COMMIT (not durable: redone), and a server unreachable from the start.
-@Suite(.postgres) struct PostgresInDoubtCommitTests {
+@Suite(.postgres, .blocksAThread) struct PostgresInDoubtCommitTests {
     typealias F = PostgresFixtures
 
     /// A commit whose every part would show if it were applied twice: staged tasks (a second

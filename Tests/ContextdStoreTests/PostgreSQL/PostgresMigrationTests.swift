@@ -6,7 +6,7 @@ import Testing
 
 /// The schema's migrations: recorded, applied once, and a database from a newer contextd is
 /// refused with words that say what to do.
-@Suite(.postgres) struct PostgresMigrationTests {
+@Suite(.postgres, .blocksAThread) struct PostgresMigrationTests {
     typealias F = PostgresFixtures
 
     @Test func aSecondMigrateIsANoOp() async throws {

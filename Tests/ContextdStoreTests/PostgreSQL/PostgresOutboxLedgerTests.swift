@@ -7,7 +7,7 @@ import Testing
 /// The outbox ledger and the spool ledger in PostgreSQL: due tasks exactly as
 /// ``TaskRecord/isDue(at:)`` says, in priority, creation, id order; expiry, marks, the next
 /// due time; file progress and rejects per file.
-@Suite(.postgres) struct PostgresOutboxLedgerTests {
+@Suite(.postgres, .blocksAThread) struct PostgresOutboxLedgerTests {
     typealias F = PostgresFixtures
 
     @Test func dueTasksAreThoseIsDueSelectsInPriorityCreationIDOrder() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// The HTTP work queue in PostgreSQL: leases under concurrency (no task held twice), and ack,
 /// release and requeue with SQLite's refusals.
-@Suite(.postgres) struct PostgresTaskQueueTests {
+@Suite(.postgres, .blocksAThread) struct PostgresTaskQueueTests {
     typealias F = PostgresFixtures
     static let terms = LeaseTerms(duration: .seconds(300), maxAttempts: 2)
 
