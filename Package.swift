@@ -129,8 +129,18 @@ let package = Package(
         .testTarget(
             name: "ContextdStoreTests",
             dependencies: [
-                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
+                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // One suite every store backend must pass, written against the role protocols only
+        // (Tests/ContextdStoreConformanceTests/StoreBackend.swift says how to add a backend).
+        .testTarget(
+            name: "ContextdStoreConformanceTests",
+            dependencies: [
+                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),  // SQLiteBackend.swift only: closing the pool
             ],
             swiftSettings: strict
         ),
