@@ -141,6 +141,9 @@ let package = Package(
             dependencies: [
                 "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),  // SQLiteBackend.swift only: closing the pool
+                // PostgresTestDatabase.swift only: a database of its own per test case.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

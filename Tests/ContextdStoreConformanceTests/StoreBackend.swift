@@ -13,17 +13,26 @@ import Testing
 /// (`any DaemonStore`): no SQL, no driver, no concrete store type.
 ///
 /// ## Adding a backend
-/// Write one factory beside ``sqlite`` (`SQLiteBackend.swift`) and list it in ``all``:
+/// Write one factory beside ``sqlite`` (`SQLiteBackend.swift`) and list it in ``all``. For
+/// PostgreSQL, with a database of its own per test case (``PostgresTestDatabase``):
 ///
 /// ```swift
 /// extension StoreBackend {
-///     static let postgresql = StoreBackend(name: "postgresql", kind: "postgresql",
-///         isAvailable: { PostgresTestServer.isEnabled }) {
-///         PostgresTestServer.noteRun()              // this test case reached the server
-///         let database = …                          // CREATE DATABASE of its own on PostgresTestServer.url
-///         return StoreUnderTest(store: try await open(database),
-///             reopen: { old in try await close(old); return try await open(database) },
-///             cleanup: { old in try await close(old); … DROP DATABASE … })
+///     static let postgresql = StoreBackend(
+///         name: "postgresql", kind: "postgresql", isAvailable: { PostgresTestServer.isEnabled }
+///     ) {
+///         PostgresTestServer.noteRun()  // this test case reached the server
+///         let database = try await PostgresTestDatabase.create()
+///         return StoreUnderTest(
+///             store: try await PostgresStore(url: database.url),  // however the backend opens
+///             reopen: { old in
+///                 try await (old as? PostgresStore)?.close()
+///                 return try await PostgresStore(url: database.url)
+///             },
+///             cleanup: { old in
+///                 try await (old as? PostgresStore)?.close()
+///                 try await database.drop()
+///             })
 ///     }
 /// }
 /// ```
