@@ -51,6 +51,29 @@ import Testing
         }
     }
 
+    /// A deferred task released early takes the release's due time, and with it whether it
+    /// expires before it is due: held past its expiry it would only have expired; released
+    /// before, it goes out.
+    @Test(arguments: StoreBackend.all)
+    func aTaskReleasedEarlyIsJudgedByItsNewDueTime(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let db = store.store
+            let held = SampleRows.task("t-held", assignee: "user-7", notBefore: Self.time + .seconds(60),
+                expiresAt: Self.time + .seconds(30))
+            #expect(held.expiresBeforeDue)
+            try db.commit(Commit(changes: StateChanges(clock: Self.time), tasks: [.created(held)]))
+            #expect(try db.dueTasks(at: Self.time + .seconds(61), limit: 10).isEmpty)
+
+            var released = held
+            released.notBefore = Self.time + .seconds(10)
+            #expect(!released.expiresBeforeDue)
+            try db.commit(Commit(changes: StateChanges(clock: Self.time + .seconds(10)), tasks: [.released(released)]))
+            #expect(try db.dueTasks(at: Self.time + .seconds(10), limit: 10).map(StoredTaskRead.init) == [.init(released, .pending)])
+            #expect(try db.expireTasks(at: Self.time + .seconds(10)) == 0)
+            #expect(try db.queueDueTasks(assigneePrefixes: ["user-"], at: Self.time + .seconds(10)) == 1)
+        }
+    }
+
     @Test(arguments: StoreBackend.all)
     func dueTasksComeByPriorityThenCreationThenIDUpToTheLimit(_ backend: StoreBackend) async throws {
         try await backend.withStore { store in
