@@ -14,7 +14,8 @@ import Testing
 ///
 /// ## Adding a backend
 /// Write one factory beside ``sqlite`` (`SQLiteBackend.swift`) and list it in ``all``. For
-/// PostgreSQL, with a database of its own per test case (``PostgresTestDatabase``):
+/// PostgreSQL (`PostgresStore`), with a database of its own per test case
+/// (``PostgresTestDatabase``), the whole factory is:
 ///
 /// ```swift
 /// extension StoreBackend {
@@ -23,14 +24,22 @@ import Testing
 ///     ) {
 ///         PostgresTestServer.noteRun()  // this test case reached the server
 ///         let database = try await PostgresTestDatabase.create()
+///         let server = try PostgresTestDatabase.Server(url: database.url)
+///         let open: @Sendable () throws -> PostgresStore = {
+///             let store = try PostgresStore(configuration: PostgresClient.Configuration(
+///                 host: server.host, port: server.port, username: server.user, password: server.password,
+///                 database: server.database, tls: .disable))
+///             _ = try store.migrate()
+///             return store
+///         }
 ///         return StoreUnderTest(
-///             store: try await PostgresStore(url: database.url),  // however the backend opens
+///             store: try open(),
 ///             reopen: { old in
-///                 try await (old as? PostgresStore)?.close()
-///                 return try await PostgresStore(url: database.url)
+///                 (old as? PostgresStore)?.close()
+///                 return try open()
 ///             },
 ///             cleanup: { old in
-///                 try await (old as? PostgresStore)?.close()
+///                 (old as? PostgresStore)?.close()
 ///                 try await database.drop()
 ///             })
 ///     }
