@@ -141,6 +141,19 @@ let package = Package(
             exclude: ["Fixtures"],  // read from disk by path
             swiftSettings: strict
         ),
+        // One suite every store backend must pass, written against the role protocols only
+        // (Tests/ContextdStoreConformanceTests/StoreBackend.swift says how to add a backend).
+        .testTarget(
+            name: "ContextdStoreConformanceTests",
+            dependencies: [
+                "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),  // SQLiteBackend.swift only: closing the pool
+                // PostgresTestDatabase.swift only: a database of its own per test case.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ContextdDaemonTests",
             dependencies: [

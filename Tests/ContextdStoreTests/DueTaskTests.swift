@@ -1,13 +1,11 @@
 import ContextdEngine
 import ContextdEvents
 import ContextdStore
-import Foundation
-import Testing
 
-/// Which task is due is defined once, by `TaskRecord.isDue(at:)` (decision 0016); a backend
-/// that selects due rows in SQL must select exactly those. Checked here for SQLite, through
-/// the roles, over every combination of `not_before` and `expires_at` around the due time.
-@Suite struct DueTaskTests {
+/// Tasks over every combination of `not_before` and `expires_at` around the due time: what
+/// `MigrationTests` checks an upgraded SQLite store selects as due. The same check for every
+/// backend is the conformance suite's (`OutboxLedgerTests`).
+enum DueTaskTests {
     static let time = Timestamp(milliseconds: 1_800_000_000_000)
 
     /// `not_before` absent, before or after creation, each with no expiry or one a second
@@ -27,47 +25,4 @@ import Testing
         }
         return tasks
     }()
-
-    @Test func theStoreSelectsExactlyTheTasksTheRecordSaysAreDue() throws {
-        let (sqlite, directory) = try GroupCommitTests.temporaryStore()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store: any EngineStateStore & OutboxLedger = sqlite
-        try store.commit(Commit(changes: StateChanges(clock: Self.time), tasks: Self.tasks.map(TaskChange.created)))
-
-        for clock in [Self.time - .seconds(31), Self.time, Self.time + .seconds(59), Self.time + .seconds(61)] {
-            let selected = Set(try store.dueTasks(at: clock, limit: 100).map(\.record.id))
-            let expected = Set(Self.tasks.filter { $0.isDue(at: clock) }.map(\.id))
-            #expect(selected == expected, "at \(clock.milliseconds)")
-        }
-        // The two halves of the rule: due and kept, or due and stopped by its own expiry.
-        let end = Self.time + .seconds(61)
-        #expect(Self.tasks.filter { $0.isDue(at: end) }.count == 6)
-        #expect(try store.expireTasks(at: end) == Self.tasks.filter { $0.dueAt <= end && $0.expiresBeforeDue }.count)
-        #expect(try store.expireTasks(at: end) == 0)
-        #expect(try store.dueTasks(at: end, limit: 100).count == 6, "expiring took none of the due tasks")
-    }
-
-    /// A deferred task released early takes the release's due time, and with it whether it
-    /// expires before it is due: held past its expiry it would only have expired; released
-    /// before, it goes out.
-    @Test func aTaskReleasedEarlyIsJudgedByItsNewDueTime() throws {
-        let (sqlite, directory) = try GroupCommitTests.temporaryStore()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store: any EngineStateStore & OutboxLedger = sqlite
-        var held = Self.tasks[0]
-        held.id = "t-held"
-        held.notBefore = Self.time + .seconds(60)
-        held.expiresAt = Self.time + .seconds(30)
-        held.deferredBy = "r"
-        #expect(held.expiresBeforeDue)
-        try store.commit(Commit(changes: StateChanges(clock: Self.time), tasks: [.created(held)]))
-        #expect(try store.dueTasks(at: Self.time + .seconds(61), limit: 10).isEmpty)
-
-        var released = held
-        released.notBefore = Self.time + .seconds(10)
-        #expect(!released.expiresBeforeDue)
-        try store.commit(Commit(changes: StateChanges(clock: Self.time + .seconds(10)), tasks: [.released(released)]))
-        #expect(try store.dueTasks(at: Self.time + .seconds(10), limit: 10).map(\.record.id) == ["t-held"])
-        #expect(try store.expireTasks(at: Self.time + .seconds(10)) == 0)
-    }
 }
