@@ -11,3 +11,17 @@ extension StoredExplanation {
             + "  task      \(record.json)\n"
     }
 }
+
+extension StoredExplanation {
+    /// Where a task is now, in `explain`'s words (`written`, `acked (rejected: no answer),
+    /// leased twice`): one wording for every backend.
+    public static func status(delivery: String, outcome: String?, note: String?, attempts: Int) -> String {
+        var status = delivery
+        if let outcome { status += " (\(outcome)" + (note.map { ": " + $0 } ?? "") + ")" }
+        if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+        return status
+    }
+
+    /// The status of a candidate a policy stopped.
+    public static func status(suppressedBy policy: String) -> String { "suppressed by policy \(policy)" }
+}

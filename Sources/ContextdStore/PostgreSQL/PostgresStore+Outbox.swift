@@ -124,17 +124,14 @@ extension PostgresStore {
         let text = try rows[0].first.map { try PostgresRowReader($0)["text", as: String.self] }
         if let found = rows[1].first {
             let row = PostgresRowReader(found)
-            var status: String = try row["delivery"]
-            if let outcome = try row["outcome", as: String?.self] {
-                status += " (\(outcome)" + ((try row["note", as: String?.self]).map { ": " + $0 } ?? "") + ")"
-            }
-            let attempts: Int = try row["attempts"]
-            if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+            let status = StoredExplanation.status(
+                delivery: try row["delivery"], outcome: try row["outcome", as: String?.self],
+                note: try row["note", as: String?.self], attempts: try row["attempts"])
             return StoredExplanation(record: try taskRecord(found), status: status, text: text)
         }
         guard let found = rows[2].first else { return nil }
         let policy: String = try PostgresRowReader(found)["policy"]
-        return StoredExplanation(record: try taskRecord(found), status: "suppressed by policy \(policy)", text: text)
+        return StoredExplanation(record: try taskRecord(found), status: StoredExplanation.status(suppressedBy: policy), text: text)
     }
 }
 

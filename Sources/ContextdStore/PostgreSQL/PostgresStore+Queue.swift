@@ -108,18 +108,13 @@ extension PostgresStore {
                     SELECT \(unescaped: Self.taskStateColumns) FROM task WHERE id = \(taskID) FOR UPDATE
                     """, logger: logger).first
                 else { return .failure(.unknownTask) }
-                var state = try Self.taskState(row)
-                guard assignee(state.record.assignee, isUnder: prefixes) else {
-                    return .failure(.outOfScope(assignee: state.record.assignee))
-                }
-                guard state.delivery == .dead else { return .failure(.wrongState(state.delivery)) }
+                let decision = LeaseRules.requeueing(try Self.taskState(row), scope: prefixes)
+                guard case .success(let requeued) = decision else { return decision }
                 try await connection.changes("""
                     UPDATE task SET delivery = 'queued', attempts = 0, lease_id = NULL, lease_holder = NULL,
                     lease_until = NULL WHERE id = \(taskID)
                     """, logger: logger)
-                state.delivery = .queued
-                state.attempts = 0
-                return .success(state)
+                return .success(requeued)
             }
         }
     }
@@ -176,25 +171,11 @@ extension PostgresStore {
             SELECT \(unescaped: taskStateColumns), lease_id, lease_until FROM task WHERE id = \(id) FOR UPDATE
             """, logger: logger).first
         else { return .failure(.unknownTask) }
-        let state = try taskState(found)
         let row = PostgresRowReader(found)
-        guard assignee(state.record.assignee, isUnder: prefixes) else {
-            return .failure(.outOfScope(assignee: state.record.assignee))
-        }
-        switch state.delivery {
-        case .acked:
-            return .failure(.alreadyAcked(outcome: state.outcome ?? ""))
-        case .leased:
-            guard let until = try row["lease_until", as: Int64?.self], until > now.milliseconds else {
-                return .failure(.leaseExpired)
-            }
-            if let leaseID, leaseID != (try row["lease_id", as: String?.self]) { return .failure(.leaseMismatch) }
-            return .success(state)
-        case .queued, .dead:
-            return .failure(.leaseExpired)
-        default:
-            return .failure(.wrongState(state.delivery))
-        }
+        return LeaseRules.holding(
+            try taskState(found), leaseID: try row["lease_id", as: String?.self],
+            leaseUntil: try row["lease_until", as: Int64?.self].map(Timestamp.init(milliseconds:)), callerLeaseID: leaseID,
+            scope: prefixes, at: now)
     }
 
     static let taskStateColumns = "id, record, delivery, attempts, outcome, note"

@@ -102,18 +102,14 @@ extension SQLiteStore: TaskQueue {
     /// Puts a dead-lettered task back in the queue with its attempts reset.
     public func requeue(taskID: String, scope prefixes: [String]) async throws -> Result<TaskState, LeaseRefusal> {
         try await pool.write { db in
-            guard var state = try Self.taskState(db, id: taskID) else { return .failure(.unknownTask) }
-            guard assignee(state.record.assignee, isUnder: prefixes) else {
-                return .failure(.outOfScope(assignee: state.record.assignee))
+            guard let state = try Self.taskState(db, id: taskID) else { return .failure(.unknownTask) }
+            return try LeaseRules.requeueing(state, scope: prefixes).map { requeued in
+                try db.execute(sql: """
+                    UPDATE task SET delivery = 'queued', attempts = 0, lease_id = NULL, lease_holder = NULL,
+                    lease_until = NULL WHERE id = ?
+                    """, arguments: [taskID])
+                return requeued
             }
-            guard state.delivery == .dead else { return .failure(.wrongState(state.delivery)) }
-            try db.execute(sql: """
-                UPDATE task SET delivery = 'queued', attempts = 0, lease_id = NULL, lease_holder = NULL,
-                lease_until = NULL WHERE id = ?
-                """, arguments: [taskID])
-            state.delivery = .queued
-            state.attempts = 0
-            return .success(state)
         }
     }
 
@@ -176,24 +172,10 @@ extension SQLiteStore: TaskQueue {
             SELECT \(taskStateColumns), lease_id, lease_until FROM task WHERE id = ?
             """, arguments: [id])
         else { return .failure(.unknownTask) }
-        let state = try taskState(row)
-        guard assignee(state.record.assignee, isUnder: prefixes) else {
-            return .failure(.outOfScope(assignee: state.record.assignee))
-        }
-        switch state.delivery {
-        case .acked:
-            return .failure(.alreadyAcked(outcome: state.outcome ?? ""))
-        case .leased:
-            let until: Int64? = row["lease_until"]
-            guard let until, until > now.milliseconds else { return .failure(.leaseExpired) }
-            if let leaseID, leaseID != (row["lease_id"] as String?) { return .failure(.leaseMismatch) }
-            return .success(state)
-        case .queued, .dead:
-            // Its lease ended (ran out or was released); a lease id says which lease the caller had.
-            return .failure(.leaseExpired)
-        default:
-            return .failure(.wrongState(state.delivery))
-        }
+        let until: Int64? = row["lease_until"]
+        return LeaseRules.holding(
+            try taskState(row), leaseID: row["lease_id"], leaseUntil: until.map(Timestamp.init(milliseconds:)),
+            callerLeaseID: leaseID, scope: prefixes, at: now)
     }
 
     private static func taskState(_ db: Database, id: String) throws -> TaskState? {

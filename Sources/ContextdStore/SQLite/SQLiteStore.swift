@@ -277,12 +277,8 @@ public final class SQLiteStore: StateStore {
             SELECT record, delivery, attempts, outcome, note FROM task WHERE id = ?
             """, arguments: [taskID])
         {
-            var status: String = row["delivery"]
-            if let outcome: String = row["outcome"] {
-                status += " (\(outcome)" + ((row["note"] as String?).map { ": " + $0 } ?? "") + ")"
-            }
-            let attempts: Int = row["attempts"]
-            if attempts > 0 { status += attempts == 1 ? ", leased once" : ", leased \(attempts) times" }
+            let status = StoredExplanation.status(
+                delivery: row["delivery"], outcome: row["outcome"], note: row["note"], attempts: row["attempts"])
             return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]), status: status,
                 text: text)
         }
@@ -290,6 +286,6 @@ public final class SQLiteStore: StateStore {
             arguments: [taskID])
         else { return nil }
         return StoredExplanation(record: try TaskRecord(id: taskID, storedText: row["record"]),
-            status: "suppressed by policy \(row["policy"] as String)", text: text)
+            status: StoredExplanation.status(suppressedBy: row["policy"]), text: text)
     }
 }
