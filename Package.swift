@@ -118,9 +118,14 @@ let package = Package(
         .testTarget(
             name: "ContextdExpressionsTests", dependencies: ["ContextdExpressions", "ContextdEvents", "ContextdTestKit"],
             swiftSettings: strict),
-        // What tests share besides HTTP: a seeded generator for property tests, and the turns
-        // that tests blocking a thread take.
-        .target(name: "ContextdTestKit", path: "Tests/ContextdTestKit", swiftSettings: strict),
+        // What tests share besides HTTP: a seeded generator for property tests, the turns that
+        // tests blocking a thread take, and a PostgreSQL database of its own per test case.
+        .target(
+            name: "ContextdTestKit",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ContextdTestKit", swiftSettings: strict),
         .testTarget(
             name: "ContextdEngineTests",
             dependencies: ["ContextdEngine", "ContextdRules", "ContextdEvents", "ContextdExpressions", "ContextdReplay"],
@@ -148,9 +153,6 @@ let package = Package(
             dependencies: [
                 "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay", "ContextdTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),  // SQLiteBackend.swift only: closing the pool
-                // PostgresTestDatabase.swift only: a database of its own per test case.
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -67,15 +67,7 @@ extension PostgresStore {
         }
     }
 
-    public func rejects(spool: String, file: String) throws -> [EventRejection] {
-        try fileRejects(spool: spool, file: file, late: false)
-    }
-
-    public func lateEvents(spool: String, file: String) throws -> [EventRejection] {
-        try fileRejects(spool: spool, file: file, late: true)
-    }
-
-    private func fileRejects(spool: String, file: String, late: Bool) throws -> [EventRejection] {
+    public func rejections(spool: String, file: String, late: Bool) throws -> [EventRejection] {
         try onWriter("file rejects") { link in
             try link.run("""
                 SELECT line, error, raw FROM file_reject WHERE spool = \(spool) AND file = \(file) AND late = \(late)

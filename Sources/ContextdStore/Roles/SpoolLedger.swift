@@ -11,10 +11,20 @@ public protocol SpoolLedger: AnyObject, Sendable {
     /// How far each file of a spool got (files still in `cur/`), by file name.
     func progress(spool: String) throws -> [String: FileProgress]
 
-    /// The rejected lines recorded for a file, in file order.
-    func rejects(spool: String, file: String) throws -> [EventRejection]
+    /// The lines recorded for a file, in file order: those rejected (`late` false), or the
+    /// events too late to be applied (`late` true), each with its whole original text as
+    /// ``EventRejection/raw``. One requirement for both, so that a backend writes the query once.
+    func rejections(spool: String, file: String, late: Bool) throws -> [EventRejection]
+}
 
-    /// The events of a file that were too late to be applied, in file order, each with its
-    /// whole original text as ``EventRejection/raw``.
-    func lateEvents(spool: String, file: String) throws -> [EventRejection]
+extension SpoolLedger {
+    /// The rejected lines recorded for a file, in file order (its `.rejects.jsonl`).
+    public func rejects(spool: String, file: String) throws -> [EventRejection] {
+        try rejections(spool: spool, file: file, late: false)
+    }
+
+    /// The events of a file that were too late to be applied, in file order (its `.late.jsonl`).
+    public func lateEvents(spool: String, file: String) throws -> [EventRejection] {
+        try rejections(spool: spool, file: file, late: true)
+    }
 }

@@ -155,15 +155,7 @@ public final class SQLiteStore: StateStore {
         }
     }
 
-    public func rejects(spool: String, file: String) throws -> [EventRejection] {
-        try fileRejects(spool: spool, file: file, late: false)
-    }
-
-    public func lateEvents(spool: String, file: String) throws -> [EventRejection] {
-        try fileRejects(spool: spool, file: file, late: true)
-    }
-
-    private func fileRejects(spool: String, file: String, late: Bool) throws -> [EventRejection] {
+    public func rejections(spool: String, file: String, late: Bool) throws -> [EventRejection] {
         try pipelineRead { db in
             try Row.fetchAll(db, sql: """
                 SELECT line, error, raw FROM file_reject WHERE spool = ? AND file = ? AND late = ? ORDER BY rowid

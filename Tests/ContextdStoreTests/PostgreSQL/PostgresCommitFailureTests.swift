@@ -21,7 +21,7 @@ import Testing
             // Another session holds the row every commit locks first.
             let logger = Logger(label: "test")
             let blocker = try await PostgresConnection.connect(
-                configuration: database.server.connection(database: database.name), id: 1, logger: logger)
+                configuration: database.server.connectionConfiguration(database: database.name), id: 1, logger: logger)
             try await blocker.query("BEGIN", logger: logger)
             try await blocker.query("SELECT commit_seq FROM engine_meta FOR UPDATE", logger: logger)
             let error = try #require(throws: PostgresStoreError.self) {
@@ -34,9 +34,9 @@ import Testing
             try await blocker.close()
 
             // Nothing of it was written; the next commit is numbered after the last that was.
-            #expect(try database.column("SELECT count(*)::text FROM task") == ["0"])
+            #expect(try await database.column("SELECT count(*)::text FROM task") == ["0"])
             try store.commit(Commit(changes: StateChanges(clock: F.nine + .hours(2)), tasks: [.created(F.task("t-2"))]))
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
             #expect(try store.snapshot().clock == F.nine + .hours(2))
         }
     }

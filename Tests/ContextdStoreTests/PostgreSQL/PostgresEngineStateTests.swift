@@ -39,10 +39,10 @@ import Testing
             #expect(try await store.committedContext(of: "card-1") == F.context("card-1"))
 
             // One row per declaration, each with the subject's partition.
-            #expect(try database.column("""
+            #expect(try await database.column("""
                 SELECT declaration || '=' || partition FROM entity_context WHERE subject = 'card-1' ORDER BY declaration
                 """) == ["cards", "last_tx", "logins", "nothing_yet", "spend"].map { "\($0)=\(EntityPartition.of("card-1"))" })
-            #expect(try database.column("SELECT DISTINCT partition::text FROM task WHERE subject = 's-t-now'")
+            #expect(try await database.column("SELECT DISTINCT partition::text FROM task WHERE subject = 's-t-now'")
                 == ["\(EntityPartition.of("s-t-now"))"])
 
             // A committed context replaces all of its subject's rows.
@@ -52,7 +52,7 @@ import Testing
             next.timers = [TimerOwner(rule: "dormant", subject: "card-1"): []]
             try store.commit(Commit(changes: next))
             #expect(try store.storedContext(of: "card-1") == smaller)
-            #expect(try database.column("SELECT count(*)::text FROM entity_context WHERE subject = 'card-1'") == ["1"])
+            #expect(try await database.column("SELECT count(*)::text FROM entity_context WHERE subject = 'card-1'") == ["1"])
             #expect(try store.snapshot().timers.isEmpty)
             #expect(try store.snapshot().clock == F.nine + .minutes(6))
             // A commit without a clock keeps the last one.
@@ -76,7 +76,7 @@ import Testing
             #expect(try store.commit(again).notStaged == ["t-1"])
             #expect(try store.tasks(in: .written).map(\.record) == [first])
             #expect(try store.tasks(in: .staged).map(\.record.id) == ["t-2"])
-            #expect(try database.column("SELECT count(*)::text FROM task") == ["2"])
+            #expect(try await database.column("SELECT count(*)::text FROM task") == ["2"])
             #expect(try await store.browsedTask(id: "t-2", scope: [""])?.deliveredAt == F.nine + .minutes(1))
             #expect(try await store.browsedTask(id: "t-1", scope: [""])?.deliveredAt == F.nine + .minutes(1),
                 "marked written by the second commit")

@@ -39,16 +39,30 @@ enum PostgresFixtures {
     /// The test's own database, dropped when `body` ends; the test counts as one that reached
     /// the server.
     static func withDatabase<T>(_ body: (PostgresTestDatabase) async throws -> T) async throws -> T {
-        let database = try PostgresTestDatabase()
+        let database = try await PostgresTestDatabase.create()
         PostgresTestServer.noteRun()
         do {
             let value = try await body(database)
-            database.drop()
+            try await database.drop()
             return value
         } catch {
-            database.drop()
+            try? await database.drop()
             throw error
         }
+    }
+}
+
+extension PostgresTestDatabase {
+    /// A store on it, migrated.
+    func store(options: PostgresStore.Options = PostgresStore.Options()) throws -> PostgresStore {
+        let store = try PostgresStore(configuration: server.clientConfiguration(database: name), options: options)
+        try store.migrate()
+        return store
+    }
+
+    /// A store that reaches the server through `port` on this host (a proxy), not migrated.
+    func store(throughPort port: Int, options: PostgresStore.Options = PostgresStore.Options()) throws -> PostgresStore {
+        try PostgresStore(configuration: server.clientConfiguration(database: name, host: "127.0.0.1", port: port), options: options)
     }
 }
 

@@ -54,11 +54,11 @@ import Testing
             let receipt = try store.commit(Self.batch(2))
             #expect(proxy.cuts == 1, "the connection was cut after the COMMIT")
             #expect(receipt.notStaged.isEmpty, "its tasks were inserted by this commit, once")
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
-            #expect(try database.column("SELECT id FROM task ORDER BY id") == ["t-1a", "t-1b", "t-2a", "t-2b"])
-            #expect(try database.column("SELECT delivery FROM task WHERE id LIKE 't-2%'") == ["staged", "staged"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
+            #expect(try await database.column("SELECT id FROM task ORDER BY id") == ["t-1a", "t-1b", "t-2a", "t-2b"])
+            #expect(try await database.column("SELECT delivery FROM task WHERE id LIKE 't-2%'") == ["staged", "staged"])
             #expect(try store.rejects(spool: "cards", file: "f2.jsonl").count == 1)
-            #expect(try database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\n"])
+            #expect(try await database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\n"])
             #expect(try store.storedContext(of: "card-2") == F.context("card-2"))
             let location = "127.0.0.1:\(proxy.port)/\(database.name)"
             #expect(warnings.all == [
@@ -68,9 +68,9 @@ import Testing
 
             // The next commit goes on normally, numbered after it.
             #expect(try store.commit(Self.batch(3)).notStaged.isEmpty)
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["3"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["3"])
             #expect(try store.snapshot().clock == F.nine + .minutes(3))
-            #expect(try database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\nmore 3\n"])
+            #expect(try await database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\nmore 3\n"])
         }
     }
 
@@ -87,12 +87,12 @@ import Testing
             let receipt = try store.commit(Self.batch(2))
             #expect(proxy.cuts == 1)
             #expect(receipt.notStaged.isEmpty)
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
-            #expect(try database.column("SELECT count(*)::text FROM task") == ["4"])
-            #expect(try database.column("SELECT count(*)::text FROM file_reject") == ["2"])
-            #expect(try database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\n"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["2"])
+            #expect(try await database.column("SELECT count(*)::text FROM task") == ["4"])
+            #expect(try await database.column("SELECT count(*)::text FROM file_reject") == ["2"])
+            #expect(try await database.column("SELECT text FROM task_explanation") == ["more 1\nmore 2\n"])
             #expect(try store.commit(Self.batch(3)).notStaged.isEmpty)
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["3"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["3"])
         }
     }
 
@@ -115,8 +115,8 @@ import Testing
             #expect(receipt.notStaged.isEmpty)
             #expect(await store.isAvailable())
             #expect(warnings.all.count == 2 && warnings.all.last?.hasPrefix("PostgreSQL reachable again: ") == true)
-            #expect(try database.column("SELECT count(*)::text FROM task") == ["2"])
-            #expect(try database.column("SELECT commit_seq::text FROM engine_meta") == ["1"])
+            #expect(try await database.column("SELECT count(*)::text FROM task") == ["2"])
+            #expect(try await database.column("SELECT commit_seq::text FROM engine_meta") == ["1"])
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
             let again = try database.store(throughPort: database.server.port)
             defer { again.close() }
             #expect(try again.migrate() == [])
-            #expect(try database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema"])
+            #expect(try await database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema"])
             #expect(try again.snapshot().clock == F.nine, "nothing was recreated")
         }
     }
@@ -28,12 +28,12 @@ import Testing
             let store = try database.store(throughPort: database.server.port)
             defer { store.close() }
             #expect(try store.migrate() == ["pg1-schema"])
-            #expect(try database.column("""
+            #expect(try await database.column("""
                 SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables
                 WHERE table_schema = 'public'
                 """) == ["contextd_migration,dedup_key,engine_meta,entity_context,file_progress,file_reject,limit_key,"
                     + "seen_event,suppressed_task,task,task_explanation,task_outcome,timer"])
-            #expect(try database.column("""
+            #expect(try await database.column("""
                 SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.columns
                 WHERE table_schema = 'public' AND column_name = 'partition'
                 """) == ["entity_context,suppressed_task,task,task_outcome,timer"])
@@ -44,7 +44,7 @@ import Testing
         try await F.withDatabase { database in
             let store = try database.store()
             defer { store.close() }
-            _ = try database.column("INSERT INTO contextd_migration (name) VALUES ('pg9-from-the-future') RETURNING name")
+            _ = try await database.column("INSERT INTO contextd_migration (name) VALUES ('pg9-from-the-future') RETURNING name")
             let error = try #require(throws: PostgresStoreError.self) { try store.migrate() }
             #expect(error.description == """
                 postgresql migrate: the database was migrated by a newer contextd (migrations pg9-from-the-future \

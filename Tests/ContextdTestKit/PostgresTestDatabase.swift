@@ -1,30 +1,30 @@
-import ContextdTestKit
 import Foundation
-import Logging
-import PostgresNIO
+public import Logging
+public import PostgresNIO
 
 /// A database of its own on the test server (``PostgresTestServer/url``) for one test case:
 /// created empty, dropped at the end, so that test cases run in parallel without seeing each
-/// other's rows, and a reopen finds what the test committed. What the PostgreSQL factory of
-/// ``StoreBackend`` builds on: `PostgresTestDatabase.create()`, the store opened on ``url``,
-/// and ``drop()`` in its cleanup.
-struct PostgresTestDatabase: Sendable {
+/// other's rows, and a reopen finds what the test committed. One for every test target: the
+/// conformance suite's PostgreSQL factory, the PostgreSQL store's own tests and the daemon's
+/// process tests all build on `PostgresTestDatabase.create()`, ``url`` and ``drop()``.
+public struct PostgresTestDatabase: Sendable {
     /// Its name on the server (`contextd_test_` and random hex).
-    let name: String
+    public let name: String
     /// The server's URL with this database in its path: what the store under test opens.
-    let url: String
-    private let server: Server
+    public let url: String
+    /// The server it is on, and who logs in.
+    public let server: Server
 
     /// Where the server is and who logs in, read from a `postgresql://` URL.
-    struct Server: Sendable {
-        var host: String
-        var port: Int
-        var user: String
-        var password: String?
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
         /// The database the URL names: where `CREATE DATABASE` is run from.
-        var database: String
+        public var database: String
 
-        init(url: String) throws {
+        public init(url: String) throws {
             guard let parts = URLComponents(string: url), ["postgresql", "postgres"].contains(parts.scheme ?? ""),
                 let host = parts.host, let user = parts.user, parts.path.count > 1
             else {
@@ -39,7 +39,7 @@ struct PostgresTestDatabase: Sendable {
         }
 
         /// The same server and user, `database` in the path.
-        func url(of database: String) -> String {
+        public func url(of database: String) -> String {
             var parts = URLComponents()
             parts.scheme = "postgresql"
             parts.host = host
@@ -50,15 +50,26 @@ struct PostgresTestDatabase: Sendable {
             return parts.string ?? ""
         }
 
+        /// How to connect to `database` (plain TCP: the test server's TLS is tested on its own).
+        public func connectionConfiguration(database: String) -> PostgresConnection.Configuration {
+            PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        }
+
+        /// A pool's configuration for `database`, through `host`:`port` when given (a proxy).
+        public func clientConfiguration(database: String, host: String? = nil, port: Int? = nil) -> PostgresClient.Configuration {
+            PostgresClient.Configuration(
+                host: host ?? self.host, port: port ?? self.port, username: user, password: password,
+                database: database, tls: .disable)
+        }
+
         /// Runs `body` on a connection to `database` (the URL's own when nil), closed afterwards.
-        func withConnection<T: Sendable>(
+        public func withConnection<T: Sendable>(
             to database: String? = nil, _ body: (PostgresConnection, Logger) async throws -> T
         ) async throws -> T {
             let logger = Logger(label: "contextd.tests.postgres")
-            let configuration = PostgresConnection.Configuration(
-                host: host, port: port, username: user, password: password, database: database ?? self.database,
-                tls: .disable)
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            let connection = try await PostgresConnection.connect(
+                configuration: connectionConfiguration(database: database ?? self.database), id: 1, logger: logger)
             do {
                 let result = try await body(connection, logger)
                 try await connection.close()
@@ -71,13 +82,13 @@ struct PostgresTestDatabase: Sendable {
     }
 
     /// Creates an empty database on the server ``PostgresTestServer/url`` names.
-    static func create() async throws -> PostgresTestDatabase {
+    public static func create() async throws -> PostgresTestDatabase {
         guard let url = PostgresTestServer.url else {
             throw PostgresTestDatabaseError(message: "CONTEXTD_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
         }
         let server = try Server(url: url)
         let name = "contextd_test_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        try await server.withConnection { connection, logger in
+        _ = try await server.withConnection { connection, logger in
             // A name cannot be a bound parameter; this one is made of hex digits and `_`.
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         }
@@ -85,20 +96,32 @@ struct PostgresTestDatabase: Sendable {
     }
 
     /// Drops the database, ending the connections a store under test left open.
-    func drop() async throws {
-        try await server.withConnection { connection, logger in
+    public func drop() async throws {
+        _ = try await server.withConnection { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         }
     }
 
     /// Runs `body` on a connection to this database, closed afterwards (what a test that
     /// checks the database itself, not through a store, uses).
-    func withConnection<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    public func withConnection<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await server.withConnection(to: name, body)
     }
 
+    /// Runs `sql` on this database and returns the first column of each row as text (what a
+    /// test that looks at the rows themselves asserts on; cast to `text` in the query).
+    public func column(_ sql: String) async throws -> [String?] {
+        try await withConnection { connection, logger in
+            var values: [String?] = []
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String?.self) {
+                values.append(value)
+            }
+            return values
+        }
+    }
+
     /// Whether the server still has a database by this name.
-    func exists() async throws -> Bool {
+    public func exists() async throws -> Bool {
         try await server.withConnection { connection, logger in
             let rows = try await connection.query("SELECT count(*) FROM pg_database WHERE datname = \(name)", logger: logger)
             var found = false
@@ -109,7 +132,7 @@ struct PostgresTestDatabase: Sendable {
 }
 
 /// Why a database for a test could not be had, in words.
-struct PostgresTestDatabaseError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct PostgresTestDatabaseError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
