@@ -31,20 +31,27 @@ import Testing
             next = upTo
         }
         func doneCount() -> Int { sandbox.names(in: "done").count }
+        /// Every file dropped so far is done, and the daemon is not waiting for the server (it
+        /// said "reachable again" after its last "unreachable"): a new outage starts afresh.
+        func waitUntilCaughtUp(_ what: String) throws {
+            try sandbox.waitUntil(what, timeout: 120) { doneCount() == next && !sandbox.waitsForPostgreSQL }
+        }
 
         try sandbox.start()
         let port = try sandbox.httpPort()
         try sandbox.waitUntil("some of the backlog is done") { doneCount() >= 3 }
 
         // 1. A clean restart of the server in the middle of the backlog.
-        var done = doneCount()
+        #expect(doneCount() < backlog, "the backlog is not through yet")
         try cluster.restart(mode: "fast")
-        try sandbox.waitUntil("files are done after the restart", timeout: 120) { doneCount() > done }
+        try dropLive(2)
+        try waitUntilCaughtUp("the backlog and two live files are done after the restart")
 
         // 2. The server stopped for a while: one warning line, /readyz 503, then it is back.
-        try cluster.stop(mode: "fast")
+        // Counted before the stop: a daemon busy with the backlog says so at once.
         let unreachableBefore = sandbox.lines(containing: "PostgreSQL unreachable").count
         let reachableBefore = sandbox.lines(containing: "PostgreSQL reachable again").count
+        try cluster.stop(mode: "fast")
         try dropLive(4)
         try sandbox.waitUntil("the daemon says the server is unreachable") {
             sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableBefore + 1
@@ -59,12 +66,12 @@ import Testing
         let line = try #require(sandbox.lines(containing: "PostgreSQL unreachable").last)
         #expect(line.contains("PostgreSQL unreachable: \(sandbox.postgres?.address.description ?? "?"): "), "\(line)")
         #expect(line.hasSuffix("; retrying") || line.contains("; retrying"), "\(line)")
-        done = doneCount()
         try cluster.start()
         try sandbox.waitUntil("the daemon says the server is back") {
             sandbox.lines(containing: "PostgreSQL reachable again").count == reachableBefore + 1
         }
-        try sandbox.waitUntil("files are done after the outage", timeout: 120) { doneCount() > done }
+        try waitUntilCaughtUp("the files dropped during the outage are done")
+        #expect(sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableBefore + 1)
         var readyAgain = 0
         for _ in 0..<100 where readyAgain != 200 {
             readyAgain = try await request(port, .get, "/readyz").status
@@ -76,8 +83,7 @@ import Testing
         try dropLive(4)
         try cluster.restart(mode: "immediate")
         try dropLive(4)
-        done = doneCount()
-        try sandbox.waitUntil("files are done after the crash", timeout: 120) { doneCount() > done }
+        try waitUntilCaughtUp("the files dropped around the crash are done")
 
         // 4. The server crashes, and the daemon is killed while it waits for it. Started while
         // the server is down, a daemon stops at once with exit 1 (systemd restarts it).
@@ -95,8 +101,10 @@ import Testing
         try sandbox.start()
 
         // 5. The rest, live, with one more restart while it drains.
+        let before = doneCount()
         try dropLive(files.count)
-        try sandbox.waitUntil("more files are done", timeout: 120) { doneCount() > done + 4 }
+        try sandbox.waitUntil("more files are done", timeout: 120) { doneCount() > before + 6 }
+        #expect(doneCount() < files.count, "files are left for the restart to land among")
         try cluster.restart(mode: "fast")
         try sandbox.waitUntilDrained(timeout: 300)
         #expect(try sandbox.stop() == 0)
@@ -119,6 +127,22 @@ extension DaemonSandbox {
     /// The log's lines that contain `text`.
     func lines(containing text: String) -> [Substring] {
         logText.split(separator: "\n").filter { $0.contains(text) }
+    }
+
+    /// Whether the daemon's last "PostgreSQL unreachable" line has no "reachable again" after it
+    /// (and no start of a new daemon: one killed while it waited never says the server is back).
+    var waitsForPostgreSQL: Bool {
+        var waiting = false
+        for line in logText.split(separator: "\n") {
+            if line.contains(" started ") {
+                waiting = false
+            } else if line.contains("PostgreSQL unreachable") {
+                waiting = true
+            } else if line.contains("PostgreSQL reachable again") {
+                waiting = false
+            }
+        }
+        return waiting
     }
 
     /// Each "PostgreSQL unreachable" line is the only one of its outage: the next store line

@@ -79,12 +79,20 @@ final class ThrowawayCluster {
 
     /// Runs a command to its end; its standard output and error, together, go to a file (a
     /// server started by pg_ctl keeps the descriptors it inherits, so never a pipe).
+    ///
+    /// Through a shell whose child closes every descriptor above 2 before it execs the command:
+    /// Foundation's `Process` learns that a child ended when the socket the child inherited is
+    /// closed, and a server started by `pg_ctl` would keep that socket (and `waitUntilExit`
+    /// would wait for the server). The shell keeps it until the command ends.
     static func command(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
         -> (status: Int32, output: String)
     {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", """
+            (for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done
+             exec "$@"); exit $?
+            """, "contextd-test", executable] + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
