@@ -83,7 +83,9 @@ final class ThrowawayCluster {
     /// Through a shell whose child closes every descriptor above 2 before it execs the command:
     /// Foundation's `Process` learns that a child ended when the socket the child inherited is
     /// closed, and a server started by `pg_ctl` would keep that socket (and `waitUntilExit`
-    /// would wait for the server). The shell keeps it until the command ends.
+    /// would wait for the server). The shell keeps it until the command ends. The command runs
+    /// in a session of its own (`setsid --wait`), so that a server it starts is out of reach
+    /// of signals to the tests' process group.
     static func command(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
         -> (status: Int32, output: String)
     {
@@ -91,7 +93,7 @@ final class ThrowawayCluster {
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", """
             (for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done
-             exec "$@"); exit $?
+             exec setsid --wait "$@"); exit $?
             """, "contextd-test", executable] + arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
