@@ -171,6 +171,7 @@ let package = Package(
                 "contextd", "ContextdStore", "ContextdEngine", "ContextdEvents", "ContextdRules", "ContextdReplay",
                 "ContextdHTTP", "ContextdTestSupport", "ContextdTestKit",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),

@@ -10,8 +10,8 @@ import Testing
 /// SPEC §2: a backlog of historical files dropped at once is evaluated exactly as `replay`
 /// evaluates them.
 @Suite(.serialized, .blocksAThread) struct BacklogTests {
-    @Test func fixtureBacklogGivesTheTasksReplayGives() throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all) func fixtureBacklogGivesTheTasksReplayGives(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         let folder = DaemonSandbox.root.appendingPathComponent("fixtures")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jsonl") }
             .sorted()
@@ -29,8 +29,9 @@ import Testing
     /// contexts it let go of from the last commit on disk. With a working set of four contexts
     /// and groups of seven events, nearly every event reads a context back while a commit is in
     /// flight; a read that missed the commit would lose a location, a balance or a visit.
-    @Test func aWorkingSetSmallerThanAGroupGivesTheTasksReplayGives() throws {
-        let sandbox = try DaemonSandbox(batchEvents: 7, contextCache: 4)
+    @Test(arguments: SandboxBackend.all)
+    func aWorkingSetSmallerThanAGroupGivesTheTasksReplayGives(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend, batchEvents: 7, contextCache: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
         let files = EventMix(customers: 300, start: start, seed: 5).files(perFile: 40)
         let copies = try sandbox.dropKeepingCopies(files)

@@ -11,8 +11,9 @@ import Testing
 /// `rejected/` with an `.error.json` sidecar), with its reason, and nothing may stay in `new/`
 /// or `cur/`; the good events of a file must still take effect.
 @Suite(.serialized, .blocksAThread) struct BadInputTests {
-    @Test func garbageLinesAreRejectedOneByOneAndABinaryFileAsAWhole() throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all)
+    func garbageLinesAreRejectedOneByOneAndABinaryFileAsAWhole(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         try sandbox.start()
         // Line 3 is not UTF-8, line 5 is blank (ignored, but counted), line 6 is JSON but no object.
         var garbage = Array("hello world\nthis is not JSON {\n".utf8)
@@ -59,8 +60,8 @@ import Testing
         #expect(try sandbox.stop() == 0)
     }
 
-    @Test func goodEventsOfAFileWithBadLinesTakeEffect() throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all) func goodEventsOfAFileWithBadLinesTakeEffect(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         try sandbox.addLimit("max_line_bytes: 4KiB")
         try sandbox.start()
         let now = TestEvents.now

@@ -6,8 +6,8 @@ import Testing
 /// (mid-slice, mid-commit, mid-outbox-write), restarted each time. At the end every valid event
 /// was applied exactly once and the outbox holds exactly the tasks `replay` produces, none twice.
 @Suite(.serialized, .blocksAThread) struct CrashTests {
-    @Test func twentySigkillsLoseNothingAndDuplicateNothing() throws {
-        let sandbox = try DaemonSandbox(batchEvents: 4)
+    @Test(arguments: SandboxBackend.all) func twentySigkillsLoseNothingAndDuplicateNothing(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend, batchEvents: 4)
         let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
         let files = EventMix(customers: 1200, start: start, seed: 42).files(perFile: 8)
         let copies = try sandbox.dropKeepingCopies(files)
@@ -36,7 +36,7 @@ import Testing
         // (an event applied twice would add a second point to the leads' visit-count window).
         let replay = try OutboxComparison.expectSameContexts(sandbox, files: copies)
         #expect(replay.contexts > 1200)
-        print("crash test: \(kills) SIGKILLs (\(killsWithWorkLeft) with files waiting), \(files.count) files, "
+        print("crash test (\(backend)): \(kills) SIGKILLs (\(killsWithWorkLeft) with files waiting), \(files.count) files, "
             + "\(replay.events) events, \(compared) tasks compared")
     }
 }

@@ -1,6 +1,7 @@
 import ContextdEngine
 import ContextdEvents
 import ContextdStore
+import ContextdTestKit
 import Foundation
 import Testing
 
@@ -10,6 +11,10 @@ import Testing
 /// Files are dropped the way a producer drops them (write into `tmp/`, rename into `new/`), and
 /// results are read the way a consumer reads them (the outbox's `new/`), so these tests see
 /// what an operator sees.
+///
+/// `backend` chooses the store: SQLite in `data_dir` (the default), or a fresh PostgreSQL
+/// database (``SandboxDatabase``) named by `store:` with its password in `store_password_file`,
+/// dropped with the sandbox.
 final class DaemonSandbox {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -31,6 +36,11 @@ final class DaemonSandbox {
     var database: String { directory.appendingPathComponent("var/contextd.sqlite").path }
     private(set) var process: Process?
     let allowedLateness: String?
+    let backend: SandboxBackend
+    /// The PostgreSQL database of a `.postgresql` sandbox; nil on SQLite.
+    let postgres: SandboxDatabase?
+    /// The stores ``store()`` opened, closed before the database is dropped.
+    private var openedStores: [any DaemonStore] = []
     private var dropped = 0
 
     /// `extra` is appended to the config file (e.g. `limits:` for small slices).
@@ -40,17 +50,31 @@ final class DaemonSandbox {
     /// that are not about lateness set it, as an operator replaying old exports would; `nil`
     /// keeps the defaults (7 days). ``replay(_:)`` passes the same value.
     /// `maxFutureSkew` sets `limits.max_future_skew`, for a test whose events are dated ahead of
-    /// the wall clock on purpose.
+    /// the wall clock on purpose. `postgres` is the database of a `.postgresql` sandbox: by
+    /// default a new one on the server of `CONTEXTD_TEST_POSTGRES_URL`.
     init(
+        backend: SandboxBackend = .sqlite, postgres: SandboxDatabase? = nil,
         batchEvents: Int = 10_000, contextCache: Int? = nil, allowedLateness: String? = "3650d",
         maxFutureSkew: String? = nil, extra: String = ""
     ) throws {
         self.allowedLateness = allowedLateness
+        self.backend = backend
+        self.postgres = backend == .postgresql ? try postgres ?? SandboxDatabase() : nil
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
+        var store = ""
+        if let database = self.postgres {
+            PostgresTestServer.noteRun()
+            store = "store: \(database.address)\n"
+            if let password = database.password {
+                try (password + "\n").write(to: directory.appendingPathComponent("store-password"), atomically: true,
+                    encoding: .utf8)
+                store += "store_password_file: ./store-password\n"
+            }
+        }
         let config = """
-            rules: ./rules
+            \(store)rules: ./rules
             data_dir: ./var
             inputs:
               - name: events
@@ -74,7 +98,16 @@ final class DaemonSandbox {
     }
 
     deinit {
-        if let process, process.isRunning { process.terminate() }
+        if let process, process.isRunning {
+            process.terminate()
+            // A daemon on PostgreSQL ends before its database is dropped (bounded: a daemon
+            // that does not stop in 20 s is killed).
+            let deadline = Date().addingTimeInterval(20)
+            while postgres != nil && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning && postgres != nil { kill(process.processIdentifier, SIGKILL) }
+        }
+        for store in openedStores { store.close() }
+        postgres?.drop()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -270,8 +303,14 @@ final class DaemonSandbox {
     /// `--allowed-lateness` as the daemon has it (replay's default is the daemon's).
     private var lateness: [String] { allowedLateness.map { ["--allowed-lateness", $0] } ?? [] }
 
-    /// The store, opened read-side after the daemon stopped.
-    func store() throws -> any DaemonStore { try StoreLocation.sqlite(path: database).open() }
+    /// The store, opened read-side after the daemon stopped. A PostgreSQL store is opened for
+    /// reading (no migration) and closed with the sandbox.
+    func store() throws -> any DaemonStore {
+        guard let postgres else { return try StoreLocation.sqlite(path: database).open() }
+        let store = try StoreLocation.postgresql(try postgres.settings).openForReading()
+        openedStores.append(store)
+        return store
+    }
 
     static func id(of taskJSON: String) throws -> String {
         let object = try JSONSerialization.jsonObject(with: Data(taskJSON.utf8)) as? [String: Any]

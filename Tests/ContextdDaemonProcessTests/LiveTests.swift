@@ -7,8 +7,9 @@ import Testing
 /// live producers stamp them: the outbox holds the tasks `replay` gives over the same files,
 /// including a deferred task released early by a later desktop session.
 @Suite(.serialized, .blocksAThread) struct LiveTests {
-    @Test func filesDroppedIntoARunningDaemonGiveTheTasksReplayGives() throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all)
+    func filesDroppedIntoARunningDaemonGiveTheTasksReplayGives(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         try sandbox.start()
         try sandbox.waitUntil("the daemon is up") { sandbox.logText.contains("started") }
         let input = sandbox.directory.appendingPathComponent("input")

@@ -10,9 +10,9 @@ import Testing
 /// no event is lost or evaluated twice. SPEC §6: changing a number in the YAML changes the
 /// behaviour.
 @Suite(.serialized, .blocksAThread) struct ReloadTests {
-    @Test func editsTakeEffectBrokenEditsDoNotAndSIGHUPReloads() throws {
+    @Test(arguments: SandboxBackend.all) func editsTakeEffectBrokenEditsDoNotAndSIGHUPReloads(backend: SandboxBackend) throws {
         // Step 5's payment is dated about 1.5 h ahead of the wall clock, on purpose.
-        let sandbox = try DaemonSandbox(maxFutureSkew: "3h")
+        let sandbox = try DaemonSandbox(backend: backend, maxFutureSkew: "3h")
         let fraud = sandbox.rules.appendingPathComponent("fraud.yaml")
         let stock = try String(contentsOf: fraud, encoding: .utf8)
         #expect(stock.components(separatedBy: "kmh >= 900").count == 2, "one 900 km/h threshold")
@@ -99,8 +99,9 @@ import Testing
     /// A SIGHUP is served between two events, not after the file in hand: the reload happens
     /// in the middle of a large file, and every event of the file is applied once, before or
     /// after the swap, giving replay's tasks.
-    @Test func sighupInTheMiddleOfALargeFileLosesAndRepeatsNothing() throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all)
+    func sighupInTheMiddleOfALargeFileLosesAndRepeatsNothing(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         try sandbox.start()
         let count = 20_000
         let start = TestEvents.now - Double(count)

@@ -9,8 +9,9 @@ import Testing
 /// daemon goes on where it stopped, and the outbox ends as if it had never stopped (SPEC §2:
 /// as `replay` of the same files).
 @Suite(.serialized, .blocksAThread) struct ShutdownTests {
-    @Test func sigtermDuringABacklogExitsZeroAndARestartFinishesIt() throws {
-        let sandbox = try DaemonSandbox(batchEvents: 50)
+    @Test(arguments: SandboxBackend.all)
+    func sigtermDuringABacklogExitsZeroAndARestartFinishesIt(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend, batchEvents: 50)
         // ~4,800 events in small slices: long enough for the signal to land mid-backlog.
         let mix = EventMix(customers: 800, start: Date().addingTimeInterval(-2 * 86_400), seed: 42)
         let files = mix.files(perFile: 400)
@@ -43,15 +44,16 @@ import Testing
         let seen = try sandbox.store().snapshot().seenEvents
         #expect(Set(seen.map { "\($0.source)/\($0.id)" }).count == seen.count)
         #expect(seen.count == mix.events().count, "every event applied once (the resent ones skipped)")
-        print("shutdown test: \(files.count) files, \(doneAtStop) done at SIGTERM, file interrupted: \(interrupted), "
+        print("shutdown test (\(backend)): \(files.count) files, \(doneAtStop) done at SIGTERM, file interrupted: \(interrupted), "
             + "\(compared) tasks compared")
     }
 
     /// A crash (SIGKILL) mid-backlog, while a consumer keeps taking task files out of the outbox:
     /// started again, the daemon redoes what was not committed (SPEC §1, step 4), and every task
     /// reaches the consumer exactly once (SPEC §3: a task file is written exactly once).
-    @Test func sigkillDuringABacklogLosesNothingAndWritesNothingTwice() throws {
-        let sandbox = try DaemonSandbox(batchEvents: 50)
+    @Test(arguments: SandboxBackend.all)
+    func sigkillDuringABacklogLosesNothingAndWritesNothingTwice(backend: SandboxBackend) throws {
+        let sandbox = try DaemonSandbox(backend: backend, batchEvents: 50)
         let mix = EventMix(customers: 800, start: Date().addingTimeInterval(-2 * 86_400), seed: 7)
         let files = mix.files(perFile: 400)
         let copies = try sandbox.dropKeepingCopies(files)

@@ -40,7 +40,7 @@ final class PostgresConnectionLink: Sendable {
     /// Runs `query` and waits for all its rows and its command tag.
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection().result(of: query, logger: logger).wait()
+        try connection().answer(to: query, logger: logger)
     }
 
     /// Closes the connection (after a loss, so the next use connects again; or at the end),
@@ -67,6 +67,26 @@ extension PostgresConnection {
         self.query(query, logger: logger)
     }
 
+    /// Waits on this thread for `query`'s answer, and stops waiting when the connection has
+    /// closed without one (``PostgresUnansweredQuery``, a connection loss: a commit retries).
+    ///
+    /// postgres-nio can leave a query without an answer for ever when the server ends the
+    /// session as the query is sent (`pg_ctl restart -m fast`): its future never completes
+    /// although the channel is closed, and a plain `wait()` would hold the writer, and the
+    /// daemon's loop behind it, without a word (found by PostgresRestartTests).
+    func answer(to query: PostgresQuery, logger: Logger) throws -> PostgresQueryResult {
+        let future = result(of: query, logger: logger)
+        let settled = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in settled.signal() }
+        while settled.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
+            // An answer may come with the close: one more look before giving up.
+            if isClosed, settled.wait(timeout: .now() + .milliseconds(250)) == .timedOut {
+                throw PostgresUnansweredQuery()
+            }
+        }
+        return try future.wait()
+    }
+
     /// Runs `body` between BEGIN and COMMIT; ROLLBACK when it throws.
     func transaction<T>(logger: Logger, _ body: () async throws -> T) async throws -> T {
         _ = try await result(of: "BEGIN", logger: logger).get()
@@ -91,3 +111,7 @@ extension PostgresConnection {
         try await result(of: query, logger: logger).get().metadata.rows ?? 0
     }
 }
+
+/// The connection closed while a query waited for its answer: the server went away (see
+/// ``PostgresConnection/answer(to:logger:)``).
+struct PostgresUnansweredQuery: Error {}

@@ -46,13 +46,14 @@ enum PostgresProblem {
             }
         }
         // Failures to connect at all (refused, unreachable, timed out) come from NIO as they are.
-        return error is IOError || error is ChannelError || error is NIOConnectionError
+        return error is PostgresUnansweredQuery || error is IOError || error is ChannelError || error is NIOConnectionError
             || "\(type(of: error))".contains("Connect")
     }
 
     /// `error` in words: the server's SQLSTATE, message and detail, or the connection failure.
     static func describe(_ error: any Error) -> String {
         if let error = error as? PostgresStoreError { return error.message }
+        if error is PostgresUnansweredQuery { return "the connection closed before the server answered" }
         guard let error = error as? PSQLError else { return "\(error)" }
         if let info = error.serverInfo {
             var text = (info[.sqlState].map { "[\($0)] " } ?? "") + (info[.message] ?? "server error")

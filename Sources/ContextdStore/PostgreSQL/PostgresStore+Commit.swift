@@ -68,7 +68,7 @@ extension PostgresStore {
         -> CommitReceipt
     {
         let run = { (query: PostgresQuery) throws -> PostgresQueryResult in
-            try connection.result(of: query, logger: self.logger).wait()
+            try connection.answer(to: query, logger: self.logger)
         }
         _ = try run("BEGIN")
         guard let meta = try run("SELECT commit_seq, not_staged FROM engine_meta WHERE id = 1 FOR UPDATE").rows.first

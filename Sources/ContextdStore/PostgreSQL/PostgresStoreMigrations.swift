@@ -89,11 +89,20 @@ enum PostgresStoreMigrations {
     ///
     /// Takes a transaction-scoped advisory lock first, so two processes migrating at once
     /// apply each step once.
+    ///
+    /// With the schema current it needs no DDL right: the daemon runs this at every start, also
+    /// where its role may only read and write rows (docs/operations.md, "Roles and grants"). So
+    /// the record's table is created only when it is missing: PostgreSQL checks the schema's
+    /// CREATE privilege for `CREATE TABLE IF NOT EXISTS` even when the table exists.
     static func migrate(_ link: PostgresConnectionLink) throws -> [String] {
-        try link.run("""
-            CREATE TABLE IF NOT EXISTS contextd_migration (
-                name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
+        let recorded = try link.run("SELECT to_regclass('contextd_migration') IS NOT NULL AS present").rows.first
+            .map { try PostgresRowReader($0)["present", as: Bool.self] } ?? false
+        if !recorded {
+            try link.run("""
+                CREATE TABLE IF NOT EXISTS contextd_migration (
+                    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+        }
         try link.run("BEGIN")
         do {
             try link.run("SELECT pg_advisory_xact_lock(7201900)")
