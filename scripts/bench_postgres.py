@@ -47,7 +47,11 @@ class PostgresServer:
         self.psql = psql_binary()
         self.created: list[str] = []
         if url is None:
-            url = self.start_throwaway()
+            try:
+                url = self.start_throwaway()
+            except BaseException:
+                self.stop()  # a cluster half set up does not outlive the failure
+                raise
         parts = urlsplit(url)
         if parts.scheme not in ("postgresql", "postgres") or not parts.username or not parts.hostname:
             raise PostgresProblem(f"--postgres-url: expected postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, found "

@@ -28,7 +28,7 @@ import Testing
             #"{"specversion":"1.0","id":"e\#(id)","source":"s","type":"t","subject":"x\#(id)","time":"2027-01-15T08:00:00Z","data":{}}"#
         }
         #expect(try pipeline.recover())
-        #expect(try await Self.figures(metrics, store)["contextd_commit_seconds_count"] == nil, "nothing committed yet")
+        #expect(try await Self.figures(metrics, store)["contextd_commit_seconds_count"] == 0, "shown at 0 before the first commit")
 
         // One group of two files and 50 events: one commit.
         try (1...30).map(event).map { $0 + "\n" }.joined().write(toFile: spool + "/new/a.jsonl", atomically: false, encoding: .utf8)

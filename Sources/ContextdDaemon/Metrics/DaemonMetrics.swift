@@ -19,7 +19,10 @@ final class DaemonMetrics: Sendable {
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let timers = Mutex<[String: CoreMetrics.FloatingPointCounter]>([:])
-    private let histograms = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// Per group commit (``commitLanded(took:waited:)``): made once, so that a commit records
+    /// two numbers without a lookup.
+    private let commitTook: CoreMetrics.Timer
+    private let commitWaited: CoreMetrics.Timer
     /// The engine's clock, for the lag gauge (written by the loop, read by scrapes).
     private let engineClock = Mutex<Timestamp?>(nil)
     /// Where the log lines go: it counts those it dropped.
@@ -38,6 +41,9 @@ final class DaemonMetrics: Sendable {
         }
         self.factory = factory
         self.connections = connections
+        // Also shown at 0 (count and buckets) before the first commit.
+        commitTook = CoreMetrics.Timer(label: Self.commitSeconds, dimensions: [], factory: factory)
+        commitWaited = CoreMetrics.Timer(label: Self.commitWaitSeconds, dimensions: [], factory: factory)
         // Shown at 0 from the start, so an alert can be written against it before it moves.
         _ = Self.metric(in: counters, "contextd_log_writes_failed_total", []) {
             CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory)
@@ -67,12 +73,6 @@ final class DaemonMetrics: Sendable {
         Self.metric(in: timers, name, dimensions) {
             CoreMetrics.FloatingPointCounter(label: $0, dimensions: $1, factory: factory)
         }.increment(by: seconds)
-    }
-
-    /// Records a duration in a histogram (`_bucket`, `_sum` and `_count`, in seconds).
-    func observe(_ name: String, _ duration: Duration) {
-        Self.metric(in: histograms, name, []) { CoreMetrics.Timer(label: $0, dimensions: $1, factory: factory) }
-            .recordNanoseconds(duration.nanosecondsRounded)
     }
 
     func set(_ name: String, _ dimensions: [(String, String)] = [], to value: Double) {
@@ -114,9 +114,10 @@ final class DaemonMetrics: Sendable {
     ]
 
     /// A group commit landed: what it took the store, and how long the loop waited for it.
+    /// Once per group commit, never per event (histograms `_bucket`, `_sum`, `_count`, seconds).
     func commitLanded(took: Duration?, waited: Duration) {
-        if let took { observe(Self.commitSeconds, took) }
-        observe(Self.commitWaitSeconds, waited)
+        if let took { commitTook.recordNanoseconds(took.nanosecondsRounded) }
+        commitWaited.recordNanoseconds(waited.nanosecondsRounded)
     }
 
     /// The tasks a commit created, released or stopped.
