@@ -54,8 +54,10 @@ final class LoopTelemetry {
         counters.rejectedEvents += rejected
     }
 
-    /// A commit is durable and `published` of its tasks are in `new/`: count what it held.
-    func landed(_ flight: InFlightCommit, published: Int, contextsHeld: Int, contextReads: Int) {
+    /// A commit is durable and `published` of its tasks are in `new/`: count what it held,
+    /// and how long it took (`waited`: the loop's wait for it).
+    func landed(_ flight: InFlightCommit, waited: Duration, published: Int, contextsHeld: Int, contextReads: Int) {
+        metrics.commitLanded(took: flight.pending.duration, waited: waited)
         counters.tasksWritten += published
         metrics.count("contextd_tasks_written_total", by: published)
         metrics.set("contextd_contexts_in_memory", to: Double(contextsHeld))

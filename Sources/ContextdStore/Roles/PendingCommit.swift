@@ -8,22 +8,31 @@ import Synchronization
 /// commit, an HTTP ack that touches the same rows) after this commit, and reads contexts back
 /// without waiting for it (``EngineStateStore/storedContext(of:)``).
 public final class PendingCommit: Sendable {
-    private let outcome = Mutex<Result<CommitReceipt, any Error>?>(nil)
+    /// The result, and how long the backend took to reach it.
+    private let outcome = Mutex<(result: Result<CommitReceipt, any Error>, took: Duration)?>(nil)
     private let done = DispatchSemaphore(value: 0)
+    /// When the commit was handed over (the monotonic clock), for ``duration``.
+    private let handedOver = DispatchTime.now().uptimeNanoseconds
 
     public init() {}
 
     /// Called once by the backend when the commit is durable or has failed.
     public func finish(_ result: Result<CommitReceipt, any Error>) {
-        outcome.withLock { $0 = result }
+        let took = Duration.nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - handedOver))
+        outcome.withLock { $0 = (result, took) }
         done.signal()
     }
 
     /// Waits until the commit is durable, and throws what stopped it. Call it once.
     public func wait() throws -> CommitReceipt {
         done.wait()
-        return try outcome.withLock { $0 }!.get()
+        return try outcome.withLock { $0 }!.result.get()
     }
+
+    /// From the hand-over to durable (or failed): the barrier, the backend's queue and its
+    /// transaction, whatever the backend. Nil until ``finish(_:)``. The daemon's
+    /// `contextd_commit_seconds` histogram, which compares backends (docs/performance.md).
+    public var duration: Duration? { outcome.withLock { $0?.took } }
 }
 
 /// What must be durable before any row of a commit can be: the outbox files the commit stages,
