@@ -100,11 +100,13 @@ final class DaemonSandbox {
     deinit {
         if let process, process.isRunning {
             process.terminate()
-            // A daemon on PostgreSQL ends before its database is dropped (bounded: a daemon
-            // that does not stop in 20 s is killed).
-            let deadline = Date().addingTimeInterval(20)
-            while postgres != nil && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning && postgres != nil { kill(process.processIdentifier, SIGKILL) }
+            if postgres != nil {
+                // A daemon on PostgreSQL ends before its database is dropped (bounded: a daemon
+                // that does not stop in 20 s is killed).
+                let deadline = Date().addingTimeInterval(20)
+                while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
         }
         for store in openedStores { store.close() }
         postgres?.drop()

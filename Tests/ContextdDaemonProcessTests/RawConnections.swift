@@ -106,29 +106,3 @@ enum RawConnections {
         return address
     }
 }
-
-/// A `contextd` command run to its end, killed when it takes longer than `timeout` seconds (a
-/// second daemon that does not stop by itself is a failure, not a hung test).
-enum BoundedRun {
-    static func contextd(_ arguments: [String], timeout: Double) throws -> (status: Int32, output: String, timedOut: Bool) {
-        let process = Process()
-        process.executableURL = DaemonSandbox.binary
-        process.arguments = arguments
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-run-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let timedOut = process.isRunning
-        if timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "", timedOut)
-    }
-}

@@ -2,7 +2,6 @@ import ContextdEngine
 import ContextdStore
 import ContextdTestKit
 import Foundation
-import Glibc
 import Testing
 
 /// How the real binary starts on a store it cannot use (docs/operations.md, "Exit codes"): a
@@ -38,7 +37,7 @@ import Testing
     /// Nothing listens on the port: the server may be starting or restarting, so exit 1 (which
     /// systemd restarts), not 78. Needs no server at all.
     @Test func nothingListeningExits1SayingItCannotReachPostgreSQL() throws {
-        let port = try Self.portNobodyListensOn()
+        let port = try RawConnections.freePort()  // bound and let go: nothing listens on it
         let sandbox = try DaemonSandbox(extra: "store: postgresql://contextd@127.0.0.1:\(port)/contextd?sslmode=disable")
         let run = try sandbox.runToEnd(["run"])
         #expect(run.status == 1)
@@ -74,26 +73,6 @@ import Testing
         #expect(second.output == "the store at \(address) is up to date\n")
         #expect(try sandbox.postgres?.execute("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema"])
     }
-
-    /// A TCP port on 127.0.0.1 that nothing listens on now: one the kernel handed out and that
-    /// was closed again.
-    static func portNobodyListensOn() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 extension DaemonSandbox {
@@ -102,29 +81,9 @@ extension DaemonSandbox {
     func runToEnd(_ command: [String], config: String = "contextd.yaml", timeout: Double = 60) throws
         -> (status: Int32, output: String, error: String)
     {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = command + ["--config", directory.appendingPathComponent(config).path]
-        process.currentDirectoryURL = directory
-        let output = directory.appendingPathComponent("run-\(UUID().uuidString.prefix(8)).out")
-        let error = directory.appendingPathComponent("run-\(UUID().uuidString.prefix(8)).err")
-        for file in [output, error] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
-        let outputHandle = try FileHandle(forWritingTo: output)
-        let errorHandle = try FileHandle(forWritingTo: error)
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            Issue.record("contextd \(command.joined(separator: " ")) did not end within \(timeout) s")
-        }
-        try outputHandle.close()
-        try errorHandle.close()
-        defer { for file in [output, error] { try? FileManager.default.removeItem(at: file) } }
-        return (process.terminationStatus,
-            (try? String(contentsOf: output, encoding: .utf8)) ?? "", (try? String(contentsOf: error, encoding: .utf8)) ?? "")
+        let run = try BoundedRun.contextd(command + ["--config", directory.appendingPathComponent(config).path],
+            in: directory, errorApart: true, timeout: timeout)
+        if run.timedOut { Issue.record("contextd \(command.joined(separator: " ")) did not end within \(timeout) s") }
+        return (run.status, run.output, run.error)
     }
 }

@@ -77,8 +77,8 @@ final class ThrowawayCluster {
         return "/usr/lib/postgresql/\(newest)/bin/\(name)"
     }
 
-    /// Runs a command to its end; its standard output and error, together, go to a file (a
-    /// server started by pg_ctl keeps the descriptors it inherits, so never a pipe).
+    /// Runs a command to its end (``BoundedRun``, killed after 5 minutes); its standard output
+    /// and error together.
     ///
     /// Through a shell whose child closes every descriptor above 2 before it execs the command:
     /// Foundation's `Process` learns that a child ended when the socket the child inherited is
@@ -89,25 +89,10 @@ final class ThrowawayCluster {
     static func command(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
         -> (status: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", """
+        let run = try BoundedRun.run(URL(fileURLWithPath: "/bin/bash"), ["-c", """
             (for fd in /proc/self/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval "exec $fd>&-" ;; esac; done
              exec setsid --wait "$@"); exit $?
-            """, "contextd-test", executable] + arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-cmd-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+            """, "contextd-test", executable] + arguments, environment: environment, timeout: 300)
+        return (run.status, run.output)
     }
 }

@@ -290,9 +290,9 @@ final class Pipeline {
         guard let flight = state.takeInFlight() else { return [] }
         // The store refuses a commit when its storage is no longer what it opened
         // (``StorageProblem``): that error comes out here and stops the daemon.
-        let waitStarted = DispatchTime.now().uptimeNanoseconds
+        let waitStarted = ContinuousClock.now
         let receipt = try flight.pending.wait()
-        let waited = Duration.nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - waitStarted))
+        let waited = waitStarted.duration(to: .now)
         let published = try delivery.publish(flight.staged, receipt: receipt)
         telemetry.landed(flight, waited: waited, published: published, contextsHeld: engine.contextsHeld,
             contextReads: storedContexts.reads)

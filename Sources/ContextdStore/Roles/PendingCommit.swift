@@ -12,13 +12,13 @@ public final class PendingCommit: Sendable {
     private let outcome = Mutex<(result: Result<CommitReceipt, any Error>, took: Duration)?>(nil)
     private let done = DispatchSemaphore(value: 0)
     /// When the commit was handed over (the monotonic clock), for ``duration``.
-    private let handedOver = DispatchTime.now().uptimeNanoseconds
+    private let handedOver = ContinuousClock.now
 
     public init() {}
 
     /// Called once by the backend when the commit is durable or has failed.
     public func finish(_ result: Result<CommitReceipt, any Error>) {
-        let took = Duration.nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - handedOver))
+        let took = handedOver.duration(to: .now)
         outcome.withLock { $0 = (result, took) }
         done.signal()
     }
