@@ -83,6 +83,38 @@ enum PostgresStoreMigrations {
             """,
             "CREATE INDEX file_reject_by_file ON file_reject (spool, file, seq)",
         ]),
+        // The cluster's event log (decision 0018 §1, ``EventLog``): entries in one order, the
+        // head row every append locks, and the record of each appended file.
+        Migration(name: "pg2-event-log", statements: [
+            """
+            CREATE TABLE event_log (
+                pos bigint PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('event', 'tick')),
+                partition bigint,                          -- EntityPartition of the subject; NULL for a tick
+                source text, id text,                      -- NULL for a tick
+                time bigint NOT NULL,
+                clock_after bigint NOT NULL,               -- greatest time of the log up to this entry
+                body text)                                 -- the producer's text of the event
+            """,
+            "CREATE UNIQUE INDEX event_log_by_event ON event_log (source, id)",
+            "CREATE INDEX event_log_by_partition ON event_log (partition, pos)",
+            """
+            CREATE TABLE log_head (
+                id integer PRIMARY KEY CHECK (id = 1),
+                pos bigint NOT NULL DEFAULT 0,             -- the last position given
+                clock bigint)                              -- its clock_after
+            """,
+            "INSERT INTO log_head (id) VALUES (1)",
+            """
+            CREATE TABLE log_file (
+                node text NOT NULL, spool text NOT NULL, file text NOT NULL, digest text NOT NULL,
+                seq bigserial NOT NULL,
+                first_pos bigint, last_pos bigint,         -- NULL when none of its events was new
+                appended integer NOT NULL, duplicates integer NOT NULL,
+                logged_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (node, spool, file, digest))
+            """,
+        ]),
     ]
 
     /// Applies the migrations `connection` has not recorded yet; returns their names.
