@@ -10,7 +10,7 @@ struct Contextd: AsyncParsableCommand {
         version: ContextdVersion.text,
         subcommands: [
             RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self,
-            StatusCommand.self, MigrateCommand.self,
+            StatusCommand.self, MigrateCommand.self, LogCommand.self,
         ]
     )
 
