@@ -109,6 +109,26 @@ extension PostgresStore: EventLog {
         }
     }
 
+    public func headClock() throws -> Timestamp? {
+        try onWriter("read the event log's clock") { link in
+            guard let row = try link.run("SELECT clock FROM log_head WHERE id = 1").rows.first else {
+                throw PostgresStoreError(operation: "read the event log's clock", message: "log_head has no row; run `contextd migrate`")
+            }
+            let clock: Int64? = try PostgresRowReader(row)["clock"]
+            return clock.map(Timestamp.init(milliseconds:))
+        }
+    }
+
+    public func isLogged(_ file: LoggedFile) throws -> LogAppend? {
+        try onWriter("read the event log's files") { link in
+            try link.run("""
+                SELECT first_pos, last_pos, appended, duplicates FROM log_file
+                WHERE node = \(file.node) AND spool = \(file.spool) AND file = \(file.name) AND digest = \(file.digest)
+                ORDER BY seq DESC LIMIT 1
+                """).rows.first.map(Self.logAppend)
+        }
+    }
+
     public func isLogged(node: String, spool: String, file: String) throws -> LogAppend? {
         try onWriter("read the event log's files") { link in
             try link.run("""

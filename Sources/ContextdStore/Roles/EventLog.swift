@@ -34,7 +34,17 @@ public protocol EventLog: AnyObject, Sendable {
     /// The last position given (0 for an empty log).
     func head() throws -> Int64
 
+    /// The log's clock: the greatest time of its entries (``LogEntry/clockAfter`` of the head),
+    /// nil for an empty log. What an appending node judges lateness against: the engine that
+    /// applies the log has exactly this clock when it reaches the next position.
+    func headClock() throws -> Timestamp?
+
     /// What the last append of the file `file` of `spool` by `node` did, or nil when it was
     /// never appended: what a node asks at its start about a file it finds in `cur/`.
     func isLogged(node: String, spool: String, file: String) throws -> LogAppend?
+
+    /// What the append of exactly this file (node, spool, name and digest) did, or nil when it
+    /// was never appended. A file in `cur/` under a name an earlier file used (now in `done/`)
+    /// has another digest: the name alone would call it appended and lose it.
+    func isLogged(_ file: LoggedFile) throws -> LogAppend?
 }

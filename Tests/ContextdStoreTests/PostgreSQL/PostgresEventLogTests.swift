@@ -110,6 +110,10 @@ import Testing
             let other = try store.append(Self.file("a.jsonl", digest: "sha-other"), events: [Self.logged("e1"), Self.logged("e9")])
             #expect(other == LogAppend(positions: 3...3, appended: 1, duplicates: 1))
             #expect(try store.isLogged(node: "n1", spool: "cards", file: "a.jsonl") == other)
+            // By its digest, each content keeps its own record.
+            #expect(try store.isLogged(Self.file("a.jsonl")) == first)
+            #expect(try store.isLogged(Self.file("a.jsonl", digest: "sha-other")) == other)
+            #expect(try store.isLogged(Self.file("a.jsonl", digest: "sha-never")) == nil)
             // The same bytes claimed by another node are another file too; its events are duplicates.
             let elsewhere = try store.append(Self.file("a.jsonl", node: "n2"), events: events)
             #expect(elsewhere == LogAppend(positions: nil, appended: 0, duplicates: 3))
@@ -195,6 +199,7 @@ import Testing
             #expect(entries.map(\.kind) == [.event, .tick, .tick, .event])
             #expect(entries.map(\.time) == [1, 0, 3, 2].map { F.nine + .hours($0) })
             #expect(entries.map(\.clockAfter) == [1, 1, 3, 3].map { F.nine + .hours($0) })
+            #expect(try store.headClock() == F.nine + .hours(3), "the head's clock: the last entry's clockAfter")
             #expect(entries[1] == LogEntry(
                 position: 2, kind: .tick, partition: nil, source: nil, id: nil, time: F.nine, clockAfter: F.nine + .hours(1),
                 body: nil))
@@ -202,6 +207,7 @@ import Testing
             try await F.withDatabase { empty in
                 let fresh = try empty.store()
                 defer { fresh.close() }
+                #expect(try fresh.headClock() == nil)
                 #expect(try fresh.appendTick(at: F.nine) == 1)
                 #expect(try fresh.entries(after: 0, limit: 1).map(\.clockAfter) == [F.nine])
             }
