@@ -176,6 +176,7 @@ public struct Daemon: Service {
             "rules": "\(ruleSet.rules.count)",
             "inputs": "\(configuration.inputs.map { "\($0.name)=\($0.path)" }.joined(separator: ","))",
             "database": "\(configuration.store)", "outbox": "\(configuration.outbox)",
+            "node": "\(configuration.cluster.map { "\($0.node) (on the event log)" } ?? "alone")",
         ])
         // A listener that cannot bind stops the start now, before a long recovery.
         try await listening.wait(timeout: .seconds(30))

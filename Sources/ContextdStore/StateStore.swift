@@ -50,12 +50,16 @@ public struct Commit: Sendable {
     public var appliedOutcomes: [Int64]
     /// The file outbox's part of the batch; nil when it has none.
     public var outbox: OutboxDelivery?
+    /// A node on the event log (``EventLog``): the last log position this batch applied,
+    /// stored by the same transaction (``EventLog/appliedPosition()``); nil otherwise.
+    public var logPosition: Int64?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
         finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
-        appliedOutcomes: [Int64] = []
+        appliedOutcomes: [Int64] = [], logPosition: Int64? = nil
     ) {
+        self.logPosition = logPosition
         self.appliedOutcomes = appliedOutcomes
         self.explanations = explanations
         self.changes = changes

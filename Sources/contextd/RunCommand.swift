@@ -82,6 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch let failure as DatabaseOpenFailure where failure.isConfigurationProblem {
             StandardError.write("contextd: \(failure); not starting")
             throw ExitStatus.configuration
+        } catch let refusal as NodeLogRefusal {
+            StandardError.write("contextd: \(refusal); not starting")
+            throw ExitStatus.configuration
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)

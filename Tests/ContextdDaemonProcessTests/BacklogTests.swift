@@ -52,8 +52,13 @@ enum OutboxComparison {
     /// Returns the number of tasks compared.
     @discardableResult
     static func expectSameTasks(_ sandbox: DaemonSandbox, files: [String]) throws -> Int {
+        try expectSameTasks(sandbox, replayed: try sandbox.replay(files))
+    }
+
+    /// The same, with what replay printed given (`replay` of an export, with its clock steps).
+    @discardableResult
+    static func expectSameTasks(_ sandbox: DaemonSandbox, replayed: [String]) throws -> Int {
         let outbox = try sandbox.outboxTasks()
-        let replayed = try sandbox.replay(files)
         let store = try sandbox.store()
         let clock = try #require(try store.snapshot().clock)
         let expired = Set(try store.tasks(in: .expired).map(\.record.id))

@@ -59,7 +59,7 @@ final class DaemonSandbox {
     ) throws {
         self.allowedLateness = allowedLateness
         self.backend = backend
-        self.postgres = backend == .postgresql ? try postgres ?? SandboxDatabase() : nil
+        self.postgres = backend.isPostgres ? try postgres ?? SandboxDatabase() : nil
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
@@ -72,6 +72,7 @@ final class DaemonSandbox {
                     encoding: .utf8)
                 store += "store_password_file: ./store-password\n"
             }
+            if backend == .eventLog { store += "cluster:\n  node: sandbox\n" }
         }
         let config = """
             \(store)rules: ./rules
@@ -257,6 +258,17 @@ final class DaemonSandbox {
     /// outbox stops changing).
     func waitUntilDrained(timeout: Double = 120) throws {
         try waitUntil("the spool is drained", timeout: timeout) { isDrained }
+        if backend == .eventLog, let postgres {
+            // A file leaves cur/ once it is in the log: the engine may still be applying it.
+            try waitUntil("the event log is applied", timeout: timeout) {
+                // Ticks only: a slice that moved nothing but the clock commits no position.
+                let waiting = try postgres.execute("""
+                    SELECT count(*)::text FROM event_log
+                    WHERE kind = 'event' AND pos > (SELECT log_applied FROM engine_meta)
+                    """)
+                return waiting.first == "0"
+            }
+        }
         var last = try outboxTasks().count
         try waitUntil("the outbox settles", timeout: timeout) {
             Thread.sleep(forTimeInterval: 0.4)
@@ -271,10 +283,17 @@ final class DaemonSandbox {
     /// `contextd replay --until <now>` over `files`, in that order: one JSON line per task.
     /// `steps` puts a clock advance before the file at an index, as the daemon's idle clock did.
     func replay(_ files: [String], steps: [Int: Timestamp] = [:]) throws -> [String] {
+        try replay(arguments: files.enumerated().flatMap { index, file in
+            (steps[index].map { [$0.rfc3339] } ?? []) + [file]
+        })
+    }
+
+    /// `contextd replay --until <now>` over files and clock steps as given (what `contextd log
+    /// export --output` prints).
+    func replay(arguments: [String]) throws -> [String] {
         let process = Process()
         process.executableURL = Self.binary
         let until = ISO8601DateFormatter().string(from: Date())
-        let arguments = files.enumerated().flatMap { index, file in (steps[index].map { [$0.rfc3339] } ?? []) + [file] }
         process.arguments = ["replay", "--rules", rules.path, "--until", until] + lateness + arguments
         let out = Pipe()
         process.standardOutput = out

@@ -14,6 +14,12 @@ enum FileDigest {
         return hex(hash.finalize())
     }
 
+    /// The SHA-256 of `text`'s UTF-8 bytes: the record of a batch the daemon appends itself
+    /// (outcomes acked over HTTP), so that appending it again adds nothing.
+    static func of(text: String) -> String {
+        hex(SHA256.hash(data: Array(text.utf8)))
+    }
+
     static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []

@@ -55,12 +55,15 @@ final class Pipeline {
     /// Files moved out of `cur/` whose progress the next commit forgets.
     var completed: [(spool: String, file: String)] = []
     /// Where the loop is, with the commit in flight if there is one.
-    private(set) var state = LoopState.starting
+    var state = LoopState.starting
     /// The wall clock, read here only: the clock follows it when every spool is drained, and
     /// events further ahead of it than `limits.max_future_skew` are rejected. Tests set it.
     let wallClock: @Sendable () -> Timestamp
     let delivery: Delivery
     let telemetry: LoopTelemetry
+    /// Set on a node of a cluster (`cluster:`): the engine applies the event log, not the
+    /// files it claims (``Pipeline+Log``).
+    var nodeLog: NodeLog?
 
     var outbox: FileOutbox { delivery.outbox }
     var metrics: DaemonMetrics { telemetry.metrics }
@@ -94,6 +97,26 @@ final class Pipeline {
         inputs = try configuration.inputs.map { input in
             (input, try Spool(name: input.name, directory: input.path, onDone: input.onDone == .delete ? .delete : .move))
         }
+        if let cluster = configuration.cluster {
+            nodeLog = try Self.nodeLog(of: cluster, store: store, engine: engine, configuration: configuration)
+        }
+    }
+
+    /// The log stages of a node, going on from the position the store's state was committed
+    /// at. A store whose state was built without the log (a daemon alone on it before) is
+    /// refused: `replay` of the log could never give what it holds.
+    private static func nodeLog(
+        of cluster: ClusterSettings, store: any LoopStore, engine: Engine, configuration: DaemonConfiguration
+    ) throws -> NodeLog {
+        guard let log = store as? any EventLog else { throw NodeLogRefusal.noEventLog }
+        let applied = try log.appliedPosition()
+        if applied == 0, let clock = engine.clock {
+            throw NodeLogRefusal.stateWithoutLog(clock: clock)
+        }
+        let limits = LogIngest.Limits(maxLineBytes: configuration.maxLineBytes,
+            maxFutureSkew: configuration.maxFutureSkew, allowedLateness: configuration.allowedLateness)
+        return NodeLog(log: log, ingest: LogIngest(log: log, node: cluster.node, limits: limits),
+            evaluation: LogEvaluation(log: log), applied: applied)
     }
 
     /// Swaps the rule set between two events (the loop calls it between files).
@@ -117,6 +140,10 @@ final class Pipeline {
     /// `cur/`, redone from where their committed progress got. First, once. False when a
     /// shutdown interrupted it.
     func recover() throws -> Bool {
+        if nodeLog != nil {
+            try recoverOnLog()
+            return true
+        }
         try state.beginRecovering()
         let recovery = Recovery(outbox: delivery.outbox, store: store, logger: logger)
         _ = try recovery.finishOutbox(at: wallClock())
@@ -143,6 +170,7 @@ final class Pipeline {
     /// ``maximumGroupFiles`` files, or nothing waits. False when every spool was drained.
     /// The group's commit may still be in flight when it returns (``finishCommit()``).
     func step() throws -> Bool {
+        if nodeLog != nil { return try stepOnLog() }
         guard var waiting = try waitingFiles() else { return false }
         guard waiting.contains(where: { !$0.isEmpty }) else { return false }
         try state.beginApplying()
@@ -170,6 +198,12 @@ final class Pipeline {
     /// With every spool drained: the clock follows the wall clock (SPEC §2), due timers fire,
     /// due tasks go out, old dedup records are forgotten.
     func idle() throws {
+        if nodeLog != nil {
+            try idleOnLog()
+            try pruneIfDue()
+            try state.becomeIdle()
+            return
+        }
         try finishCommit()
         try applyOutcomes()
         let now = wallClock()
@@ -188,6 +222,14 @@ final class Pipeline {
         } else {
             try flushOutbox(at: engine.clock)
         }
+        try pruneIfDue()
+        try state.becomeIdle()
+    }
+
+    /// Once an hour: dedup records and suppressed candidates older than `dedup_retention`
+    /// forgotten.
+    private func pruneIfDue() throws {
+        let now = wallClock()
         if let clock = engine.clock, lastPrune.map({ now - $0 >= .hours(1) }) ?? true {
             lastPrune = now
             // Against the earlier of the two clocks: a clock that jumped can never void them.
@@ -198,7 +240,6 @@ final class Pipeline {
             let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
             if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
         }
-        try state.becomeIdle()
     }
 
     /// Outcomes acked over HTTP since the last look, applied as `contextd.task.outcome` events
@@ -252,7 +293,7 @@ final class Pipeline {
     /// The tasks the batch makes due are written to the outbox's `tmp/` first and staged by
     /// this commit; the files of the previous commit leave `cur/` while this one is written
     /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
-    private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
+    func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
         let landed = try land()
         try state.checkCommit()
         var batch = batch
@@ -325,6 +366,9 @@ final class Pipeline {
         try store.commit(batch, after: barrier)
         completed = []
     }
+
+    /// Writes what is due at the engine's clock to the outbox.
+    func flushOutboxNow() throws { try flushOutbox(at: engine.clock) }
 
     private func flushOutbox(at clock: Timestamp?) throws {
         guard let clock else { return }

@@ -138,6 +138,16 @@ extension PostgresStore: EventLog {
         }
     }
 
+    public func appliedPosition() throws -> Int64 {
+        try onWriter("read the event log's applied position") { link in
+            guard let row = try link.run("SELECT log_applied FROM engine_meta WHERE id = 1").rows.first else {
+                throw PostgresStoreError(operation: "read the event log's applied position",
+                    message: "engine_meta has no row; run `contextd migrate`")
+            }
+            return try PostgresRowReader(row)["log_applied", as: Int64.self]
+        }
+    }
+
     // MARK: - Parts
 
     /// `(source, id)`: an event's identity in the log.

@@ -47,4 +47,9 @@ public protocol EventLog: AnyObject, Sendable {
     /// was never appended. A file in `cur/` under a name an earlier file used (now in `done/`)
     /// has another digest: the name alone would call it appended and lose it.
     func isLogged(_ file: LoggedFile) throws -> LogAppend?
+
+    /// The last position whose effects are committed (``Commit/logPosition``), 0 before the
+    /// first: where the engine restored from ``EngineStateStore/snapshot(includingContexts:)``
+    /// goes on.
+    func appliedPosition() throws -> Int64
 }
