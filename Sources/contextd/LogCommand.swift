@@ -27,7 +27,7 @@ struct LogCommand: ParsableCommand {
 struct LogExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the event log as JSON Lines, in position order: the producers' text, with the kind a spool gave.",
+        abstract: "Write the event log as JSON Lines, in position order, each event with its kind.",
         discussion: """
             With --output DIR: one file per run of events between two clock steps (ticks), named \
             after its first position (log-000000000001.jsonl …), and on stdout the arguments that \
