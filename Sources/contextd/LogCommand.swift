@@ -17,21 +17,26 @@ struct LogCommand: ParsableCommand {
 /// as something `contextd replay` reads as it is — the reference every run must equal.
 ///
 /// Events are written as the producer's own text (one line each; a batch element's line breaks,
-/// whitespace between JSON tokens, become spaces). A tick is a clock step, and `replay` takes
-/// clock steps as RFC 3339 arguments between files: so with `--output` the log is cut into one
+/// whitespace between JSON tokens, become spaces), with `"kind":"<kind>",` inserted after the
+/// opening `{` when the text lacks the kind its spool gave it (``LogEntry/exportLine``). A tick
+/// is a clock step, and `replay` takes clock steps as RFC 3339 arguments between files: so with
+/// `--output` the log is cut into one
 /// file per run of events between ticks, and the command prints the `replay` arguments (files
 /// and times in log order). Without it, the log goes to stdout as one stream, each tick a line
 /// `{"contextd_clock_step":"<RFC 3339>"}`, to read or keep.
 struct LogExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the event log as JSON Lines, in position order.",
+        abstract: "Write the event log as JSON Lines, in position order, each event with its kind.",
         discussion: """
             With --output DIR: one file per run of events between two clock steps (ticks), named \
             after its first position (log-000000000001.jsonl …), and on stdout the arguments that \
             replay the log: `contextd replay FILE TIME FILE …` (add --rules and --until as for any \
             replay). Without --output: the whole log on stdout, each tick as a line \
-            {"contextd_clock_step":"<RFC 3339>"}. Events are the producers' own text, one per line. \
+            {"contextd_clock_step":"<RFC 3339>"}. Events are the producers' own text, one per line; an \
+            event whose text has no `kind` attribute and whose spool's configured kind is not `data` (the \
+            kind replay assumes) gets "kind":"<kind>", inserted right after its opening {, the rest of \
+            the producer's bytes unchanged, so that replay decodes the event the cluster evaluated. \
             Exit 78 when the store is SQLite (the event log needs PostgreSQL) or cannot be opened.
             """
     )
@@ -90,17 +95,6 @@ struct LogExportCommand: ParsableCommand {
 protocol LogExportSink {
     mutating func write(_ entry: LogEntry) throws
     mutating func finish() throws
-}
-
-extension LogEntry {
-    /// The entry's line: the event's text on one line, or a tick's clock step.
-    var exportLine: String {
-        guard kind == .event, let body else {
-            return #"{"contextd_clock_step":"\#(time.rfc3339)"}"#
-        }
-        guard body.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return body }
-        return String(decoding: body.utf8.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }, as: UTF8.self)
-    }
 }
 
 /// The whole log on stdout, ticks as clock-step lines.

@@ -81,6 +81,86 @@ import Testing
         #expect(tail.output == expectedStream.suffix(2).joined(separator: "\n") + "\n")
     }
 
+    /// A `kind: process` spool's events without a `kind` attribute are `process` events in the
+    /// log; the export writes `"kind":"process",` right after their opening `{` (the rest of the
+    /// producer's bytes as they were) and leaves texts that say their kind alone, so `replay` of
+    /// the export (which decodes with the default `data`) gives the tasks of the same events with
+    /// their kinds written out.
+    @Test(.postgres) func anEventsKindFromItsSpoolIsWrittenIntoTheExportSoReplayDecodesTheSameEvent() throws {
+        let sandbox = try DaemonSandbox(backend: .postgresql)
+        #expect(try sandbox.runToEnd(["migrate"]).status == 0)
+        try """
+            rules:
+              - id: kind-seen
+                description: Says which kind each step event had.
+                on: [step.done]
+                task:
+                  assignee: "ops-{{ event.id }}"   # one each: the stock contact cap allows 3 a day
+                  where: crm_task
+                  priority: 50
+                  what: "{{ event.id }} is {{ event.kind }}"
+                  why: "a step of {{ subject }}"
+            """.write(to: sandbox.rules.appendingPathComponent("kinds.yaml"), atomically: true, encoding: .utf8)
+        func line(_ id: String, minute: Int, kind: String? = nil, spaced: Bool = false) -> String {
+            (spaced ? #"{ "specversion": "1.0", "id": "\#(id)""# : #"{"specversion":"1.0","id":"\#(id)""#)
+                + (kind.map { #","kind":"\#($0)""# } ?? "")
+                + #","source":"wf","type":"step.done","subject":"s-\#(id)","time":"2026-11-20T08:\#(minute):00.250Z","#
+                + #""data":{"note":"caf\u00e9 \"q\""}}"#
+        }
+        func withKind(_ text: String) -> String { #"{"kind":"process","# + text.dropFirst() }
+        let files = [
+            [line("e1", minute: 10), line("e2", minute: 11, kind: "data"), line("e3", minute: 12, spaced: true)],
+            [line("e4", minute: 40, kind: "process"), line("e5", minute: 41)],
+        ]
+        let tick = Timestamp(rfc3339: "2026-11-20T08:30:00Z")!
+        let store = try sandbox.store()
+        let log = try #require(store as? any EventLog)
+        let decoder = EventDecoder(defaultKind: .process)
+        for (index, lines) in files.enumerated() {
+            if index == 1 { _ = try log.appendTick(at: tick) }
+            let events = try lines.map { LoggedEvent(event: try decoder.decode(line: Array($0.utf8), lineNumber: 1).get(), text: $0) }
+            _ = try log.append(LoggedFile(node: "n1", spool: "steps", name: "f\(index).jsonl", digest: "d\(index)"), events: events)
+        }
+        let exportedLines = [
+            [withKind(files[0][0]), files[0][1], withKind(files[0][2])],
+            [files[1][0], withKind(files[1][1])],
+        ]
+
+        let exported = sandbox.directory.appendingPathComponent("export")
+        let run = try sandbox.runToEnd(["log", "export", "--output", exported.path])
+        #expect(run.status == 0, "\(run.error)")
+        let names = ["log-000000000001.jsonl", "log-000000000005.jsonl"]
+        #expect(run.output == "contextd replay \(exported.appendingPathComponent(names[0]).path) \(tick.rfc3339) "
+            + "\(exported.appendingPathComponent(names[1]).path)\n")
+        for (name, lines) in zip(names, exportedLines) {
+            let text = try String(contentsOf: exported.appendingPathComponent(name), encoding: .utf8)
+            #expect(text == lines.joined(separator: "\n") + "\n", "\(name)")
+        }
+        let stream = try sandbox.runToEnd(["log", "export"])
+        #expect(stream.output == (exportedLines[0] + [#"{"contextd_clock_step":"\#(tick.rfc3339)"}"#] + exportedLines[1])
+            .joined(separator: "\n") + "\n")
+
+        // replay of the export: the events with the kinds the log has, as the original files
+        // with every kind written out give them.
+        let explicit = sandbox.directory.appendingPathComponent("explicit")
+        try FileManager.default.createDirectory(at: explicit, withIntermediateDirectories: true)
+        let originals = [
+            [line("e1", minute: 10, kind: "process"), line("e2", minute: 11, kind: "data"), line("e3", minute: 12, kind: "process")],
+            [line("e4", minute: 40, kind: "process"), line("e5", minute: 41, kind: "process")],
+        ].enumerated().map { index, lines in
+            let url = explicit.appendingPathComponent("f\(index).jsonl")
+            try? (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        let fromExport = try sandbox.replay(names.map { exported.appendingPathComponent($0).path }, steps: [1: tick])
+        let fromOriginals = try sandbox.replay(originals, steps: [1: tick])
+        #expect(fromExport == fromOriginals)
+        let whats = try fromExport.map { task in
+            try #require(try JSONSerialization.jsonObject(with: Data(task.utf8)) as? [String: Any])["what"] as? String
+        }
+        #expect(whats == ["e1 is process", "e2 is data", "e3 is process", "e4 is process", "e5 is process"])
+    }
+
     @Test func aSQLiteStoreIsRefusedWithTheReason() throws {
         let sandbox = try DaemonSandbox()
         let run = try sandbox.runToEnd(["log", "export"])

@@ -53,14 +53,15 @@ import Testing
 
         /// Ingests each file as the loop will (rejects staged, append, then `done/`) and appends
         /// each tick; the wall clock is far ahead, so no event is in the future.
-        func feed(_ steps: [Step]) throws {
+        /// `kind` is the spool's configured kind (`EventDecoder(defaultKind:)`).
+        func feed(_ steps: [Step], kind: EventKind = .data) throws {
             let ingest = LogIngest(log: log, node: "n1", limits: LogEvaluationTests.limits)
             for step in steps {
                 switch step {
                 case .file(let name, let text):
                     try text.write(toFile: directory.appendingPathComponent("new/" + name).path, atomically: false, encoding: .utf8)
                     guard case .claimed(let file) = try spool.claim(name) else { throw Unclaimed(name: name) }
-                    _ = try ingest.ingest(file, spool: "mix", kind: .data, wallClock: LogEvaluationTests.start + .days(365)) {
+                    _ = try ingest.ingest(file, spool: "mix", kind: kind, wallClock: LogEvaluationTests.start + .days(365)) {
                         rejects in
                         try spool.writeRejects(file.name, rejects.filter { !$0.late }.map(\.rejection),
                             late: rejects.filter(\.late).map(\.rejection))
@@ -314,6 +315,125 @@ import Testing
                 #expect(failure.description.hasPrefix("event log position 5: its text no longer decodes as an event (invalid JSON"))
             }
             #expect(engine.clock == clock && engine.statistics.events == 1)
+            try await run.close()
+        } catch {
+            try await run.close()
+            throw error
+        }
+    }
+}
+
+/// An event's kind in the log: a `kind: process` spool's events written without a `kind`
+/// attribute are `process` events (SPEC: the spool's configured kind applies), and the log's
+/// evaluation and `replay` of its export must see them so, while the producer's text is kept.
+@Suite(.postgres, .blocksAThread) struct LogEventKindTests {
+    /// One rule that makes a task of every `step.done` event, saying the kind it saw.
+    static let ruleSet = try! RuleLoader.load([RuleSource(path: "kinds.yaml", text: """
+        rules:
+          - id: kind-seen
+            description: Says which kind each step event had.
+            on: [step.done]
+            task:
+              assignee: ops
+              where: crm_task
+              priority: 50
+              what: "{{ event.id }} is {{ event.kind }}"
+              why: "a step of {{ subject }}"
+              data:
+                kind: event.kind
+        """)]).get()
+
+    static func line(_ id: String, minute: Int, kind: String? = nil, spaced: Bool = false) -> String {
+        let head = spaced ? #"{ "specversion": "1.0", "id": "\#(id)""# : #"{"specversion":"1.0","id":"\#(id)""#
+        return head + (kind.map { #","kind":"\#($0)""# } ?? "")
+            + #","source":"wf","type":"step.done","subject":"s-\#(id)","time":"2026-11-20T08:\#(minute):00.250Z","data":{"n":\#(minute)}}"#
+    }
+
+    /// A process spool's two files (events without `kind`, one spaced out, one with an
+    /// explicit `"kind":"data"`, one with `"kind":"process"`) with a clock step between them.
+    static let steps: [LogEvaluationTests.Step] = [
+        .file(name: "a.jsonl", text: [
+            line("e1", minute: 10), line("e2", minute: 11, kind: "data"), line("e3", minute: 12, spaced: true),
+        ].joined(separator: "\n") + "\n"),
+        .tick(Timestamp(rfc3339: "2026-11-20T08:30:00Z")!),
+        .file(name: "b.jsonl", text: line("e4", minute: 40, kind: "process") + "\n" + line("e5", minute: 41) + "\n"),
+    ]
+    static let kinds: [String: EventKind] = ["e1": .process, "e2": .data, "e3": .process, "e4": .process, "e5": .process]
+
+    @Test func aProcessSpoolsEventsWithoutKindAreProcessInTheLogItsEvaluationAndReplayOfItsExport() async throws {
+        let run = try await LogEvaluationTests.LoggedRun()
+        do {
+            try run.feed(Self.steps, kind: .process)
+            let entries = try run.log.entries(after: 0, limit: 100)
+            #expect(entries.map(\.id) == ["e1", "e2", "e3", nil, "e4", "e5"])
+            #expect(entries.map(\.eventKind) == [.process, .data, .process, nil, .process, .process])
+            #expect(entries.filter { $0.kind == .event }.map(\.body) == [
+                Self.line("e1", minute: 10), Self.line("e2", minute: 11, kind: "data"), Self.line("e3", minute: 12, spaced: true),
+                Self.line("e4", minute: 40, kind: "process"), Self.line("e5", minute: 41),
+            ], "the producer's text, unchanged")
+
+            // The evaluation applies each event with its kind.
+            let engine = Engine(ruleSet: Self.ruleSet, allowedLateness: LogEvaluationTests.limits.allowedLateness)
+            let slice = try LogEvaluation(log: run.log).evaluateAll(engine, after: 0, sliceSize: 4)
+            var evaluated = LogEvaluationTests.TaskList()
+            evaluated.record(slice.changes)
+            #expect(evaluated.tasks.map(\.what) == ["e1 is process", "e2 is data", "e3 is process", "e4 is process", "e5 is process"])
+            #expect(evaluated.tasks.map { $0.data["kind"] } == ["process", "data", "process", "process", "process"])
+
+            // The export writes the kind into the texts that lack it, right after the `{`.
+            let lines = entries.map(\.exportLine)
+            #expect(lines == [
+                #"{"kind":"process","# + Self.line("e1", minute: 10).dropFirst(),
+                Self.line("e2", minute: 11, kind: "data"),
+                #"{"kind":"process","# + Self.line("e3", minute: 12, spaced: true).dropFirst(),
+                #"{"contextd_clock_step":"2026-11-20T08:30:00Z"}"#,
+                Self.line("e4", minute: 40, kind: "process"),
+                #"{"kind":"process","# + Self.line("e5", minute: 41).dropFirst(),
+            ])
+            for (entry, line) in zip(entries, lines) where entry.kind == .event {
+                let event = try EventDecoder().decode(line: Array(line.utf8), lineNumber: 1).get()
+                #expect(event.kind == Self.kinds[event.id], "replay's decoder (default data) reads \(line)")
+            }
+
+            // replay of the export (its files cut at the tick, read with replay's default
+            // decoder) equals the evaluation field by field.
+            let first = run.directory.appendingPathComponent("export-1.jsonl")
+            let second = run.directory.appendingPathComponent("export-5.jsonl")
+            try (lines[0...2].joined(separator: "\n") + "\n").write(to: first, atomically: true, encoding: .utf8)
+            try (lines[4...5].joined(separator: "\n") + "\n").write(to: second, atomically: true, encoding: .utf8)
+            let replay = Replay(ruleSet: Self.ruleSet, allowedLateness: LogEvaluationTests.limits.allowedLateness)
+            replay.apply(file: try #require(EventFileReader(path: first.path)))
+            replay.advance(to: entries[3].time)
+            replay.apply(file: try #require(EventFileReader(path: second.path)))
+            #expect(replay.tasks == evaluated.tasks)
+            #expect(replay.engine.clock == engine.clock)
+            #expect(replay.engine.statistics.events == engine.statistics.events)
+            try await run.close()
+        } catch {
+            try await run.close()
+            throw error
+        }
+    }
+
+    /// A kind changed under the log (by hand) stops the slice at its position, as a changed id
+    /// does: the text says one kind and the log another.
+    @Test func anEntryWhoseTextSaysAnotherKindThanTheLogStopsAtItsPosition() async throws {
+        let run = try await LogEvaluationTests.LoggedRun()
+        do {
+            try run.feed(Self.steps, kind: .process)
+            #expect(try await run.database.column(
+                "UPDATE event_log SET event_kind = 'data' WHERE id = 'e4' RETURNING pos::text") == ["5"])
+            let engine = Engine(ruleSet: Self.ruleSet)
+            do {
+                _ = try LogEvaluation(log: run.log).evaluate(engine, after: 0, limit: 10)
+                Issue.record("an entry of another kind than its text was applied")
+            } catch let failure as LogEvaluation.Failure {
+                #expect(failure.description == """
+                    event log position 5: its text says kind 'process', but the log filed it as 'data'; \
+                    the table was changed by hand
+                    """)
+            }
+            #expect(engine.statistics.events == 0)
             try await run.close()
         } catch {
             try await run.close()

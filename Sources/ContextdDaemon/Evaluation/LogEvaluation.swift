@@ -8,7 +8,9 @@ import ContextdStore
 ///
 /// An entry is applied exactly as `replay` of the log's export applies it, so that the run
 /// equals that reference: an event is decoded from the producer's own text (``LogEntry/body``)
-/// with the decoder the spool uses and handed to ``Engine/apply(_:)``; a tick is the clock step
+/// with the kind the log recorded for it as the default (``LogEntry/eventKind``, the spool's
+/// configured kind when the text has no `kind` attribute; the export writes that kind into such a
+/// text) and handed to ``Engine/apply(_:)``; a tick is the clock step
 /// `replay` takes between two files, ``Engine/advance(to:)``. Timers between two events need no
 /// step of their own here: one engine over the whole log fires them inside `apply`, when the
 /// next event's time passes them, as replay does (per-partition engines will step to the
@@ -19,13 +21,13 @@ import ContextdStore
 /// leaves the engine as it was, so the caller commits nothing past the last good slice.
 struct LogEvaluation {
     let log: any EventLog
-    /// The spool's decoder: ``EventDecoder/defaultKind`` gives the kind of an event whose text
-    /// has none, which the log does not record apart from the text.
-    let decoder: EventDecoder
+    /// One decoder per kind, made once: an entry is decoded by the one of its recorded kind, so
+    /// that a text without a `kind` attribute becomes the event its spool's decoder made.
+    private let dataDecoder = EventDecoder(defaultKind: .data)
+    private let processDecoder = EventDecoder(defaultKind: .process)
 
-    init(log: any EventLog, decoder: EventDecoder = EventDecoder()) {
+    init(log: any EventLog) {
         self.log = log
-        self.decoder = decoder
     }
 
     /// What one slice did: the task changes, in the order the engine made them, and the last
@@ -108,6 +110,11 @@ struct LogEvaluation {
                 guard let body = entry.body else {
                     throw Failure(position: entry.position, reason: "an event entry without its text")
                 }
+                let kind = entry.eventKind ?? .data
+                let decoder = switch kind {
+                case .data: dataDecoder
+                case .process: processDecoder
+                }
                 switch decoder.decode(line: body.utf8, lineNumber: 1) {
                 case .success(let event):
                     guard event.source == entry.source, event.id == entry.id else {
@@ -116,6 +123,14 @@ struct LogEvaluation {
                             reason: """
                                 its text is the event (\(event.source), \(event.id)), but the log filed it as \
                                 (\(entry.source ?? "nil"), \(entry.id ?? "nil")); the table was changed by hand
+                                """)
+                    }
+                    guard event.kind == kind else {
+                        throw Failure(
+                            position: entry.position,
+                            reason: """
+                                its text says kind '\(event.kind.rawValue)', but the log filed it as \
+                                '\(kind.rawValue)'; the table was changed by hand
                                 """)
                     }
                     steps.append(.event(event))

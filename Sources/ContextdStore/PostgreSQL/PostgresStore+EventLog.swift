@@ -30,7 +30,7 @@ extension PostgresStore: EventLog {
                 var position = head.position
                 var clock = head.clock
                 var positions: [Int64] = [], partitions: [Int64] = [], sources: [String] = [], ids: [String] = []
-                var times: [Int64] = [], clocks: [Int64] = [], bodies: [String] = []
+                var times: [Int64] = [], clocks: [Int64] = [], bodies: [String] = [], kinds: [String] = []
                 for logged in fresh {
                     position += 1
                     let time = logged.event.time.milliseconds
@@ -42,14 +42,15 @@ extension PostgresStore: EventLog {
                     times.append(time)
                     clocks.append(clock!)
                     bodies.append(logged.text)
+                    kinds.append(logged.event.kind.rawValue)
                 }
                 if !fresh.isEmpty {
                     try link.run("""
-                        INSERT INTO event_log (pos, kind, partition, source, id, time, clock_after, body)
-                        SELECT pos, 'event', partition, source, id, time, clock_after, body
+                        INSERT INTO event_log (pos, kind, partition, source, id, time, clock_after, body, event_kind)
+                        SELECT pos, 'event', partition, source, id, time, clock_after, body, event_kind
                         FROM unnest(\(positions)::bigint[], \(partitions)::bigint[], \(sources)::text[], \(ids)::text[],
-                            \(times)::bigint[], \(clocks)::bigint[], \(bodies)::text[])
-                            AS entry (pos, partition, source, id, time, clock_after, body)
+                            \(times)::bigint[], \(clocks)::bigint[], \(bodies)::text[], \(kinds)::text[])
+                            AS entry (pos, partition, source, id, time, clock_after, body, event_kind)
                         """)
                     try link.run("UPDATE log_head SET pos = \(position), clock = \(clock) WHERE id = 1")
                 }
@@ -85,7 +86,7 @@ extension PostgresStore: EventLog {
     public func entries(after position: Int64, limit: Int) throws -> [LogEntry] {
         try onWriter("read the event log") { link in
             try link.run("""
-                SELECT pos, kind, partition, source, id, time, clock_after, body FROM event_log
+                SELECT pos, kind, partition, source, id, time, clock_after, body, event_kind FROM event_log
                 WHERE pos > \(position) ORDER BY pos LIMIT \(limit)
                 """).rows.map(Self.logEntry)
         }
@@ -94,7 +95,7 @@ extension PostgresStore: EventLog {
     public func entries(partition: Int64, after position: Int64, limit: Int) throws -> [LogEntry] {
         try onWriter("read the event log") { link in
             try link.run("""
-                SELECT pos, kind, partition, source, id, time, clock_after, body FROM event_log
+                SELECT pos, kind, partition, source, id, time, clock_after, body, event_kind FROM event_log
                 WHERE partition = \(partition) AND pos > \(position) ORDER BY pos LIMIT \(limit)
                 """).rows.map(Self.logEntry)
         }
@@ -210,9 +211,19 @@ extension PostgresStore: EventLog {
                 an entry of kind '\(kindText)' is unknown to this contextd; run the version that wrote it
                 """)
         }
+        let eventKindText: String? = try reader["event_kind"]
+        let eventKind = try eventKindText.map { text in
+            guard let eventKind = EventKind(rawValue: text) else {
+                throw PostgresStoreError(operation: "read the event log", message: """
+                    an event of kind '\(text)' is unknown to this contextd; run the version that wrote it
+                    """)
+            }
+            return eventKind
+        }
         return LogEntry(
             position: try reader["pos"], kind: kind, partition: try reader["partition"], source: try reader["source"],
             id: try reader["id"], time: Timestamp(milliseconds: try reader["time"]),
-            clockAfter: Timestamp(milliseconds: try reader["clock_after"]), body: try reader["body"])
+            clockAfter: Timestamp(milliseconds: try reader["clock_after"]), body: try reader["body"],
+            eventKind: eventKind)
     }
 }

@@ -94,7 +94,10 @@ enum PostgresStoreMigrations {
                 source text, id text,                      -- NULL for a tick
                 time bigint NOT NULL,
                 clock_after bigint NOT NULL,               -- greatest time of the log up to this entry
-                body text)                                 -- the producer's text of the event
+                body text,                                 -- the producer's text of the event
+                event_kind text                            -- the decoded event's kind; NULL for a tick
+                    CHECK (event_kind IN ('data', 'process')),
+                CHECK ((kind = 'event') = (event_kind IS NOT NULL)))
             """,
             "CREATE UNIQUE INDEX event_log_by_event ON event_log (source, id)",
             "CREATE INDEX event_log_by_partition ON event_log (partition, pos)",

@@ -24,7 +24,9 @@ public struct LoggedFile: Sendable, Hashable {
 }
 
 /// An event to append, with the producer's own text of it: the log keeps that text, so that
-/// an export gives back the bytes the producer wrote, not a re-encoding of the decoded event.
+/// an export gives back the bytes the producer wrote, not a re-encoding of the decoded event,
+/// and the decoded event's kind beside it (``LogEntry/eventKind``), which the text does not
+/// say when the spool's configured kind applied.
 public struct LoggedEvent: Sendable, Hashable {
     public var event: Event
     /// The line (or batch element) as it was in the file, without its line break.
@@ -76,10 +78,15 @@ public struct LogEntry: Sendable, Hashable {
     public var clockAfter: Timestamp
     /// The event's text as the producer wrote it; nil for a tick.
     public var body: String?
+    /// The decoded event's kind; nil for a tick. The text alone does not say it when the
+    /// producer left out the `kind` attribute: the spool's configured kind applied then
+    /// (``EventDecoder/defaultKind``), and the log keeps it so that whoever decodes the text
+    /// again (the evaluation, `replay` of the export) gets the same event.
+    public var eventKind: EventKind?
 
     public init(
         position: Int64, kind: Kind, partition: Int64?, source: String?, id: String?, time: Timestamp,
-        clockAfter: Timestamp, body: String?
+        clockAfter: Timestamp, body: String?, eventKind: EventKind? = nil
     ) {
         self.position = position
         self.kind = kind
@@ -89,5 +96,6 @@ public struct LogEntry: Sendable, Hashable {
         self.time = time
         self.clockAfter = clockAfter
         self.body = body
+        self.eventKind = eventKind
     }
 }

@@ -44,6 +44,7 @@ import Testing
             #expect(entries.map(\.id) == ["e1", "e2", "e3", "e4", "e5"])
             #expect(entries.map(\.source) == ["cards", "cards", "cards", "cards", "crm"])
             #expect(entries.map(\.body) == (first + second).map(\.text))
+            #expect(entries.map(\.eventKind) == Array(repeating: .data, count: 5))
             #expect(entries.map(\.partition) == ["c-1", "c-2", "c-1", "c-3", "c-2"].map(EntityPartition.of))
             #expect(entries.map(\.time) == Array(repeating: F.nine, count: 5))
             #expect(try store.entries(after: 3, limit: 1).map(\.position) == [4])
@@ -211,6 +212,26 @@ import Testing
                 #expect(try fresh.appendTick(at: F.nine) == 1)
                 #expect(try fresh.entries(after: 0, limit: 1).map(\.clockAfter) == [F.nine])
             }
+        }
+    }
+
+    /// The decoded event's kind is kept beside its text: a text without `kind` does not say it
+    /// (its spool's configured kind applied), and whoever decodes the text again needs it.
+    @Test func eachEventsDecodedKindIsKeptAndATickHasNone() async throws {
+        try await F.withDatabase { database in
+            let store = try database.store()
+            defer { store.close() }
+            var step = Self.logged("e1", subject: "alice")
+            step.event.kind = .process
+            _ = try store.append(Self.file("a.jsonl"), events: [step, Self.logged("e2", subject: "alice")])
+            _ = try store.appendTick(at: F.nine)
+            let entries = try store.entries(after: 0, limit: 10)
+            #expect(entries.map(\.eventKind) == [.process, .data, nil])
+            #expect(entries[0].body == step.text, "the text stays the producer's, without the kind")
+            #expect(try store.entries(partition: EntityPartition.of("alice"), after: 0, limit: 10).map(\.eventKind)
+                == [.process, .data])
+            #expect(try await database.column("SELECT coalesce(event_kind, 'NULL') FROM event_log ORDER BY pos")
+                == ["process", "data", "NULL"])
         }
     }
 
