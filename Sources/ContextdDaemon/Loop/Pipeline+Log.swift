@@ -197,7 +197,7 @@ extension Pipeline {
                     task: outcome.task, rule: outcome.rule, subject: outcome.subject, assignee: outcome.assignee,
                     outcome: kind, note: outcome.note ?? "", time: outcome.time
                 ).event
-                events.append(LoggedEvent(event: event, text: Self.text(of: event)))
+                events.append(LoggedEvent(event: event, text: event.jsonLine))
             }
             let first = pending.first!.seq, last = pending.last!.seq
             let record = LoggedFile(node: node, spool: "contextd.outcomes", name: "outcomes-\(first)-\(last)",
@@ -207,19 +207,5 @@ extension Pipeline {
             try finishCommit()
             logger.info("outcomes appended to the event log", metadata: ["count": "\(pending.count)"])
         }
-    }
-
-    /// The event as a CloudEvents JSON line that the spool's decoder reads back as it is.
-    static func text(of event: Event) -> String {
-        var object = event.attributes
-        object["specversion"] = object["specversion"] ?? .string("1.0")
-        object["id"] = .string(event.id)
-        object["source"] = .string(event.source)
-        object["type"] = .string(event.type)
-        object["subject"] = .string(event.subject)
-        object["time"] = .string(event.time.rfc3339)
-        object["kind"] = .string(event.kind.rawValue)
-        if event.data != .null { object["data"] = event.data }
-        return JSON.encode(.object(object))
     }
 }
