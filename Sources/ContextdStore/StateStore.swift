@@ -53,6 +53,9 @@ public struct Commit: Sendable {
     /// A node on the event log (``EventLog``): the last log position this batch applied,
     /// stored by the same transaction (``EventLog/appliedPosition()``); nil otherwise.
     public var logPosition: Int64?
+    /// A node of several: the leases the batch was computed under, checked by the commit's own
+    /// transaction (``CommitFence``); nil for a daemon alone.
+    public var fence: CommitFence?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
