@@ -161,7 +161,7 @@ extension PostgresStore: EventLog {
 
     /// Runs `body` between BEGIN and COMMIT on `link`; ROLLBACK when it throws (a lost
     /// connection has nothing to roll back: the server ends the transaction itself).
-    private static func inTransaction<T>(_ link: PostgresConnectionLink, _ body: () throws -> T) throws -> T {
+    static func inTransaction<T>(_ link: PostgresConnectionLink, _ body: () throws -> T) throws -> T {
         try link.run("BEGIN")
         do {
             let value = try body()

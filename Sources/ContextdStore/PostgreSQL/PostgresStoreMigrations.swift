@@ -121,6 +121,47 @@ enum PostgresStoreMigrations {
             // holds them, so state and position never disagree.
             "ALTER TABLE engine_meta ADD COLUMN log_applied bigint NOT NULL DEFAULT 0",
         ]),
+        // Several nodes on one store (decision 0018 §2): the cluster's partition count, each
+        // node's row, and one lease per partition. Times are the server's (`now()`), never a
+        // node's. `task.staged_by` tells which node's outbox holds a staged task's file.
+        //
+        // No index serves `partition % n = ANY(…)` on `task` and `timer`: an expression index
+        // needs `n`, which only `join` fixes. The filtered reads (a partition's snapshot, a
+        // node's due tasks) go through `task_by_delivery` first and filter the rest.
+        Migration(name: "pg3-cluster", statements: [
+            """
+            CREATE TABLE cluster (
+                id integer PRIMARY KEY CHECK (id = 1),
+                partitions integer NOT NULL CHECK (partitions > 0),
+                created_at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE TABLE node (
+                id text PRIMARY KEY,
+                instance text NOT NULL,                    -- the random id kept in the node's data directory
+                incarnation bigint NOT NULL,               -- + 1 at each join of the id
+                started_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                left_at timestamptz,                       -- set by a graceful leave
+                lease_ms bigint NOT NULL,
+                fingerprint text NOT NULL,
+                drained boolean NOT NULL DEFAULT false,
+                position bigint NOT NULL DEFAULT 0,
+                next_deadline bigint,
+                commit_seq bigint NOT NULL DEFAULT 0,      -- the node's last fenced commit's number
+                not_staged text[] NOT NULL DEFAULT '{}')   -- its receipt, for an in-doubt commit
+            """,
+            """
+            CREATE TABLE partition_lease (
+                partition integer PRIMARY KEY,
+                owner text, owner_incarnation bigint,      -- NULL when released or never owned
+                epoch bigint NOT NULL DEFAULT 0,           -- + 1 at every takeover
+                expires_at timestamptz,
+                applied_pos bigint NOT NULL DEFAULT 0,     -- the last log position committed for it
+                clock bigint)                              -- the log's clock there
+            """,
+            "ALTER TABLE task ADD COLUMN staged_by text",
+        ]),
     ]
 
     /// Applies the migrations `connection` has not recorded yet; returns their names.
