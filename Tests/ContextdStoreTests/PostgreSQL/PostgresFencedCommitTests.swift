@@ -175,6 +175,37 @@ import Testing
         }
     }
 
+    @Test func aHeartbeatRenewsTheLeasesWhileACommitIsStuckInItsTransaction() async throws {
+        try await F.withDatabase { database in
+            let store = try database.store()
+            defer { store.close() }
+            let one = try C.join(store, "n1", lease: .seconds(60))
+            let leases = try [3, 9].map { try #require(try store.acquire($0, for: one)) }
+            // The commit stops after its task rows, inside its transaction, on the writer.
+            let session = try await TestSession.open(database)
+            try await session.run("""
+                CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_advisory_xact_lock_shared(4243); RETURN NULL; END $$
+                """)
+            try await session.run("CREATE TRIGGER hold AFTER INSERT ON task FOR EACH STATEMENT EXECUTE FUNCTION hold_commit()")
+            try await session.run("SELECT pg_advisory_lock(4243)")
+            let commit = store.startCommit(Self.batch(one, leases, position: 42, clock: F.nine), after: nil)
+            try await C.untilWaitingForLocks(database, 1)
+
+            let beat = Background { try store.heartbeat(one, drained: false, position: 41, nextDeadline: nil) }
+            let view = try beat.value()
+            #expect(view.leases[3].expiresAt == view.serverTime + .seconds(60), "renewed while the commit runs")
+            #expect(view.nodes[0].position == 41)
+            #expect(try store.view().leases[9].owner == "n1")
+            #expect(try await database.column("SELECT count(*)::text FROM task") == ["0"], "the commit is still in flight")
+
+            try await session.run("SELECT pg_advisory_unlock(4243)")
+            #expect(try commit.wait().notStaged.isEmpty)
+            #expect(try await database.column("SELECT commit_seq || ' ' || position FROM node") == ["1 41"])
+            await session.close()
+        }
+    }
+
     @Test func aFencedCommitCutAfterItsCOMMITReachedTheServerIsDurableOnce() async throws {
         try await F.withDatabase { database in
             let proxy = try CuttingProxy(upstreamPort: database.server.port)
