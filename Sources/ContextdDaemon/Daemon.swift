@@ -62,7 +62,7 @@ public struct Daemon: Service {
         defer { store.close() }
         if let file = location.localFile { lock.recordStore(file) }
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
-            metrics: metrics, logger: logger, shouldStop: { stop.isSet })
+            metrics: metrics, logger: logger, shouldStop: { stop.isSet }, wake: { doorbell.ring() })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
         pipeline.board.loaded(ruleSet, at: WallClock.now())
         pipeline.heartbeat = { watchdog.beat() }
@@ -221,6 +221,7 @@ public struct Daemon: Service {
         }
         // A shutdown between groups: the last commit is on disk, its tasks in the outbox.
         try pipeline.settle()
+        pipeline.leaveCluster()
     }
 
     /// Loads and checks the whole rule set; swaps it in only when it has no error.

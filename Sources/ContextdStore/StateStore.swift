@@ -60,9 +60,10 @@ public struct Commit: Sendable {
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
         finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
-        appliedOutcomes: [Int64] = [], logPosition: Int64? = nil
+        appliedOutcomes: [Int64] = [], logPosition: Int64? = nil, fence: CommitFence? = nil
     ) {
         self.logPosition = logPosition
+        self.fence = fence
         self.appliedOutcomes = appliedOutcomes
         self.explanations = explanations
         self.changes = changes

@@ -60,7 +60,7 @@ enum OutboxComparison {
     static func expectSameTasks(_ sandbox: DaemonSandbox, replayed: [String]) throws -> Int {
         let outbox = try sandbox.outboxTasks()
         let store = try sandbox.store()
-        let clock = try #require(try store.snapshot().clock)
+        let clock = try #require(try sandbox.committedClock(store))
         let expired = Set(try store.tasks(in: .expired).map(\.record.id))
         // What the daemon must have written by its clock: every replayed task already due,
         // except those that expired before they became due.

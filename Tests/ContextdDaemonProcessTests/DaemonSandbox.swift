@@ -261,10 +261,11 @@ final class DaemonSandbox {
         if backend == .eventLog, let postgres {
             // A file leaves cur/ once it is in the log: the engine may still be applying it.
             try waitUntil("the event log is applied", timeout: timeout) {
-                // Ticks only: a slice that moved nothing but the clock commits no position.
+                // Events only: a slice that moved nothing but a partition's clock commits no position.
                 let waiting = try postgres.execute("""
-                    SELECT count(*)::text FROM event_log
-                    WHERE kind = 'event' AND pos > (SELECT log_applied FROM engine_meta)
+                    SELECT count(*)::text FROM event_log e
+                    JOIN partition_lease l ON e.partition % (SELECT partitions FROM cluster) = l.partition
+                    WHERE e.kind = 'event' AND e.pos > l.applied_pos
                     """)
                 return waiting.first == "0"
             }
@@ -331,6 +332,28 @@ final class DaemonSandbox {
         let store = try StoreLocation.postgresql(try postgres.settings).openForReading()
         openedStores.append(store)
         return store
+    }
+
+    /// The engine's clock as last committed: a node of a cluster keeps it per partition (the
+    /// furthest one is the node's), a daemon alone in its engine state.
+    func committedClock(_ store: any DaemonStore) throws -> Timestamp? {
+        guard backend == .eventLog, let postgres else { return try store.snapshot().clock }
+        let rows: [String?] = try postgres.execute("SELECT max(clock)::text FROM partition_lease")
+        guard let first = rows.first, let text = first, let milliseconds = Int64(text) else { return nil }
+        return Timestamp(milliseconds: milliseconds)
+    }
+
+    /// Every event applied, once: a daemon alone records them as seen events; a node's record
+    /// is the event log (the log refuses a duplicate, and ``waitUntilDrained(timeout:)`` waits
+    /// until the log is applied).
+    func appliedEvents() throws -> [SeenEvent] {
+        guard backend == .eventLog, let postgres else { return try store().snapshot().seenEvents }
+        return try postgres.execute("SELECT source || ' ' || id || ' ' || time FROM event_log WHERE kind = 'event'")
+            .compactMap { row in
+                let parts = (row ?? "").split(separator: " ", maxSplits: 2).map(String.init)
+                guard parts.count == 3, let time = Int64(parts[2]) else { return nil }
+                return SeenEvent(source: parts[0], id: parts[1], time: Timestamp(milliseconds: time))
+            }
     }
 
     static func id(of taskJSON: String) throws -> String {

@@ -1,3 +1,4 @@
+public import ContextdEvents
 import Glibc
 
 /// The `cluster:` section: this daemon is a node of a cluster that shares one PostgreSQL
@@ -11,10 +12,24 @@ public struct ClusterSettings: Sendable, Equatable {
     /// `cluster.node`: this node's name among the nodes, in the log's file records and (with
     /// several nodes) on its partition leases. Default: the host name.
     public var node: String
+    /// `cluster.partitions`: how many partitions subjects are hashed into. Used once, when the
+    /// first node creates the cluster; a node whose count differs from the cluster's is refused.
+    public var partitions: Int
+    /// `cluster.lease`: how long a node's partitions stay its own without a heartbeat (it beats
+    /// every third of it); a dead node's partitions are taken over after about this long.
+    public var lease: TimeSpan
 
-    public init(node: String) {
+    public init(node: String, partitions: Int = ClusterSettings.defaultPartitions, lease: TimeSpan = ClusterSettings.defaultLease) {
         self.node = node
+        self.partitions = partitions
+        self.lease = lease
     }
+
+    public static let defaultPartitions = 64
+    public static let defaultLease = TimeSpan.seconds(10)
+    /// More would make every node's lease table and every rebalance heavier for no gain on the
+    /// sizes decision 0018 plans for (tens of nodes).
+    public static let maximumPartitions = 4096
 
     /// What a node id may be: a host name's letters, so that it reads well in logs and status.
     static func problem(with id: String) -> String? {

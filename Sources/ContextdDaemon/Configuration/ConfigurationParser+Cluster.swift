@@ -1,9 +1,10 @@
+import ContextdEvents
 import Yams
 
 /// The `cluster:` section (``ClusterSettings``): only with a PostgreSQL store, where the
 /// cluster's event log lives.
 extension ConfigurationParser {
-    static let clusterKeys = ["node"]
+    static let clusterKeys = ["node", "partitions", "lease"]
 
     func readCluster(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {
         guard let node = root["cluster"] else { return }
@@ -21,6 +22,15 @@ extension ConfigurationParser {
                 settings.node = id
             }
         }
+        if let count = cluster.count("partitions", minimum: 1) {
+            if count > ClusterSettings.maximumPartitions, let countNode = cluster["partitions"] {
+                document.report(at: countNode, "'cluster.partitions' is at most \(ClusterSettings.maximumPartitions); "
+                    + "the default \(ClusterSettings.defaultPartitions) serves up to about 50 nodes")
+            } else {
+                settings.partitions = count
+            }
+        }
+        if let span = cluster.duration("lease", atLeast: .seconds(1)) { settings.lease = span }
         guard configuration.postgres != nil else {
             document.report(at: node, "'cluster' needs a PostgreSQL store, where the nodes share their event log: "
                 + "add 'store: postgresql://USER@HOST/DB', or remove 'cluster' to run one daemon on SQLite")

@@ -49,10 +49,13 @@ struct LogEvaluation {
         var description: String { "event log position \(position): \(reason)" }
     }
 
-    /// Applies up to `limit` entries after `position` to `engine`.
-    func evaluate(_ engine: Engine, after position: Int64, limit: Int) throws -> Slice {
+    /// Applies up to `limit` entries after `position` to `engine`. With `owning`, the engine
+    /// holds only those partitions: an event of another partition is a clock step for it
+    /// (``Engine/advance(to:)`` to the entry's ``LogEntry/clockAfter``), so that its timers fire
+    /// at the very step where `replay` of the whole log fires them.
+    func evaluate(_ engine: Engine, after position: Int64, limit: Int, owning: OwnedPartitions? = nil) throws -> Slice {
         let entries = try log.entries(after: position, limit: limit)
-        let steps = try decode(entries, after: position)
+        let steps = try decode(entries, after: position, owning: owning)
         var slice = Slice(lastPosition: entries.last?.position ?? position, entries: steps.count)
         for step in steps {
             switch step {
@@ -60,9 +63,21 @@ struct LogEvaluation {
             case .tick(let time):
                 slice.ticks += 1
                 slice.changes += engine.advance(to: time)
+            case .clockStep(let time):
+                slice.changes += engine.advance(to: time)
             }
         }
         return slice
+    }
+
+    /// The partitions an engine holds: `EntityPartition.of(subject) % count` in `partitions`.
+    struct OwnedPartitions: Sendable {
+        var count: Int
+        var partitions: Set<Int>
+
+        func owns(_ partition: Int64) -> Bool {
+            partitions.contains(Int(partition % Int64(count)))
+        }
     }
 
     /// Applies every entry after `position`, `sliceSize` at a time; one slice when the log ends
@@ -83,12 +98,14 @@ struct LogEvaluation {
     private enum Step {
         case event(Event)
         case tick(Timestamp)
+        /// An event of a partition the engine does not hold: only the clock moves.
+        case clockStep(Timestamp)
     }
 
     /// Decodes a slice, checking that it goes on from `position` without a gap (a gap means the
     /// log was pruned past what this engine applied) and that each body is the event the log
     /// filed under its `(source, id)`.
-    private func decode(_ entries: [LogEntry], after position: Int64) throws -> [Step] {
+    private func decode(_ entries: [LogEntry], after position: Int64, owning: OwnedPartitions?) throws -> [Step] {
         var steps: [Step] = []
         steps.reserveCapacity(entries.count)
         var previous = position
@@ -107,6 +124,10 @@ struct LogEvaluation {
             case .tick:
                 steps.append(.tick(entry.time))
             case .event:
+                if let owning, let partition = entry.partition, !owning.owns(partition) {
+                    steps.append(.clockStep(entry.clockAfter))
+                    continue
+                }
                 guard let body = entry.body else {
                     throw Failure(position: entry.position, reason: "an event entry without its text")
                 }

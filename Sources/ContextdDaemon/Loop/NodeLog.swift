@@ -12,9 +12,8 @@ struct NodeLog {
     let log: any EventLog
     let ingest: LogIngest
     let evaluation: LogEvaluation
-    /// The last position applied to the engine: committed, in flight, or (a slice that changed
-    /// nothing but the clock) held until the next commit writes a later one.
-    var applied: Int64
+    /// The node's membership, leases and cohorts.
+    let cluster: NodeCluster
     /// When this node last appended a tick (wall clock), so that an idle node steps the log's
     /// clock about once per ``tickInterval``, not at every wake.
     var lastTick: Timestamp?

@@ -15,36 +15,51 @@ import Logging
 /// releases deferred tasks where the run did. Outcomes acked over HTTP are appended as
 /// `contextd.task.outcome` events, so the export holds them as well.
 extension Pipeline {
-    /// One step on the log: up to ``NodeLog/filesPerStep`` waiting files appended, then one
-    /// slice of up to `batch_events` entries applied and committed. False when no file waited
-    /// and the log had nothing new.
+    /// One step on the log: the partitions brought in line with the assignment, up to
+    /// ``NodeLog/filesPerStep`` waiting files appended, then one slice of the cohort furthest
+    /// behind applied and committed. False when no file waited and the log had nothing new.
     func stepOnLog() throws -> Bool {
+        try checkMembership()
         try state.beginApplying()
+        try rebalance()
         let ingested = try ingestWaiting()
-        let applied = try applyLogSlice()
+        if ingested { nodeLog?.cluster.heartbeat.report { $0.drained = false } }
+        let applied = try applyCohortSlice()
         return ingested || applied
     }
 
     /// With every spool drained: outcomes into the log, the log applied to its end, and a tick
-    /// when the clock lags the wall clock (at once when something is due).
+    /// when the clock lags the wall clock (at once when something is due here).
     func idleOnLog() throws {
+        try checkMembership()
         try finishCommit()
+        try rebalance()
         try appendOutcomes()
-        while try applyLogSlice() {}
+        while try applyCohortSlice() {}
         try finishCommit()
         if try tickIfDue() {
-            while try applyLogSlice() {}
+            while try applyCohortSlice() {}
             try finishCommit()
-        } else {
-            try flushOutboxNow()
+        }
+        try flushOutboxNow()
+        guard let cluster = nodeLog?.cluster else { return }
+        let deadline = try nextDeadline()
+        cluster.heartbeat.report {
+            $0.drained = true
+            $0.position = cluster.position
+            $0.nextDeadline = deadline
         }
     }
 
-    /// Finishes what a previous process left: staged outbox files, then each file in `cur/`,
-    /// appended already (it only leaves `cur/`) or appended now.
+    /// Finishes what a previous process left: staged outbox files this node staged, then each
+    /// file in `cur/`, appended already (it only leaves `cur/`) or appended now. Then the first
+    /// heartbeat, the partitions this node should hold, and the heartbeat's thread.
     func recoverOnLog() throws {
         guard let nodeLog else { return }
         try state.beginRecovering()
+        let cluster = nodeLog.cluster
+        cluster.store.scopeOutbox(to: OutboxScope(node: cluster.node, partitions: Set(0..<cluster.membership.partitions),
+            count: cluster.membership.partitions))
         let recovery = Recovery(outbox: delivery.outbox, store: store, logger: logger)
         _ = try recovery.finishOutbox(at: wallClock())
         for (input, spool) in inputs {
@@ -61,7 +76,24 @@ extension Pipeline {
                 try ingest(claim, named: name, input: input, spool: spool)
             }
         }
+        cluster.heartbeat.beat()
+        try rebalance(force: true)
+        cluster.heartbeat.start()
         try state.becomeIdle()
+    }
+
+    /// At a graceful stop, after ``settle()``: the heartbeat ends and the node leaves, so the
+    /// others take its partitions at once rather than after the lease.
+    func leaveCluster() {
+        guard let cluster = nodeLog?.cluster else { return }
+        cluster.heartbeat.stop()
+        do {
+            try cluster.store.leave(cluster.membership)
+            logger.notice("left the cluster", metadata: ["node": "\(cluster.node)"])
+        } catch {
+            logger.warning("could not leave the cluster; its partitions go to the others when the lease ends",
+                metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - Ingest
@@ -143,38 +175,23 @@ extension Pipeline {
         return ingested.items
     }
 
-    // MARK: - Evaluation
+    // MARK: - Ticks
 
-    /// Applies up to `batch_events` entries after the applied position and commits them with
-    /// the last one's position. A slice that moved only the clock commits nothing (as
-    /// ``idle()`` does): the next commit writes a later position, and a restart before then
-    /// applies the slice again to the same effect.
-    private func applyLogSlice() throws -> Bool {
-        guard var nodeLog else { return false }
-        let slice = try nodeLog.evaluation.evaluate(engine, after: nodeLog.applied, limit: configuration.batchEvents)
-        guard slice.entries > 0 else { return false }
-        nodeLog.applied = slice.lastPosition
-        self.nodeLog = nodeLog
-        let changes = engine.takeChanges()
-        if slice.changes.isEmpty && changes.isEmpty && completed.isEmpty && !delivery.awaitsMarks && group.tally.isEmpty {
-            telemetry.clockMoved(to: engine.clock)
-            return true
-        }
-        let tally = group.tally
-        group.tally = [:]
-        try commit(Commit(changes: changes, tasks: slice.changes, logPosition: slice.lastPosition), tally: tally)
-        return true
-    }
-
-    /// Appends a tick at the wall clock when the engine's clock lags it and either a timer or
-    /// a deferred task is due by now, or no tick went for ``NodeLog/tickInterval``. True when
-    /// one was appended.
+    /// Appends a tick at the wall clock when the log's clock lags it and either a timer or a
+    /// deferred task of this node is due by now, or this node holds partition 0, every other live
+    /// node reported its spools drained (this one is: it is idle), and no tick went for
+    /// ``NodeLog/tickInterval``. True when one
+    /// was appended.
     private func tickIfDue() throws -> Bool {
-        guard var nodeLog, let clock = engine.clock else { return false }
+        guard var nodeLog, let clock = try nodeLog.log.headClock() else { return false }
         let now = wallClock()
         guard now > clock else { return false }
-        let due = [engine.nextTimer, try store.nextDue(after: clock)].compactMap { $0 }.min().map { $0 <= now } ?? false
-        guard due || nodeLog.lastTick.map({ now - $0 >= NodeLog.tickInterval }) ?? true else { return false }
+        let cluster = nodeLog.cluster
+        let due = try nextDeadline().map { $0 <= now } ?? false
+        let keeper = cluster.partitions.contains(0)
+            && (cluster.heartbeat.latest?.nodes.filter { $0.isLive && $0.id != cluster.node }.allSatisfy(\.drained) ?? true)
+            && (nodeLog.lastTick.map { now - $0 >= NodeLog.tickInterval } ?? true)
+        guard due || keeper else { return false }
         _ = try nodeLog.log.appendTick(at: now)
         nodeLog.lastTick = now
         self.nodeLog = nodeLog

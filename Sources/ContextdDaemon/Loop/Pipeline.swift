@@ -35,9 +35,15 @@ final class Pipeline {
     let configuration: DaemonConfiguration
     let store: any LoopStore
     let inputs: [(input: DaemonConfiguration.Input, spool: Spool)]
-    private(set) var engine: Engine
+    /// The engine the loop applies events to; on a node of a cluster, the engine of the cohort
+    /// in hand (``activate(_:in:)``).
+    var engine: Engine
     /// Where the engine reads back the contexts it let go of; a failed read stops the commit.
     private let storedContexts: StoredContexts
+    /// The rules in force: every engine the loop makes (a node's cohorts) starts with them.
+    private(set) var ruleSet: RuleSet
+    /// A node's engine while it holds no partition: nothing is applied to it.
+    private(set) lazy var placeholderEngine = makeEngine(restoring: EngineSnapshot())
     var logger: Logger
     /// Asked between slices: true once a shutdown was requested.
     let shouldStop: @Sendable () -> Bool
@@ -73,9 +79,10 @@ final class Pipeline {
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: any LoopStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
-        wallClock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) throws
+        wallClock: @escaping @Sendable () -> Timestamp = { WallClock.now() }, wake: @escaping @Sendable () -> Void = {}) throws
     {
         self.configuration = configuration
+        self.ruleSet = ruleSet
         self.wallClock = wallClock
         self.logger = logger
         self.shouldStop = shouldStop
@@ -98,31 +105,53 @@ final class Pipeline {
             (input, try Spool(name: input.name, directory: input.path, onDone: input.onDone == .delete ? .delete : .move))
         }
         if let cluster = configuration.cluster {
-            nodeLog = try Self.nodeLog(of: cluster, store: store, engine: engine, configuration: configuration)
+            nodeLog = try Self.nodeLog(of: cluster, store: store, engine: engine, configuration: configuration,
+                logger: logger, wake: wake)
+            // The node's engines are its cohorts' (``rebalance(force:)``); until it holds a
+            // partition the loop's engine is an empty one.
+            engine = placeholderEngine
+            telemetry.switched(to: engine)
         }
     }
 
-    /// The log stages of a node, going on from the position the store's state was committed
-    /// at. A store whose state was built without the log (a daemon alone on it before) is
-    /// refused: `replay` of the log could never give what it holds.
+    /// The log stages of a node, joined to the cluster. A store whose engine state was built
+    /// without the log (a daemon alone on it before) is refused: `replay` of the log could never
+    /// give what it holds.
     private static func nodeLog(
-        of cluster: ClusterSettings, store: any LoopStore, engine: Engine, configuration: DaemonConfiguration
+        of cluster: ClusterSettings, store: any LoopStore, engine: Engine, configuration: DaemonConfiguration,
+        logger: Logger, wake: @escaping @Sendable () -> Void
     ) throws -> NodeLog {
-        guard let log = store as? any EventLog else { throw NodeLogRefusal.noEventLog }
-        let applied = try log.appliedPosition()
-        if applied == 0, let clock = engine.clock {
-            throw NodeLogRefusal.stateWithoutLog(clock: clock)
+        guard let log = store as? any EventLog, let members = store as? any ClusterMembership else {
+            throw NodeLogRefusal.noEventLog
         }
+        if let clock = engine.clock { throw NodeLogRefusal.stateWithoutLog(clock: clock) }
         let limits = LogIngest.Limits(maxLineBytes: configuration.maxLineBytes,
             maxFutureSkew: configuration.maxFutureSkew, allowedLateness: configuration.allowedLateness)
+        let node = try joinCluster(cluster, store: members, configuration: configuration, logger: logger, wake: wake)
         return NodeLog(log: log, ingest: LogIngest(log: log, node: cluster.node, limits: limits),
-            evaluation: LogEvaluation(log: log), applied: applied)
+            evaluation: LogEvaluation(log: log), cluster: node)
+    }
+
+    /// An engine with the loop's rules and settings, restored from `snapshot`, reading contexts
+    /// back from the store.
+    func makeEngine(restoring snapshot: EngineSnapshot) -> Engine {
+        let engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention,
+            allowedLateness: configuration.allowedLateness, restoring: snapshot)
+        engine.contextSource = storedContexts
+        engine.recordsChanges = true
+        engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds }
+        engine.observer = explanations
+        return engine
     }
 
     /// Swaps the rule set between two events (the loop calls it between files).
     func replace(ruleSet: RuleSet) {
         let retired = RetiredRuleSet(engine.ruleSet)
+        self.ruleSet = ruleSet
         engine.replace(ruleSet: ruleSet)
+        for cohort in nodeLog?.cluster.cohorts ?? [] where cohort.engine !== engine {
+            cohort.engine.replace(ruleSet: ruleSet)
+        }
         explanations.scorers = ruleSet.scorers
         // Freeing a thousand compiled rules (closures in closures) takes milliseconds: another
         // thread does it, and the loop goes on with the new rules.
@@ -271,6 +300,9 @@ final class Pipeline {
     func nextDeadline() throws -> Timestamp? {
         try finishCommit()
         let clock = engine.clock ?? wallClock()
+        if nodeLog != nil {
+            return [nextTimerOfCohorts, try store.nextDue(after: clock)].compactMap { $0 }.min()
+        }
         return [engine.nextTimer, try store.nextDue(after: clock)].compactMap { $0 }.min()
     }
 
@@ -297,6 +329,7 @@ final class Pipeline {
         let landed = try land()
         try state.checkCommit()
         var batch = batch
+        if batch.fence == nil, let cluster = nodeLog?.cluster { batch.fence = cluster.bareFence }
         let changes = batch.tasks
         batch.tasks = changes.foldingReleases()
         batch.explanations = explanations.take()
@@ -361,14 +394,17 @@ final class Pipeline {
         try finishCommit()
         state = .settled
         guard delivery.awaitsMarks || !completed.isEmpty else { return }
-        var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed)
+        var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed, fence: nodeLog?.cluster.bareFence)
         let barrier = addMarks(to: &batch, staged: [])
         try store.commit(batch, after: barrier)
         completed = []
     }
 
-    /// Writes what is due at the engine's clock to the outbox.
-    func flushOutboxNow() throws { try flushOutbox(at: engine.clock) }
+    /// Writes what is due at the engine's clock to the outbox (on a node, the clock of its
+    /// furthest cohort: what is due there is due).
+    func flushOutboxNow() throws {
+        try flushOutbox(at: nodeLog?.cluster.cohorts.compactMap(\.engine.clock).max() ?? engine.clock)
+    }
 
     private func flushOutbox(at clock: Timestamp?) throws {
         guard let clock else { return }
