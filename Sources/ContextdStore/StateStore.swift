@@ -50,9 +50,6 @@ public struct Commit: Sendable {
     public var appliedOutcomes: [Int64]
     /// The file outbox's part of the batch; nil when it has none.
     public var outbox: OutboxDelivery?
-    /// A node on the event log (``EventLog``): the last log position this batch applied,
-    /// stored by the same transaction (``EventLog/appliedPosition()``); nil otherwise.
-    public var logPosition: Int64?
     /// A node of several: the leases the batch was computed under, checked by the commit's own
     /// transaction (``CommitFence``); nil for a daemon alone.
     public var fence: CommitFence?
@@ -60,9 +57,8 @@ public struct Commit: Sendable {
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
         finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
-        appliedOutcomes: [Int64] = [], logPosition: Int64? = nil, fence: CommitFence? = nil
+        appliedOutcomes: [Int64] = [], fence: CommitFence? = nil
     ) {
-        self.logPosition = logPosition
         self.fence = fence
         self.appliedOutcomes = appliedOutcomes
         self.explanations = explanations

@@ -53,7 +53,7 @@ import Testing
         ownerAddress.user = "contextd_owner"
         let migrated = try sandbox.runToEnd(["migrate"], config: "owner.yaml")
         #expect(migrated.status == 0, "\(migrated.error)")
-        #expect(migrated.output == "applied pg1-schema\napplied pg2-event-log\nthe store at \(ownerAddress) is up to date (2 migration(s) applied)\n")
+        #expect(migrated.output == "applied pg1-schema\napplied pg2-event-log\napplied pg3-cluster\nthe store at \(ownerAddress) is up to date (3 migration(s) applied)\n")
 
         // The daemon's role finds nothing to do, without DDL: `migrate` and the start-up's.
         let current = try sandbox.runToEnd(["migrate"])

@@ -37,6 +37,8 @@ final class DaemonSandbox {
     private(set) var process: Process?
     let allowedLateness: String?
     let backend: SandboxBackend
+    /// `cluster.node` of an `.eventLog` sandbox.
+    let nodeName: String
     /// The PostgreSQL database of a `.postgresql` sandbox; nil on SQLite.
     let postgres: SandboxDatabase?
     /// The stores ``store()`` opened, closed before the database is dropped.
@@ -55,24 +57,30 @@ final class DaemonSandbox {
     init(
         backend: SandboxBackend = .sqlite, postgres: SandboxDatabase? = nil,
         batchEvents: Int = 10_000, contextCache: Int? = nil, allowedLateness: String? = "3650d",
-        maxFutureSkew: String? = nil, extra: String = ""
+        maxFutureSkew: String? = nil, extra: String = "", node: String = "sandbox", lease: String? = nil,
+        leavingOut ruleFiles: [String] = []
     ) throws {
         self.allowedLateness = allowedLateness
         self.backend = backend
+        self.nodeName = node
         self.postgres = backend.isPostgres ? try postgres ?? SandboxDatabase() : nil
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
+        for file in ruleFiles { try FileManager.default.removeItem(at: rules.appendingPathComponent(file)) }
         var store = ""
         if let database = self.postgres {
             PostgresTestServer.noteRun()
-            store = "store: \(database.address)\n"
+            var address = database.address
+            // A node's connections are told apart in pg_stat_activity.
+            if backend == .eventLog { address.applicationName = "contextd-\(node)" }
+            store = "store: \(address)\n"
             if let password = database.password {
                 try (password + "\n").write(to: directory.appendingPathComponent("store-password"), atomically: true,
                     encoding: .utf8)
                 store += "store_password_file: ./store-password\n"
             }
-            if backend == .eventLog { store += "cluster:\n  node: sandbox\n" }
+            if backend == .eventLog { store += "cluster:\n  node: \(node)\n" + (lease.map { "  lease: \($0)\n" } ?? "") }
         }
         let config = """
             \(store)rules: ./rules
@@ -161,6 +169,10 @@ final class DaemonSandbox {
         self.process = nil
         return process.terminationStatus
     }
+
+    /// After the daemon exited on its own (a test saw it stop): forget it, so that ``start()``
+    /// can run it again.
+    func forgetProcess() { process = nil }
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 

@@ -23,6 +23,9 @@ final class NodeHeartbeat: Sendable {
     private struct State: Sendable {
         var report = Report()
         var latest: ClusterView?
+        /// How many views the heartbeat brought: a view numbered two past the moment something
+        /// happened was read after it (the one in between may have been read before).
+        var views = 0
         /// Set when another process joined under this node's id: this one must stop.
         var superseded: ClusterRefusal?
         var stopped = false
@@ -45,6 +48,12 @@ final class NodeHeartbeat: Sendable {
     }
 
     var latest: ClusterView? { state.withLock { $0.latest } }
+    /// The latest view and its number.
+    var numbered: (view: ClusterView, number: Int)? {
+        state.withLock { state in state.latest.map { ($0, state.views) } }
+    }
+    /// The number of the latest view (0 before the first).
+    var views: Int { state.withLock { $0.views } }
     var superseded: ClusterRefusal? { state.withLock { $0.superseded } }
 
     func report(_ update: (inout Report) -> Void) {
@@ -61,6 +70,7 @@ final class NodeHeartbeat: Sendable {
             let changed = state.withLock { state -> Bool in
                 let before = state.latest.map { Set($0.nodes.filter(\.isLive).map(\.id)) }
                 state.latest = view
+                state.views += 1
                 if state.failingSince != nil {
                     state.failingSince = nil
                     logger.notice("heartbeat reached the store again")

@@ -1,4 +1,5 @@
 import ContextdEvents
+import ContextdStore
 import Yams
 
 /// The `cluster:` section (``ClusterSettings``): only with a PostgreSQL store, where the
@@ -37,5 +38,6 @@ extension ConfigurationParser {
             return
         }
         configuration.cluster = settings
+        configuration.postgres?.idleInTransactionTimeout = settings.lease
     }
 }

@@ -54,7 +54,9 @@ struct LogEvaluation {
     /// (``Engine/advance(to:)`` to the entry's ``LogEntry/clockAfter``), so that its timers fire
     /// at the very step where `replay` of the whole log fires them.
     func evaluate(_ engine: Engine, after position: Int64, limit: Int, owning: OwnedPartitions? = nil) throws -> Slice {
-        let entries = try log.entries(after: position, limit: limit)
+        let entries = try owning.map {
+            try log.entries(after: position, limit: limit, bodiesOf: $0.partitions, count: $0.count)
+        } ?? log.entries(after: position, limit: limit)
         let steps = try decode(entries, after: position, owning: owning)
         var slice = Slice(lastPosition: entries.last?.position ?? position, entries: steps.count)
         for step in steps {

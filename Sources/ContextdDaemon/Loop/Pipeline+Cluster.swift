@@ -12,6 +12,8 @@ final class NodeCluster {
     var cohorts: [Cohort] = []
     /// When the loop last compared its partitions with the assignment.
     var lastRebalance: Timestamp?
+    /// For each partition held, the heartbeat's view number when it was taken.
+    var takenAt: [Int: Int] = [:]
 
     init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat) {
         self.membership = membership
@@ -67,7 +69,16 @@ extension Pipeline {
         let interval = TimeSpan(milliseconds: cluster.membership.lease.milliseconds / 3)
         guard force || cluster.lastRebalance.map({ now - $0 >= interval }) ?? true else { return }
         cluster.lastRebalance = now
-        guard let view = cluster.heartbeat.latest else { return }
+        guard let (view, number) = cluster.heartbeat.numbered else { return }
+        let leases = Dictionary(uniqueKeysWithValues: view.leases.map { ($0.partition, $0) })
+        // A partition the store gives another owner (this node was paused, or cut off, past its
+        // lease): its state here is stale. Nothing of it can be committed (the fence) or
+        // published (the staged mark); the node stops and starts again.
+        let lost = cluster.partitions.filter { partition in
+            guard let lease = leases[partition], number >= (cluster.takenAt[partition] ?? 0) + 2 else { return false }
+            return lease.owner != cluster.node || lease.ownerIncarnation != cluster.membership.incarnation
+        }
+        if !lost.isEmpty { throw FencedOut(partitions: lost.sorted()) }
         var live = Set(view.nodes.filter(\.isLive).map(\.id))
         live.insert(cluster.node)
         let count = cluster.membership.partitions
@@ -75,7 +86,6 @@ extension Pipeline {
         let held = cluster.partitions
         let giving = held.subtracting(wanted)
         if !giving.isEmpty { try release(giving, of: cluster) }
-        let leases = Dictionary(uniqueKeysWithValues: view.leases.map { ($0.partition, $0) })
         let taking = wanted.subtracting(held).filter { partition in
             guard let lease = leases[partition] else { return true }
             return lease.owner == nil || lease.isExpired || lease.owner == cluster.node
@@ -88,8 +98,12 @@ extension Pipeline {
     /// gives each group standing at one position a cohort restored from the store.
     private func take(_ partitions: Set<Int>, of cluster: NodeCluster) throws {
         var taken: [PartitionLease] = []
+        let views = cluster.heartbeat.views
         for partition in partitions.sorted() {
-            if let lease = try cluster.store.acquire(partition, for: cluster.membership) { taken.append(lease) }
+            if let lease = try cluster.store.acquire(partition, for: cluster.membership) {
+                taken.append(lease)
+                cluster.takenAt[partition] = views
+            }
         }
         guard !taken.isEmpty else { return }
         try finishCommit()
@@ -186,7 +200,7 @@ extension Pipeline {
 
     /// The outbox ledger selects only what this node's partitions hold.
     private func store(scope cluster: NodeCluster) {
-        cluster.store.scopeOutbox(to: OutboxScope(node: cluster.node, partitions: cluster.partitions,
+        cluster.store.scopeOutbox(to: OutboxScope(node: cluster.node, incarnation: cluster.membership.incarnation, partitions: cluster.partitions,
             count: cluster.membership.partitions))
     }
 

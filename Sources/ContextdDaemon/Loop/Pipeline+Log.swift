@@ -58,7 +58,7 @@ extension Pipeline {
         guard let nodeLog else { return }
         try state.beginRecovering()
         let cluster = nodeLog.cluster
-        cluster.store.scopeOutbox(to: OutboxScope(node: cluster.node, partitions: Set(0..<cluster.membership.partitions),
+        cluster.store.scopeOutbox(to: OutboxScope(node: cluster.node, incarnation: cluster.membership.incarnation, partitions: Set(0..<cluster.membership.partitions),
             count: cluster.membership.partitions))
         let recovery = Recovery(outbox: delivery.outbox, store: store, logger: logger)
         _ = try recovery.finishOutbox(at: wallClock())

@@ -96,8 +96,7 @@ extension PostgresStore {
         let receipt = try PostgresCommitWriter(run: run).write(batch)
         _ = try run("""
             UPDATE engine_meta SET commit_seq = \(number), not_staged = \(receipt.notStaged.sorted()),
-            clock = coalesce(\(batch.changes.clock?.milliseconds)::bigint, clock),
-            log_applied = coalesce(\(batch.logPosition)::bigint, log_applied) WHERE id = 1
+            clock = coalesce(\(batch.changes.clock?.milliseconds)::bigint, clock) WHERE id = 1
             """)
         _ = try run("COMMIT")
         lastCommitSeq.withLock { $0 = number }

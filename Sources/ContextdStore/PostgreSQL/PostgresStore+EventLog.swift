@@ -92,6 +92,17 @@ extension PostgresStore: EventLog {
         }
     }
 
+    public func entries(after position: Int64, limit: Int, bodiesOf partitions: Set<Int>, count: Int) throws -> [LogEntry] {
+        let owned = partitions.sorted().map(Int64.init)
+        return try onWriter("read the event log") { link in
+            try link.run("""
+                SELECT pos, kind, partition, source, id, time, clock_after, event_kind,
+                    CASE WHEN partition % \(Int64(count)) = ANY(\(owned)::bigint[]) THEN body END AS body
+                FROM event_log WHERE pos > \(position) ORDER BY pos LIMIT \(limit)
+                """).rows.map(Self.logEntry)
+        }
+    }
+
     public func entries(partition: Int64, after position: Int64, limit: Int) throws -> [LogEntry] {
         try onWriter("read the event log") { link in
             try link.run("""
@@ -136,16 +147,6 @@ extension PostgresStore: EventLog {
                 SELECT first_pos, last_pos, appended, duplicates FROM log_file
                 WHERE node = \(node) AND spool = \(spool) AND file = \(file) ORDER BY seq DESC LIMIT 1
                 """).rows.first.map(Self.logAppend)
-        }
-    }
-
-    public func appliedPosition() throws -> Int64 {
-        try onWriter("read the event log's applied position") { link in
-            guard let row = try link.run("SELECT log_applied FROM engine_meta WHERE id = 1").rows.first else {
-                throw PostgresStoreError(operation: "read the event log's applied position",
-                    message: "engine_meta has no row; run `contextd migrate`")
-            }
-            return try PostgresRowReader(row)["log_applied", as: Int64.self]
         }
     }
 

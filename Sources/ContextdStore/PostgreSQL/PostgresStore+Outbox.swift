@@ -42,7 +42,38 @@ extension PostgresStore {
 
     public func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
         guard !ids.isEmpty else { return }
+        if state == .staged, let scope = outboxScope {
+            try markStaged(ids, at: time, fencedBy: scope)
+            return
+        }
         try onWriter("mark tasks") { link in _ = try link.run(Self.mark(ids, as: state, at: time)) }
+    }
+
+    /// A node's `staged` mark of due tasks (``OutboxScope``): only pending tasks of partitions
+    /// this incarnation holds at that moment, in the marking statement itself. Fewer rows than
+    /// ids: a partition moved on while this node was paused; ``FencedOut`` (the tasks it did
+    /// mark are its own to publish, as staged tasks are at its next start).
+    private func markStaged(_ ids: [String], at time: Timestamp, fencedBy scope: OutboxScope) throws {
+        let marked = try onWriter("mark tasks") { link in
+            var text = PostgresQueryText()
+            let delivered = text.bind(time.milliseconds)
+            let node = text.bind(scope.node)
+            let list = text.bind(ids)
+            let count = text.bind(Int64(scope.count))
+            let incarnation = text.bind(scope.incarnation)
+            text.sql = """
+                UPDATE task SET delivery = 'staged', delivered_at = \(delivered), staged_by = \(node)
+                WHERE id = ANY(\(list)::text[]) AND delivery = 'pending' AND EXISTS (
+                    SELECT 1 FROM partition_lease l
+                    WHERE l.partition = task.partition % \(count) AND l.owner = \(node) AND l.owner_incarnation = \(incarnation))
+                RETURNING partition % \(count) AS partition
+                """
+            return try link.run(text.query).rows.count
+        }
+        guard marked == ids.count else {
+            let lost = try view().leases.filter { scope.partitions.contains($0.partition) && $0.owner != scope.node }
+            throw FencedOut(partitions: lost.map(\.partition).sorted())
+        }
     }
 
     /// Moves tasks to a delivery state, noting when: one statement.

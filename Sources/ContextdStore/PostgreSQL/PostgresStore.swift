@@ -30,6 +30,9 @@ public final class PostgresStore: DaemonStore {
         public var maximumConnections = 8
         /// `statement_timeout` on every connection: a statement running longer fails.
         public var statementTimeout: Duration = .seconds(30)
+        /// `idle_in_transaction_session_timeout` on every connection, when set
+        /// (``PostgresSettings/idleInTransactionTimeout``: a node's lease).
+        public var idleInTransactionTimeout: Duration?
         /// The first wait before a commit tries again on a lost connection; it doubles each time.
         public var firstRetryDelay: Duration = .milliseconds(100)
         /// The longest wait between two tries.
@@ -90,7 +93,7 @@ public final class PostgresStore: DaemonStore {
     ) throws {
         let parameters = [
             ("statement_timeout", String(Self.milliseconds(options.statementTimeout))), ("synchronous_commit", "on"),
-        ]
+        ] + (options.idleInTransactionTimeout.map { [("idle_in_transaction_session_timeout", String(Self.milliseconds($0)))] } ?? [])
         var pooled = configuration
         pooled.options.maximumConnections = max(1, options.maximumConnections)
         pooled.options.additionalStartupParameters += parameters

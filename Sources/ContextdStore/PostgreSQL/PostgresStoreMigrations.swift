@@ -117,9 +117,6 @@ enum PostgresStoreMigrations {
                 logged_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (node, spool, file, digest))
             """,
-            // The last log position whose effects are committed: written by the commit that
-            // holds them, so state and position never disagree.
-            "ALTER TABLE engine_meta ADD COLUMN log_applied bigint NOT NULL DEFAULT 0",
         ]),
         // Several nodes on one store (decision 0018 §2): the cluster's partition count, each
         // node's row, and one lease per partition. Times are the server's (`now()`), never a

@@ -169,13 +169,20 @@ public struct ClusterView: Sendable, Hashable {
 }
 
 /// What the outbox ledger selects for one node (``ClusterMembership/scopeOutbox(to:)``).
+///
+/// It also fences the one outbox write that is not part of a group commit: a deferred task
+/// that became due is marked `staged` (then published) only while this incarnation holds the
+/// task's partition, checked by the marking statement itself; a node paused past its lease that
+/// wakes up gets ``FencedOut`` instead of publishing a task its successor publishes.
 public struct OutboxScope: Sendable, Hashable {
     public var node: String
+    public var incarnation: Int64
     public var partitions: Set<Int>
     public var count: Int
 
-    public init(node: String, partitions: Set<Int>, count: Int) {
+    public init(node: String, incarnation: Int64, partitions: Set<Int>, count: Int) {
         self.node = node
+        self.incarnation = incarnation
         self.partitions = partitions
         self.count = count
     }
@@ -212,7 +219,7 @@ public struct PartitionEpoch: Sendable, Hashable {
 }
 
 /// A commit refused because a partition it was computed for moved on: nothing of it was written.
-public struct FencedOut: Error, Sendable, CustomStringConvertible {
+public struct FencedOut: Error, Sendable, Equatable, CustomStringConvertible {
     /// The partitions whose owner or epoch was no longer the fence's.
     public var partitions: [Int]
     public init(partitions: [Int]) { self.partitions = partitions }

@@ -27,6 +27,11 @@ public protocol EventLog: AnyObject, Sendable {
     /// Up to `limit` entries after position `after` (0: from the start), in position order.
     func entries(after position: Int64, limit: Int) throws -> [LogEntry]
 
+    /// The same entries, with the text (``LogEntry/body``) only of events whose partition
+    /// (`EntityPartition.of(subject) % count`) is in `partitions`: what a node that holds those
+    /// partitions needs, the others' entries being only clock steps to it.
+    func entries(after position: Int64, limit: Int, bodiesOf partitions: Set<Int>, count: Int) throws -> [LogEntry]
+
     /// Up to `limit` events of one partition (``EntityPartition/of(_:)`` of their subject) after
     /// position `after`, in position order. Ticks belong to no partition and are not among them.
     func entries(partition: Int64, after position: Int64, limit: Int) throws -> [LogEntry]
@@ -47,9 +52,4 @@ public protocol EventLog: AnyObject, Sendable {
     /// was never appended. A file in `cur/` under a name an earlier file used (now in `done/`)
     /// has another digest: the name alone would call it appended and lose it.
     func isLogged(_ file: LoggedFile) throws -> LogAppend?
-
-    /// The last position whose effects are committed (``Commit/logPosition``), 0 before the
-    /// first: where the engine restored from ``EngineStateStore/snapshot(includingContexts:)``
-    /// goes on.
-    func appliedPosition() throws -> Int64
 }

@@ -80,18 +80,18 @@ import Testing
             let now = F.nine + .minutes(1)
             func ids(_ tasks: [StoredTask]) -> [String] { tasks.map(\.record.id).sorted() }
 
-            store.scopeOutbox(to: OutboxScope(node: "n1", partitions: [0, 1], count: 4))
+            store.scopeOutbox(to: OutboxScope(node: "n1", incarnation: 1, partitions: [0, 1], count: 4))
             #expect(ids(try store.dueTasks(at: now, limit: 100)) == ["p0", "p1"])
             #expect(try store.nextDue(after: now) == F.nine + .hours(1), "x0's; f3 (at 09:10) is partition 3's")
             #expect(ids(try store.tasks(in: .staged)) == ["st0", "st1"])
             #expect(ids(try store.tasks(in: .pending)) == ["f1", "p0", "p1", "x0"])
 
             // Partition 1 given up: its staged file is still this node's to publish.
-            store.scopeOutbox(to: OutboxScope(node: "n1", partitions: [0], count: 4))
+            store.scopeOutbox(to: OutboxScope(node: "n1", incarnation: 1, partitions: [0], count: 4))
             #expect(ids(try store.tasks(in: .staged)) == ["st0", "st1"])
             #expect(ids(try store.tasks(in: .pending)) == ["p0", "x0"])
             #expect(ids(try store.dueTasks(at: now, limit: 100)) == ["p0"])
-            store.scopeOutbox(to: OutboxScope(node: "n2", partitions: [2], count: 4))
+            store.scopeOutbox(to: OutboxScope(node: "n2", incarnation: 1, partitions: [2], count: 4))
             #expect(ids(try store.tasks(in: .staged)) == ["st2"])
 
             store.scopeOutbox(to: nil)
@@ -100,7 +100,7 @@ import Testing
             #expect(ids(try store.tasks(in: .staged)) == ["st0", "st1", "st2"])
 
             let later = F.nine + .hours(2)
-            store.scopeOutbox(to: OutboxScope(node: "n1", partitions: [0, 1], count: 4))
+            store.scopeOutbox(to: OutboxScope(node: "n1", incarnation: 1, partitions: [0, 1], count: 4))
             #expect(try store.expireTasks(at: later) == 1, "x0, not x2")
             #expect(try store.queueDueTasks(assigneePrefixes: [""], at: later) == 3, "p0, p1, f1")
             store.scopeOutbox(to: nil)
@@ -110,6 +110,38 @@ import Testing
                 "f1 queued", "f3 queued", "p0 queued", "p1 queued", "p2 queued", "p3 queued", "st0 staged", "st1 staged",
                 "st2 staged", "x0 expired", "x2 expired",
             ])
+        }
+    }
+
+    /// A due task is marked `staged` only while this incarnation holds its partition: after
+    /// partition 1 moved to n2, n1 (paused past its lease, say) gets FencedOut for p1, and p1
+    /// stays pending for its new owner; n1 still marks p0, which it holds.
+    @Test func aStagedMarkIsFencedByTheLease() async throws {
+        try await F.withDatabase { database in
+            let store = try database.store()
+            defer { store.close() }
+            let s = Self.subjects
+            try store.commit(Commit(changes: StateChanges(clock: F.nine), tasks: [
+                .created(F.task("p0", subject: s[0])), .created(F.task("p1", subject: s[1])),
+            ]))
+            let one = try C.join(store, "n1", partitions: 4, lease: .seconds(60))
+            let two = try C.join(store, "n2", partitions: 4, lease: .seconds(60))
+            _ = try #require(try store.acquire(0, for: one))
+            let lease = try #require(try store.acquire(1, for: one))
+            try store.release(1, epoch: lease.epoch, for: one)
+            _ = try #require(try store.acquire(1, for: two))
+
+            store.scopeOutbox(to: OutboxScope(node: "n1", incarnation: one.incarnation, partitions: [0, 1], count: 4))
+            #expect(throws: FencedOut(partitions: [1])) {
+                try store.markTasks(["p0", "p1"], as: .staged, at: F.nine)
+            }
+            #expect(try await database.column("SELECT id || ' ' || delivery || ' ' || coalesce(staged_by, '-') FROM task ORDER BY id")
+                == ["p0 staged n1", "p1 pending -"])
+
+            store.scopeOutbox(to: OutboxScope(node: "n2", incarnation: two.incarnation, partitions: [1], count: 4))
+            try store.markTasks(["p1"], as: .staged, at: F.nine)
+            #expect(try await database.column("SELECT id || ' ' || delivery || ' ' || coalesce(staged_by, '-') FROM task ORDER BY id")
+                == ["p0 staged n1", "p1 staged n2"])
         }
     }
 }
