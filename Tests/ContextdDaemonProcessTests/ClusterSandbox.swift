@@ -39,7 +39,24 @@ final class ClusterSandbox {
         nodes.first { $0.nodeName == name }!
     }
 
-    func startAll() throws { for node in nodes { try node.start() } }
+    /// Starts every node and waits until each joined the cluster (the schema is there then).
+    func startAll() throws {
+        for node in nodes { try node.start() }
+        for node in nodes { try waitUntilJoined(node) }
+    }
+
+    /// Starts `node` and waits until it joined.
+    func start(_ node: DaemonSandbox) throws {
+        let joins = node.logText.components(separatedBy: "joined the cluster").count
+        try node.start()
+        try waitUntilJoined(node, after: joins)
+    }
+
+    private func waitUntilJoined(_ node: DaemonSandbox, after joins: Int = 1) throws {
+        try DaemonSandbox.waitUntil("\(node.nodeName) joins the cluster", timeout: 60, log: { node.logText }) {
+            node.logText.components(separatedBy: "joined the cluster").count > joins
+        }
+    }
 
     func stopAll() throws {
         for node in nodes where node.process != nil { #expect(try node.stop() == 0, "\(node.nodeName) stops with 0") }

@@ -174,10 +174,20 @@ enum PostgresStoreMigrations {
         let recorded = try link.run("SELECT to_regclass('contextd_migration') IS NOT NULL AS present").rows.first
             .map { try PostgresRowReader($0)["present", as: Bool.self] } ?? false
         if !recorded {
-            try link.run("""
-                CREATE TABLE IF NOT EXISTS contextd_migration (
-                    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
-                """)
+            // Under the migration's lock: nodes of a cluster started together on a new database
+            // would otherwise race here (IF NOT EXISTS is no guard against a concurrent CREATE).
+            try link.run("BEGIN")
+            do {
+                try link.run("SELECT pg_advisory_xact_lock(7201900)")
+                try link.run("""
+                    CREATE TABLE IF NOT EXISTS contextd_migration (
+                        name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                    """)
+                try link.run("COMMIT")
+            } catch {
+                _ = try? link.run("ROLLBACK")
+                throw error
+            }
         }
         try link.run("BEGIN")
         do {
