@@ -73,7 +73,7 @@ public struct Daemon: Service {
         let apiStopped = Doorbell()
         let assembly = StatusAssembly(
             board: pipeline.board, store: store, inputs: configuration.inputs.map { ($0.name, $0.path) },
-            outboxNew: pipeline.outbox.new, version: version)
+            outboxNew: pipeline.outbox.new, version: version, heartbeat: pipeline.nodeLog?.cluster.heartbeat)
         let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
             assembly: assembly, doorbell: doorbell, listening: listening, connections: connections)
 

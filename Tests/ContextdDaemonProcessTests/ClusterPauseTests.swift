@@ -134,3 +134,44 @@ final class HeldTableLock {
         try connection.close().wait()
     }
 }
+
+/// A node whose rules differ from the cluster's (one byte of one file) takes no partition and
+/// says so; it still appends what producers drop into its spool. Once its rules are the
+/// cluster's again (and reloaded), it takes its share.
+@Suite(.serialized, .blocksAThread) struct ClusterRulesTests {
+    @Test(.postgres) func aNodeWithOtherRulesTakesNoPartitionAndSaysWhy() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
+        let odd = cluster["node-c"]
+        let fraud = odd.rules.appendingPathComponent("fraud.yaml")
+        let original = try String(contentsOf: fraud, encoding: .utf8)
+        try (original + "\n# node-c's own edit\n").write(to: fraud, atomically: true, encoding: .utf8)
+        let files = EventMix(customers: 600, start: ClusterTests.start, seed: 3).files(perFile: 20)
+        var random = SplitMix(state: 13)
+        for file in files { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.start(cluster["node-a"])
+        try cluster.start(cluster["node-b"])
+        try cluster.start(odd)
+        try cluster.waitUntilSettled()
+        #expect(try cluster.partitions(of: "node-c") == 0)
+        #expect(try cluster.partitions(of: "node-a") + cluster.partitions(of: "node-b") == 64)
+        #expect(odd.logText.contains("rules differ from the cluster's; this node takes no partition"), "\(odd.logText.suffix(1500))")
+        #expect(odd.names(in: "done").count > 0, "node-c still appends the files dropped into its spool")
+        let fingerprints = try cluster.database.execute("SELECT id || ' ' || fingerprint FROM node ORDER BY id")
+            .compactMap { $0 }
+        let cluster_rules = try cluster.value("SELECT fingerprint FROM cluster")
+        #expect(fingerprints.filter { $0.hasSuffix(" " + (cluster_rules ?? "-")) }.count == 2, "\(fingerprints)")
+        // `contextd status` of node-c says why it holds nothing.
+        let status = try StatusTests.runStatus(["--url", "http://127.0.0.1:\(try odd.httpPort())"]).standardOutput
+        #expect(status.contains("rules differ: this node runs "), "\(status)")
+        #expect(status.contains("node-c: live, 0 partitions"), "\(status)")
+
+        // The same rules again, reloaded: node-c takes its share.
+        try original.write(to: fraud, atomically: true, encoding: .utf8)
+        #expect(kill(try #require(odd.process?.processIdentifier), SIGHUP) == 0)
+        try cluster.waitUntil("node-c takes partitions", timeout: 60) { try cluster.partitions(of: "node-c") > 0 }
+        try cluster.waitUntilSettled()
+        try cluster.stopAll()
+        let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
+        print("cluster rules: node-c refused partitions while its rules differed, took its share after the reload; \(compared) tasks compared")
+    }
+}

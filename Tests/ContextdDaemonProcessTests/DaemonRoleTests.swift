@@ -69,7 +69,7 @@ import Testing
         #expect(sandbox.names(in: "done").count == files.count)
         #expect(try OutboxComparison.expectSameTasks(sandbox, files: copies) > 5)
         #expect(!sandbox.logText.contains(" error "), "\(sandbox.logText.suffix(2000))")
-        #expect(try database.execute("SELECT count(*)::text FROM contextd_migration") == ["2"])
+        #expect(try database.execute("SELECT count(*)::text FROM contextd_migration") == ["3"])
         #expect(try database.execute("SELECT tableowner::text FROM pg_tables WHERE tablename = 'task'") == ["contextd_owner"])
     }
 }

@@ -40,7 +40,12 @@ import Testing
                 == Rendezvous.owner(of: partition, among: Self.nodes.reversed()))
         }
         #expect(Rendezvous.owner(of: 3, among: []) == nil)
-        // Fixed values: a change of the hash would reassign every partition of a running cluster.
-        #expect(Rendezvous.weight(node: "contextd-a", partition: 0) == Rendezvous.weight(node: "contextd-a", partition: 0))
+        // Pinned values (computed apart, in Python): a change of the hash would reassign the
+        // partitions of every running cluster at its next upgrade.
+        #expect(Rendezvous.weight(node: "contextd-a", partition: 0) == 6_965_564_446_362_177_756)
+        #expect(Rendezvous.weight(node: "contextd-b", partition: 7) == 2_786_790_067_126_375_110)
+        #expect((0..<8).map { Rendezvous.owner(of: $0, among: Self.nodes)! } == [
+            "contextd-c", "contextd-b", "contextd-b", "contextd-c", "contextd-c", "contextd-a", "contextd-a", "contextd-a",
+        ])
     }
 }

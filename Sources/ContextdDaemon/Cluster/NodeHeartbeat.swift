@@ -18,6 +18,8 @@ final class NodeHeartbeat: Sendable {
         var drained = false
         var position: Int64 = 0
         var nextDeadline: Timestamp?
+        /// The rules this node runs now (``RuleFingerprint``).
+        var fingerprint = ""
     }
 
     private struct State: Sendable {
@@ -52,6 +54,9 @@ final class NodeHeartbeat: Sendable {
     var numbered: (view: ClusterView, number: Int)? {
         state.withLock { state in state.latest.map { ($0, state.views) } }
     }
+    /// The rules this node reports it runs.
+    var fingerprint: String { state.withLock { $0.report.fingerprint } }
+
     /// The number of the latest view (0 before the first).
     var views: Int { state.withLock { $0.views } }
     var superseded: ClusterRefusal? { state.withLock { $0.superseded } }
@@ -66,16 +71,16 @@ final class NodeHeartbeat: Sendable {
         let report = state.withLock { $0.report }
         do {
             let view = try cluster.heartbeat(membership, drained: report.drained, position: report.position,
-                nextDeadline: report.nextDeadline)
+                nextDeadline: report.nextDeadline, fingerprint: report.fingerprint)
             let changed = state.withLock { state -> Bool in
-                let before = state.latest.map { Set($0.nodes.filter(\.isLive).map(\.id)) }
+                let before = state.latest.map { Self.eligible(in: $0) }
                 state.latest = view
                 state.views += 1
                 if state.failingSince != nil {
                     state.failingSince = nil
                     logger.notice("heartbeat reached the store again")
                 }
-                return before != Set(view.nodes.filter(\.isLive).map(\.id))
+                return before != Self.eligible(in: view)
             }
             if changed { wake() }
             return view
@@ -93,6 +98,13 @@ final class NodeHeartbeat: Sendable {
             }
         }
         return nil
+    }
+
+    /// The live nodes and the rules each runs, and the cluster's: what the assignment depends on.
+    private static func eligible(in view: ClusterView) -> [String: String] {
+        var nodes = Dictionary(uniqueKeysWithValues: view.nodes.filter(\.isLive).map { ($0.id, $0.fingerprint) })
+        nodes[""] = view.fingerprint ?? ""
+        return nodes
     }
 
     /// Beats every third of the lease until ``stop()``.

@@ -14,9 +14,14 @@ final class NodeCluster {
     var lastRebalance: Timestamp?
     /// For each partition held, the heartbeat's view number when it was taken.
     var takenAt: [Int: Int] = [:]
+    /// The rules this node runs (``RuleFingerprint``); a reload changes it.
+    var fingerprint: String
+    /// The last "rules differ" said, so that it is said once per difference.
+    var differenceSaid: String?
 
-    init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat) {
+    init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat, fingerprint: String) {
         self.membership = membership
+        self.fingerprint = fingerprint
         self.store = store
         self.heartbeat = heartbeat
     }
@@ -43,14 +48,26 @@ extension Pipeline {
         wake: @escaping @Sendable () -> Void
     ) throws -> NodeCluster {
         let identity = NodeIdentity(node: settings.node, instance: try NodeInstance.id(in: configuration.dataDirectory))
+        let fingerprint = RuleFingerprint.of(paths: configuration.rules)
         let membership = try store.join(identity, partitions: settings.partitions, lease: settings.lease,
-            fingerprint: RuleFingerprint.of(paths: configuration.rules))
+            fingerprint: fingerprint)
         logger.notice("joined the cluster", metadata: [
             "node": "\(identity.node)", "incarnation": "\(membership.incarnation)",
-            "partitions": "\(membership.partitions)", "lease": "\(membership.lease)",
+            "partitions": "\(membership.partitions)", "lease": "\(membership.lease)", "rules": "\(fingerprint)",
         ])
         let heartbeat = NodeHeartbeat(membership: membership, cluster: store, logger: logger, wake: wake)
-        return NodeCluster(membership: membership, store: store, heartbeat: heartbeat)
+        heartbeat.report { $0.fingerprint = fingerprint }
+        return NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
+    }
+
+    /// After a reload: the node runs other rules now. The next step rebalances first: until the
+    /// cluster runs them too the node gives its partitions up, so it evaluates nothing with rules
+    /// the others do not run.
+    func noteRulesReloaded() {
+        guard let cluster = nodeLog?.cluster else { return }
+        cluster.fingerprint = RuleFingerprint.of(paths: configuration.rules)
+        cluster.heartbeat.report { $0.fingerprint = cluster.fingerprint }
+        cluster.lastRebalance = nil
     }
 
     /// Stops when another process joined under this node's id.
@@ -79,10 +96,25 @@ extension Pipeline {
             return lease.owner != cluster.node || lease.ownerIncarnation != cluster.membership.incarnation
         }
         if !lost.isEmpty { throw FencedOut(partitions: lost.sorted()) }
-        var live = Set(view.nodes.filter(\.isLive).map(\.id))
-        live.insert(cluster.node)
+        // Only nodes that run the cluster's rules hold partitions (decision 0018 §4).
+        let rules = view.fingerprint ?? cluster.fingerprint
+        var live = Set(view.nodes.filter { $0.isLive && $0.fingerprint == rules }.map(\.id))
         let count = cluster.membership.partitions
-        let wanted = Rendezvous.partitions(of: cluster.node, among: Array(live), count: count)
+        let wanted: Set<Int>
+        if cluster.fingerprint == rules {
+            live.insert(cluster.node)
+            wanted = Rendezvous.partitions(of: cluster.node, among: Array(live), count: count)
+            cluster.differenceSaid = nil
+        } else {
+            live.remove(cluster.node)
+            wanted = []
+            let difference = "\(cluster.fingerprint) \(rules)"
+            if cluster.differenceSaid != difference {
+                cluster.differenceSaid = difference
+                logger.warning("rules differ from the cluster's; this node takes no partition until every node runs the same rules",
+                    metadata: ["node_rules": "\(cluster.fingerprint)", "cluster_rules": "\(rules)"])
+            }
+        }
         let held = cluster.partitions
         let giving = held.subtracting(wanted)
         if !giving.isEmpty { try release(giving, of: cluster) }

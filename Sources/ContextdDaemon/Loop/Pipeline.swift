@@ -152,6 +152,7 @@ final class Pipeline {
         for cohort in nodeLog?.cluster.cohorts ?? [] where cohort.engine !== engine {
             cohort.engine.replace(ruleSet: ruleSet)
         }
+        noteRulesReloaded()
         explanations.scorers = ruleSet.scorers
         // Freeing a thousand compiled rules (closures in closures) takes milliseconds: another
         // thread does it, and the loop goes on with the new rules.

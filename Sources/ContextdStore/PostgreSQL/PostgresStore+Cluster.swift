@@ -34,7 +34,7 @@ extension PostgresStore: ClusterMembership {
                     throw ClusterRefusal.partitionCount(stored: stored, configured: partitions)
                 }
                 if stored == nil {
-                    try link.run("INSERT INTO cluster (id, partitions) VALUES (1, \(partitions))")
+                    try link.run("INSERT INTO cluster (id, partitions, fingerprint) VALUES (1, \(partitions), \(fingerprint))")
                     try link.run("""
                         INSERT INTO partition_lease (partition) SELECT generate_series(0, \(partitions - 1))
                         ON CONFLICT (partition) DO NOTHING
@@ -83,20 +83,27 @@ extension PostgresStore: ClusterMembership {
         return try PostgresRowReader(updated)["incarnation"]
     }
 
-    public func heartbeat(_ membership: Membership, drained: Bool, position: Int64, nextDeadline: Timestamp?) throws
-        -> ClusterView
-    {
+    public func heartbeat(
+        _ membership: Membership, drained: Bool, position: Int64, nextDeadline: Timestamp?, fingerprint: String
+    ) throws -> ClusterView {
         let node = membership.identity.node
         return try onMembershipLink("heartbeat") { link in
             try Self.inTransaction(link) {
                 let beat = try link.run("""
                     UPDATE node SET heartbeat_at = now(), drained = \(drained), position = \(position),
-                        next_deadline = \(nextDeadline?.milliseconds)
+                        next_deadline = \(nextDeadline?.milliseconds), fingerprint = \(fingerprint)
                     WHERE id = \(node) AND incarnation = \(membership.incarnation)
                     """)
                 guard (beat.metadata.rows ?? 0) > 0 else {
                     throw try Self.superseded(node: node, incarnation: membership.incarnation, link)
                 }
+                // Every live node runs the same other rules: the cluster's follow them.
+                try link.run("""
+                    UPDATE cluster SET fingerprint = \(fingerprint)
+                    WHERE id = 1 AND fingerprint IS DISTINCT FROM \(fingerprint) AND NOT EXISTS (
+                        SELECT 1 FROM node WHERE left_at IS NULL AND heartbeat_at > now() - lease_ms * interval '1 millisecond'
+                            AND fingerprint <> \(fingerprint))
+                    """)
                 try link.run("""
                     UPDATE partition_lease SET expires_at = now() + \(membership.lease.milliseconds) * interval '1 millisecond'
                     WHERE owner = \(node) AND owner_incarnation = \(membership.incarnation)
@@ -152,6 +159,7 @@ extension PostgresStore: ClusterMembership {
     static func clusterView(_ link: PostgresConnectionLink) throws -> ClusterView {
         guard let top = try link.run("""
             SELECT (SELECT partitions FROM cluster WHERE id = 1) AS partitions,
+                (SELECT fingerprint FROM cluster WHERE id = 1) AS fingerprint,
                 (SELECT pos FROM log_head WHERE id = 1) AS head, \(unescaped: epochMilliseconds(of: "now()")) AS now
             """).rows.first
         else { throw PostgresStoreError(operation: "read the cluster", message: "the server returned no row") }
@@ -175,7 +183,8 @@ extension PostgresStore: ClusterMembership {
             SELECT \(unescaped: leaseColumns) FROM partition_lease ORDER BY partition
             """).rows.map(partitionLease)
         return ClusterView(
-            partitions: try reader["partitions", as: Int?.self] ?? 0, nodes: nodes, leases: leases,
+            partitions: try reader["partitions", as: Int?.self] ?? 0, fingerprint: try reader["fingerprint"],
+            nodes: nodes, leases: leases,
             head: try reader["head", as: Int64?.self] ?? 0, serverTime: Timestamp(milliseconds: try reader["now"]))
     }
 

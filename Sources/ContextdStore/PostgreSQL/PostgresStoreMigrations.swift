@@ -130,6 +130,7 @@ enum PostgresStoreMigrations {
             CREATE TABLE cluster (
                 id integer PRIMARY KEY CHECK (id = 1),
                 partitions integer NOT NULL CHECK (partitions > 0),
+                fingerprint text,                          -- the rules the cluster runs (decision 0018 §4)
                 created_at timestamptz NOT NULL DEFAULT now())
             """,
             """

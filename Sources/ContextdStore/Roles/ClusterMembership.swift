@@ -21,8 +21,12 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// Renews the node's row (heartbeat at the server's `now()`, whether its spools are drained,
     /// its applied position, its next deadline) and every lease it holds, in one transaction;
     /// returns the cluster as it is then. Throws ``ClusterRefusal/superseded`` when another
-    /// incarnation of the node id replaced this one.
-    func heartbeat(_ membership: Membership, drained: Bool, position: Int64, nextDeadline: Timestamp?) throws -> ClusterView
+    /// incarnation of the node id replaced this one. `fingerprint` is the rules the node runs now;
+    /// when every live node runs the same rules and they are not the cluster's, they become the
+    /// cluster's (``ClusterView/fingerprint``).
+    func heartbeat(
+        _ membership: Membership, drained: Bool, position: Int64, nextDeadline: Timestamp?, fingerprint: String
+    ) throws -> ClusterView
 
     /// The cluster as it is now (what `contextd status` shows).
     func view() throws -> ClusterView
@@ -154,13 +158,19 @@ public struct NodeRecord: Sendable, Hashable {
 /// The cluster at one moment: its nodes, its leases, the log's head, and the server's clock.
 public struct ClusterView: Sendable, Hashable {
     public var partitions: Int
+    /// The rules the cluster runs: only a node that runs them holds partitions.
+    public var fingerprint: String?
     public var nodes: [NodeRecord]
     public var leases: [PartitionLease]
     public var head: Int64
     public var serverTime: Timestamp
 
-    public init(partitions: Int, nodes: [NodeRecord], leases: [PartitionLease], head: Int64, serverTime: Timestamp) {
+    public init(
+        partitions: Int, fingerprint: String? = nil, nodes: [NodeRecord], leases: [PartitionLease], head: Int64,
+        serverTime: Timestamp
+    ) {
         self.partitions = partitions
+        self.fingerprint = fingerprint
         self.nodes = nodes
         self.leases = leases
         self.head = head

@@ -59,13 +59,13 @@ import Testing
             #expect(try store.view().nodes.map(\.incarnation) == [2])
 
             let refusal = try #require(throws: ClusterRefusal.self) {
-                try store.heartbeat(first, drained: true, position: 5, nextDeadline: nil)
+                try store.heartbeat(first, drained: true, position: 5, nextDeadline: nil, fingerprint: "rules-1")
             }
             #expect(refusal == .superseded(node: "n1", incarnation: 2))
             #expect(refusal.description == "node 'n1' joined again (incarnation 2) while this process ran; this process stops")
             #expect(try store.view().nodes[0].position == 0, "the refused heartbeat wrote nothing")
             #expect(try store.acquire(3, for: first) == nil, "a superseded membership takes nothing")
-            #expect(try store.heartbeat(again, drained: true, position: 5, nextDeadline: nil).nodes[0].position == 5)
+            #expect(try store.heartbeat(again, drained: true, position: 5, nextDeadline: nil, fingerprint: "rules-1").nodes[0].position == 5)
         }
     }
 
@@ -129,7 +129,7 @@ import Testing
             try await C.waitUntil(store, "the server's clock to move") { $0.serverTime > taken.expiresAt! - .seconds(1) }
 
             let deadline = Timestamp(milliseconds: 1_000_000)
-            let view = try store.heartbeat(one, drained: true, position: 12, nextDeadline: deadline)
+            let view = try store.heartbeat(one, drained: true, position: 12, nextDeadline: deadline, fingerprint: "rules-1")
             #expect(view.leases[4].expiresAt == view.serverTime + .seconds(2), "now() + the lease, both the server's")
             #expect(view.leases[9].expiresAt == view.serverTime + .seconds(2))
             #expect(view.leases[4].expiresAt! > taken.expiresAt!)

@@ -192,7 +192,7 @@ import Testing
             let commit = store.startCommit(Self.batch(one, leases, position: 42, clock: F.nine), after: nil)
             try await C.untilWaitingForLocks(database, 1)
 
-            let beat = Background { try store.heartbeat(one, drained: false, position: 41, nextDeadline: nil) }
+            let beat = Background { try store.heartbeat(one, drained: false, position: 41, nextDeadline: nil, fingerprint: "rules-1") }
             let view = try beat.value()
             #expect(view.leases[3].expiresAt == view.serverTime + .seconds(60), "renewed while the commit runs")
             #expect(view.nodes[0].position == 41)
