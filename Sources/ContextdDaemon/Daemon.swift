@@ -62,7 +62,7 @@ public struct Daemon: Service {
         defer { store.close() }
         if let file = location.localFile { lock.recordStore(file) }
         let pipeline = try Pipeline(configuration: configuration, ruleSet: ruleSet, store: store, signal: signal,
-            metrics: metrics, logger: logger, shouldStop: { stop.isSet })
+            metrics: metrics, logger: logger, shouldStop: { stop.isSet }, wake: { doorbell.ring() })
         metrics.reload(succeeded: true, at: WallClock.now(), rules: ruleSet.rules.count)
         pipeline.board.loaded(ruleSet, at: WallClock.now())
         pipeline.heartbeat = { watchdog.beat() }
@@ -73,7 +73,7 @@ public struct Daemon: Service {
         let apiStopped = Doorbell()
         let assembly = StatusAssembly(
             board: pipeline.board, store: store, inputs: configuration.inputs.map { ($0.name, $0.path) },
-            outboxNew: pipeline.outbox.new, version: version)
+            outboxNew: pipeline.outbox.new, version: version, heartbeat: pipeline.nodeLog?.cluster.heartbeat)
         let api = makeAPI(store: store, outboxNew: pipeline.outbox.new, signal: signal, metrics: metrics, status: status,
             assembly: assembly, doorbell: doorbell, listening: listening, connections: connections)
 
@@ -176,6 +176,7 @@ public struct Daemon: Service {
             "rules": "\(ruleSet.rules.count)",
             "inputs": "\(configuration.inputs.map { "\($0.name)=\($0.path)" }.joined(separator: ","))",
             "database": "\(configuration.store)", "outbox": "\(configuration.outbox)",
+            "node": "\(configuration.cluster.map { "\($0.node) (on the event log)" } ?? "alone")",
         ])
         // A listener that cannot bind stops the start now, before a long recovery.
         try await listening.wait(timeout: .seconds(30))
@@ -220,6 +221,7 @@ public struct Daemon: Service {
         }
         // A shutdown between groups: the last commit is on disk, its tasks in the outbox.
         try pipeline.settle()
+        pipeline.leaveCluster()
     }
 
     /// Loads and checks the whole rule set; swaps it in only when it has no error.

@@ -44,6 +44,11 @@ public struct TaskOutcome: Sendable, Hashable {
 
     /// The event that carries the outcome into the engine. Its id is `outcome-<task id>`, so a
     /// task's outcome is applied at most once however often it is acknowledged or replayed.
+    ///
+    /// It carries `specversion` "1.0" among its attributes, as every decoded event does (a rule
+    /// test's inline outcome, a line of a replayed file): so the event the daemon applies is the
+    /// one ``EventDecoder`` gives back from its ``Event/jsonLine``, the text the cluster's event
+    /// log keeps of it.
     public var event: Event {
         Event(
             id: "outcome-" + task, source: Self.eventSource, type: Self.eventType, subject: subject, time: time,
@@ -51,7 +56,8 @@ public struct TaskOutcome: Sendable, Hashable {
             data: .object([
                 "task": .string(task), "rule": .string(rule), "assignee": .string(assignee),
                 "outcome": .string(outcome.rawValue), "note": .string(note),
-            ]))
+            ]),
+            attributes: ["specversion": "1.0"])
     }
 
     /// The fields of `data`, as rule files see them (`event.data.outcome`).

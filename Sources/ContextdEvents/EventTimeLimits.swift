@@ -19,6 +19,10 @@ public struct EventTimeLimits: Sendable, Hashable {
     public var clockBound: Timestamp?
     /// How far behind the clock an event may be and still be applied; nil keeps no text.
     public var allowedLateness: TimeSpan?
+    /// Every event keeps its original text, not only a late candidate: what a node appends to
+    /// the cluster's event log, which keeps each producer's line as it came (decision 0018 §1).
+    /// Off for `replay` and a daemon without the log: they pay for no copy they do not need.
+    public var keepsEveryText = false
 
     public struct FutureLimit: Sendable, Hashable {
         public var wallClock: Timestamp
@@ -51,10 +55,17 @@ public struct EventTimeLimits: Sendable, Hashable {
                 EventRejection(line: line, error: future.message(for: event.time), rawBytes: text, kind: .future))
         }
         defer { if clockBound.map({ event.time > $0 }) ?? true { clockBound = event.time } }
-        if let allowedLateness, let clockBound, event.time < clockBound - allowedLateness {
+        if keepsEveryText || mayBeLate(event.time) {
             return .eventWithText(event, line: line, text: Array(text))
         }
         return .event(event, line: line)
+    }
+
+    /// Whether an event at `time` may be older than the clock minus the allowed lateness when
+    /// it is applied (the clock can be no later than ``clockBound`` then).
+    private func mayBeLate(_ time: Timestamp) -> Bool {
+        guard let allowedLateness, let clockBound else { return false }
+        return time < clockBound - allowedLateness
     }
 }
 

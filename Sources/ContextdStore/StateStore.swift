@@ -50,12 +50,16 @@ public struct Commit: Sendable {
     public var appliedOutcomes: [Int64]
     /// The file outbox's part of the batch; nil when it has none.
     public var outbox: OutboxDelivery?
+    /// A node of several: the leases the batch was computed under, checked by the commit's own
+    /// transaction (``CommitFence``); nil for a daemon alone.
+    public var fence: CommitFence?
 
     public init(
         changes: StateChanges, tasks: [TaskChange] = [], progress: [FileProgress] = [], rejects: [FileReject] = [],
         finishedFiles: [(spool: String, file: String)] = [], explanations: [TaskExplanation] = [],
-        appliedOutcomes: [Int64] = []
+        appliedOutcomes: [Int64] = [], fence: CommitFence? = nil
     ) {
+        self.fence = fence
         self.appliedOutcomes = appliedOutcomes
         self.explanations = explanations
         self.changes = changes

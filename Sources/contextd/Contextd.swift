@@ -10,7 +10,7 @@ struct Contextd: AsyncParsableCommand {
         version: ContextdVersion.text,
         subcommands: [
             RunCommand.self, CheckCommand.self, TestCommand.self, ExplainCommand.self, ReplayCommand.self, DiffCommand.self,
-            StatusCommand.self, MigrateCommand.self,
+            StatusCommand.self, MigrateCommand.self, LogCommand.self,
         ]
     )
 
@@ -40,4 +40,7 @@ enum ExitStatus {
     static let failureFound = ExitCode(1)
     static let usage = ExitCode(2)
     static let configuration = ExitCode(78)
+    /// EX_TEMPFAIL: a node of a cluster lost its partitions (or its id) while it ran; starting
+    /// it again is what it needs, and systemd's `Restart=on-failure` does that.
+    static let temporaryFailure = ExitCode(75)
 }

@@ -27,6 +27,8 @@ struct ExplainCommand: ParsableCommand {
         }
         // Read-only: explain runs beside the daemon and takes no lock.
         let store = try location.openForReading()
+        // A PostgreSQL store's connections end before the process does.
+        defer { store.close() }
         guard let found = try store.explanation(of: taskID) else {
             StandardError.write("error: no task '\(taskID)' in \(location)")
             throw ExitStatus.failureFound

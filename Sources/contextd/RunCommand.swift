@@ -82,6 +82,22 @@ struct RunCommand: AsyncParsableCommand {
         } catch let failure as DatabaseOpenFailure where failure.isConfigurationProblem {
             StandardError.write("contextd: \(failure); not starting")
             throw ExitStatus.configuration
+        } catch let refusal as NodeLogRefusal {
+            StandardError.write("contextd: \(refusal); not starting")
+            throw ExitStatus.configuration
+        } catch let refusal as ClusterRefusal {
+            if case .superseded = refusal {
+                logger.critical("stopped: \(refusal)")
+                throw ExitStatus.temporaryFailure
+            }
+            StandardError.write("contextd: \(refusal); not starting")
+            throw ExitStatus.configuration
+        } catch let fenced as FencedOut {
+            // Paused past its lease (or cut off from PostgreSQL that long): its partitions went to
+            // other nodes. Nothing of the refused commit was written; systemd starts it again and
+            // it rejoins.
+            logger.critical("stopped: \(fenced)")
+            throw ExitStatus.temporaryFailure
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)

@@ -50,6 +50,20 @@ struct StatusSummary {
         let store = report.store
         line("store", "\(store.kind) \(store.location): \(store.sizeBytes.map { "\($0) bytes" } ?? "size unknown"), "
             + "last commit \(store.lastCommit ?? "none yet"), last error \(store.lastError ?? "none")")
+        if let cluster = report.cluster {
+            line("cluster", "node \(cluster.node), rules \(cluster.rules) (the cluster's: \(cluster.clusterRules ?? "unknown")), "
+                + "log head \(cluster.head)")
+            if let refusal = cluster.refusal { detail(refusal) }
+            for node in cluster.nodes {
+                detail("\(node.id): \(node.live ? "live" : "gone"), \(node.partitions) partitions, applied \(node.position), "
+                    + "rules \(node.rules)\(node.drained ? "" : ", spools busy"), heartbeat \(node.heartbeatAt)")
+            }
+            let behind = cluster.partitions.filter { $0.lag > 0 }.sorted { $0.lag > $1.lag }
+            let unowned = cluster.partitions.filter { $0.owner == nil }.map(\.partition)
+            detail("partitions: \(cluster.partitions.count), unowned \(unowned.isEmpty ? "none" : unowned.map(String.init).joined(separator: ",")), "
+                + "most behind: " + (behind.prefix(3).map { "\($0.partition) (\($0.owner ?? "-"), \($0.lag))" }.joined(separator: ", ")
+                    .nonEmpty ?? "none"))
+        }
         return lines
     }
 
@@ -72,4 +86,9 @@ extension String {
     fileprivate func padding(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
+}
+
+extension String {
+    /// Nil for the empty string.
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -52,10 +52,21 @@ enum OutboxComparison {
     /// Returns the number of tasks compared.
     @discardableResult
     static func expectSameTasks(_ sandbox: DaemonSandbox, files: [String]) throws -> Int {
-        let outbox = try sandbox.outboxTasks()
-        let replayed = try sandbox.replay(files)
+        try expectSameTasks(sandbox, replayed: try sandbox.replay(files))
+    }
+
+    /// The same, with what replay printed given (`replay` of an export, with its clock steps).
+    @discardableResult
+    static func expectSameTasks(_ sandbox: DaemonSandbox, replayed: [String]) throws -> Int {
+        try expectSameTasks(outbox: try sandbox.outboxTasks(), of: sandbox, replayed: replayed)
+    }
+
+    /// The same, with the outbox given (the union of a cluster's outboxes); `sandbox` gives the
+    /// store and its clock.
+    @discardableResult
+    static func expectSameTasks(outbox: [String: String], of sandbox: DaemonSandbox, replayed: [String]) throws -> Int {
         let store = try sandbox.store()
-        let clock = try #require(try store.snapshot().clock)
+        let clock = try #require(try sandbox.committedClock(store))
         let expired = Set(try store.tasks(in: .expired).map(\.record.id))
         // What the daemon must have written by its clock: every replayed task already due,
         // except those that expired before they became due.

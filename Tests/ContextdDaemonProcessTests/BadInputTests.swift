@@ -111,7 +111,7 @@ import Testing
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
 
-        let seen = try sandbox.store().snapshot().seenEvents.map(\.id).sorted()
+        let seen = try sandbox.appliedEvents().map(\.id).sorted()
         #expect(seen == ["m-a", "m-b", "m-visit"])
     }
 
@@ -180,7 +180,7 @@ import Testing
         }
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
-        let seen = try sandbox.store().snapshot().seenEvents.map(\.id).sorted()
+        let seen = try sandbox.appliedEvents().map(\.id).sorted()
         #expect(seen == ["link-a", "link-b"], "each event applied once, from the real file")
     }
 
@@ -256,7 +256,7 @@ import Testing
         #expect((rejects.first?["error"] as? String)?.contains("4096") == true)
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
-        let seen = try sandbox.store().snapshot().seenEvents.map(\.id).sorted()
+        let seen = try sandbox.appliedEvents().map(\.id).sorted()
         #expect(seen == ["crlf", "exact"])
     }
 

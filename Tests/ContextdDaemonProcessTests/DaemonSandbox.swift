@@ -37,6 +37,8 @@ final class DaemonSandbox {
     private(set) var process: Process?
     let allowedLateness: String?
     let backend: SandboxBackend
+    /// `cluster.node` of an `.eventLog` sandbox.
+    let nodeName: String
     /// The PostgreSQL database of a `.postgresql` sandbox; nil on SQLite.
     let postgres: SandboxDatabase?
     /// The stores ``store()`` opened, closed before the database is dropped.
@@ -55,23 +57,30 @@ final class DaemonSandbox {
     init(
         backend: SandboxBackend = .sqlite, postgres: SandboxDatabase? = nil,
         batchEvents: Int = 10_000, contextCache: Int? = nil, allowedLateness: String? = "3650d",
-        maxFutureSkew: String? = nil, extra: String = ""
+        maxFutureSkew: String? = nil, extra: String = "", node: String = "sandbox", lease: String? = nil,
+        leavingOut ruleFiles: [String] = []
     ) throws {
         self.allowedLateness = allowedLateness
         self.backend = backend
-        self.postgres = backend == .postgresql ? try postgres ?? SandboxDatabase() : nil
+        self.nodeName = node
+        self.postgres = backend.isPostgres ? try postgres ?? SandboxDatabase() : nil
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("contextd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("rules"), to: rules)
+        for file in ruleFiles { try FileManager.default.removeItem(at: rules.appendingPathComponent(file)) }
         var store = ""
         if let database = self.postgres {
             PostgresTestServer.noteRun()
-            store = "store: \(database.address)\n"
+            var address = database.address
+            // A node's connections are told apart in pg_stat_activity.
+            if backend == .eventLog { address.applicationName = "contextd-\(node)" }
+            store = "store: \(address)\n"
             if let password = database.password {
                 try (password + "\n").write(to: directory.appendingPathComponent("store-password"), atomically: true,
                     encoding: .utf8)
                 store += "store_password_file: ./store-password\n"
             }
+            if backend == .eventLog { store += "cluster:\n  node: \(node)\n" + (lease.map { "  lease: \($0)\n" } ?? "") }
         }
         let config = """
             \(store)rules: ./rules
@@ -160,6 +169,10 @@ final class DaemonSandbox {
         self.process = nil
         return process.terminationStatus
     }
+
+    /// After the daemon exited on its own (a test saw it stop): forget it, so that ``start()``
+    /// can run it again.
+    func forgetProcess() { process = nil }
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
@@ -257,6 +270,18 @@ final class DaemonSandbox {
     /// outbox stops changing).
     func waitUntilDrained(timeout: Double = 120) throws {
         try waitUntil("the spool is drained", timeout: timeout) { isDrained }
+        if backend == .eventLog, let postgres {
+            // A file leaves cur/ once it is in the log: the engine may still be applying it.
+            try waitUntil("the event log is applied", timeout: timeout) {
+                // Events only: a slice that moved nothing but a partition's clock commits no position.
+                let waiting = try postgres.execute("""
+                    SELECT count(*)::text FROM event_log e
+                    JOIN partition_lease l ON e.partition % (SELECT partitions FROM cluster) = l.partition
+                    WHERE e.kind = 'event' AND e.pos > l.applied_pos
+                    """)
+                return waiting.first == "0"
+            }
+        }
         var last = try outboxTasks().count
         try waitUntil("the outbox settles", timeout: timeout) {
             Thread.sleep(forTimeInterval: 0.4)
@@ -271,10 +296,17 @@ final class DaemonSandbox {
     /// `contextd replay --until <now>` over `files`, in that order: one JSON line per task.
     /// `steps` puts a clock advance before the file at an index, as the daemon's idle clock did.
     func replay(_ files: [String], steps: [Int: Timestamp] = [:]) throws -> [String] {
+        try replay(arguments: files.enumerated().flatMap { index, file in
+            (steps[index].map { [$0.rfc3339] } ?? []) + [file]
+        })
+    }
+
+    /// `contextd replay --until <now>` over files and clock steps as given (what `contextd log
+    /// export --output` prints).
+    func replay(arguments: [String]) throws -> [String] {
         let process = Process()
         process.executableURL = Self.binary
         let until = ISO8601DateFormatter().string(from: Date())
-        let arguments = files.enumerated().flatMap { index, file in (steps[index].map { [$0.rfc3339] } ?? []) + [file] }
         process.arguments = ["replay", "--rules", rules.path, "--until", until] + lateness + arguments
         let out = Pipe()
         process.standardOutput = out
@@ -312,6 +344,28 @@ final class DaemonSandbox {
         let store = try StoreLocation.postgresql(try postgres.settings).openForReading()
         openedStores.append(store)
         return store
+    }
+
+    /// The engine's clock as last committed: a node of a cluster keeps it per partition (the
+    /// furthest one is the node's), a daemon alone in its engine state.
+    func committedClock(_ store: any DaemonStore) throws -> Timestamp? {
+        guard backend == .eventLog, let postgres else { return try store.snapshot().clock }
+        let rows: [String?] = try postgres.execute("SELECT max(clock)::text FROM partition_lease")
+        guard let first = rows.first, let text = first, let milliseconds = Int64(text) else { return nil }
+        return Timestamp(milliseconds: milliseconds)
+    }
+
+    /// Every event applied, once: a daemon alone records them as seen events; a node's record
+    /// is the event log (the log refuses a duplicate, and ``waitUntilDrained(timeout:)`` waits
+    /// until the log is applied).
+    func appliedEvents() throws -> [SeenEvent] {
+        guard backend == .eventLog, let postgres else { return try store().snapshot().seenEvents }
+        return try postgres.execute("SELECT source || ' ' || id || ' ' || time FROM event_log WHERE kind = 'event'")
+            .compactMap { row in
+                let parts = (row ?? "").split(separator: " ", maxSplits: 2).map(String.init)
+                guard parts.count == 3, let time = Int64(parts[2]) else { return nil }
+                return SeenEvent(source: parts[0], id: parts[1], time: Timestamp(milliseconds: time))
+            }
     }
 
     static func id(of taskJSON: String) throws -> String {

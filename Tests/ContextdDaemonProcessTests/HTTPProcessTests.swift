@@ -22,8 +22,9 @@ import Testing
         return result
     }
 
-    @Test func metricsAfterAKnownRunMatchWhatReplayCounts() async throws {
-        let sandbox = try DaemonSandbox()
+    @Test(arguments: SandboxBackend.all)
+    func metricsAfterAKnownRunMatchWhatReplayCounts(backend: SandboxBackend) async throws {
+        let sandbox = try DaemonSandbox(backend: backend)
         let fixture = DaemonSandbox.root.appendingPathComponent("fixtures/mixed-day.jsonl")
         let text = try String(contentsOf: fixture, encoding: .utf8)
         try sandbox.drop("mixed-day.jsonl", text)
@@ -81,9 +82,11 @@ import Testing
         #expect(try sandbox.stop() == 0)
     }
 
-    @Test func aLeasedTaskRejectedOverHTTPCoolsTheRuleDownForThatLead() async throws {
+    /// On the event log the outcome reaches the engine as a `contextd.task.outcome` entry of the log.
+    @Test(arguments: SandboxBackend.all)
+    func aLeasedTaskRejectedOverHTTPCoolsTheRuleDownForThatLead(backend: SandboxBackend) async throws {
         // The second visit is dated eight days ahead of the wall clock, on purpose.
-        let sandbox = try DaemonSandbox(maxFutureSkew: "9d", extra: """
+        let sandbox = try DaemonSandbox(backend: backend, maxFutureSkew: "9d", extra: """
             http:
               listen: 127.0.0.1:0
               assignees: ["user-"]

@@ -75,7 +75,7 @@ import Testing
         #expect(try await request(port, .get, "/healthz").status == 200)
         try sandbox.expectNothingLeftBehind()
         #expect(try sandbox.stop() == 0)
-        let seen = try sandbox.store().snapshot().seenEvents.map(\.id).sorted()
+        let seen = try sandbox.appliedEvents().map(\.id).sorted()
         #expect(seen == ["u-a", "u-b", "u-visit"])
     }
 

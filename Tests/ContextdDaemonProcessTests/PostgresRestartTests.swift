@@ -127,7 +127,7 @@ import Testing
         let compared = try OutboxComparison.expectSameTasks(sandbox, files: copies)
         let replay = try OutboxComparison.expectSameContexts(sandbox, files: copies)
         #expect(compared > 1000, "the mix makes fraud, rent and lead tasks: \(compared)")
-        let seen = try sandbox.store().snapshot().seenEvents
+        let seen = try sandbox.appliedEvents()
         #expect(Set(seen.map { "\($0.source)/\($0.id)" }).count == seen.count)
         #expect(seen.count == mix.events().count, "every event applied once")
         try sandbox.expectOneWarningPerOutage()

@@ -91,7 +91,7 @@ import Testing
             #expect(replayed.count == 1)
             for line in replayed { #expect(outbox[try DaemonSandbox.id(of: line)] == line, "the task of \(file)") }
         }
-        let seen = try sandbox.store().snapshot().seenEvents.map(\.id)
+        let seen = try sandbox.appliedEvents().map(\.id)
         #expect(seen.sorted() == ["r1-a", "r1-b", "r2-a", "r2-b", "r3-a", "r3-b", "r4-a", "r4-b", "r5-b"])
         #expect(!sandbox.logText.contains("file interrupted"))
     }
@@ -123,13 +123,15 @@ import Testing
         let lines = sandbox.logText.split(separator: "\n")
         let reloaded = try #require(lines.firstIndex { $0.contains(" rules reloaded ") })
         let done = try #require(lines.firstIndex { $0.contains("file done") && $0.contains("big.jsonl") })
-        #expect(reloaded < done, "the reload waited for the end of the file")
+        // On the event log a file is done once appended, before the engine applies it; the
+        // reload comes between two slices of `batch_events` entries instead.
+        if backend != .eventLog { #expect(reloaded < done, "the reload waited for the end of the file") }
         let outbox = try sandbox.outboxTasks()
         let replayed = try sandbox.replay([sandbox.url("done", "big.jsonl").path])
         #expect(replayed.count > 100)
         #expect(outbox.count == replayed.count)
         for line in replayed { #expect(outbox[try DaemonSandbox.id(of: line)] == line) }
-        #expect(try sandbox.store().snapshot().seenEvents.count == count)
+        #expect(try sandbox.appliedEvents().count == count)
     }
 
     /// systemd (`Type=notify-reload`) sends SIGHUP for a reload as soon as the daemon said

@@ -8,10 +8,16 @@ enum SandboxBackend: String, Sendable, CaseIterable, CustomTestStringConvertible
     case sqlite
     /// A database of its own on the server of `CONTEXTD_TEST_POSTGRES_URL` (``SandboxDatabase``).
     case postgresql
+    /// A node on the event log (`cluster:`) of a database of its own: files appended to the
+    /// log, the engine fed the log (docs/decisions/0018-several-nodes.md §1).
+    case eventLog = "postgresql-event-log"
+
+    /// Whether the store is a PostgreSQL database (``SandboxDatabase``).
+    var isPostgres: Bool { self != .sqlite }
 
     /// The backends to run on: SQLite always, PostgreSQL when a server is given (or required,
     /// then its case fails without one rather than vanishing).
-    static var all: [SandboxBackend] { [.sqlite] + (PostgresTestServer.isEnabled ? [.postgresql] : []) }
+    static var all: [SandboxBackend] { [.sqlite] + (PostgresTestServer.isEnabled ? [.postgresql, .eventLog] : []) }
 
     var testDescription: String { rawValue }
 }

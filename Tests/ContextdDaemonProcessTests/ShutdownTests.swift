@@ -41,7 +41,7 @@ import Testing
         try sandbox.expectNothingLeftBehind()
         let compared = try OutboxComparison.expectSameTasks(
             sandbox, files: copies)
-        let seen = try sandbox.store().snapshot().seenEvents
+        let seen = try sandbox.appliedEvents()
         #expect(Set(seen.map { "\($0.source)/\($0.id)" }).count == seen.count)
         #expect(seen.count == mix.events().count, "every event applied once (the resent ones skipped)")
         print("shutdown test (\(backend)): \(files.count) files, \(doneAtStop) done at SIGTERM, file interrupted: \(interrupted), "
@@ -83,7 +83,7 @@ import Testing
         // Give the consumer's files back to new/, so the outbox can be compared with replay.
         try consumer.putBack()
         try OutboxComparison.expectSameTasks(sandbox, files: copies)
-        let seen = try sandbox.store().snapshot().seenEvents
+        let seen = try sandbox.appliedEvents()
         #expect(seen.count == mix.events().count, "every event applied once")
     }
 

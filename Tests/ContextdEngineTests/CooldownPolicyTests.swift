@@ -47,6 +47,23 @@ import Testing
         #expect(event.data == .object([
             "task": "t-9", "rule": "offer", "assignee": "a1", "outcome": "rejected", "note": "no budget",
         ]))
+        #expect(event.attributes == ["specversion": "1.0"], "as a decoded event, or a rule test's inline outcome")
+    }
+
+    /// The cluster's event log keeps an acknowledged outcome as ``Event/jsonLine``: the event
+    /// the log's evaluation decodes from it is the one the daemon made, for every outcome, with
+    /// any note (quotes, line breaks, non-ASCII) and an acknowledgement time in milliseconds.
+    @Test(arguments: TaskOutcome.Outcome.allCases)
+    func theOutcomeEventSurvivesItsJSONLine(outcome: TaskOutcome.Outcome) throws {
+        for note in ["", "no budget", "said \"later\"\nand hung up", "rappeler à 15 h — Zoë 📞", "tab\there \\ back"] {
+            let event = TaskOutcome(task: "t-9/ü", rule: "offer", subject: "c1", assignee: "queue:fraud", outcome: outcome,
+                note: note, time: EventFactory.time("2026-11-01T10:00:00.375Z")).event
+            let line = event.jsonLine
+            #expect(!line.contains("\n"))
+            for decoder in [EventDecoder(), EventDecoder(defaultKind: .process)] {
+                #expect(try decoder.decode(line: Array(line.utf8), lineNumber: 1).get() == event, "\(line)")
+            }
+        }
     }
 
     @Test func aRejectionStopsTheRuleForTheSubjectUntilExactlyForLater() {

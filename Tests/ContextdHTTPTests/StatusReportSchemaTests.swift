@@ -29,7 +29,20 @@ enum StatusReportSamples {
         events: .init(total: 120_000, duplicates: 4, rejected: 1, late: 2, future: 0, perSecond: 812.5),
         store: .init(kind: "sqlite", location: "/var/lib/contextd/contextd.sqlite", sizeBytes: 1_048_576,
             lastCommit: "2026-12-07T09:59:59Z", lastError: "disk I/O error"),
-        lastHour: [.init(at: "2026-12-07T09:59:00Z", events: 48_000, tasks: 3)])
+        lastHour: [.init(at: "2026-12-07T09:59:00Z", events: 48_000, tasks: 3)],
+        cluster: .init(
+            node: "node-c", rules: "0f1e2d3c4b5a", clusterRules: "a1b2c3d4e5f6",
+            refusal: "rules differ: this node runs 0f1e2d3c4b5a, the cluster a1b2c3d4e5f6", head: 120_400,
+            nodes: [
+                .init(id: "node-a", live: true, incarnation: 3, rules: "a1b2c3d4e5f6", drained: true, position: 120_400,
+                    partitions: 2, heartbeatAt: "2026-12-07T09:59:58Z"),
+                .init(id: "node-c", live: true, incarnation: 1, rules: "0f1e2d3c4b5a", drained: false, position: 0,
+                    partitions: 0, heartbeatAt: "2026-12-07T09:59:59Z"),
+            ],
+            partitions: [
+                .init(partition: 0, owner: "node-a", epoch: 4, applied: 120_398, lag: 2),
+                .init(partition: 1, owner: nil, epoch: 2, applied: 99_000, lag: 21_400),
+            ]))
 
     static let started = StatusReport(
         ready: false, notReady: ["startup recovery is running"], version: "0.9.0 (unknown)",

@@ -12,7 +12,7 @@ struct ConfigurationParser {
     /// The directory of the configuration file: relative paths and defaults start there.
     let base: AbsolutePath
 
-    static let rootKeys = ["rules", "data_dir", "inputs", "outbox", "http", "limits", "reload", "log"] + storeKeys
+    static let rootKeys = ["rules", "data_dir", "inputs", "outbox", "http", "limits", "reload", "log", "cluster"] + storeKeys
     static let limitsKeys = [
         "max_line_bytes", "dedup_retention", "batch_events", "context_cache", "rescan_interval", "max_future_skew",
         "allowed_lateness",
@@ -43,6 +43,7 @@ struct ConfigurationParser {
         readReload(of: root, into: &configuration)
         readLog(of: root, into: &configuration)
         readStore(of: root, into: &configuration)
+        readCluster(of: root, into: &configuration)
 
         SpoolLayout(document: document, inputs: inputs,
             dataDirectory: (dataPath, dataDirectory?.node), outbox: (outboxPath, outbox?.node)).check()

@@ -56,6 +56,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// store in `data_dir` (`database`).
     public var postgres: PostgresSettings?
 
+    /// The `cluster:` section: nil runs alone (files applied as they are claimed); set, the
+    /// daemon is a node that appends its files to the store's event log and evaluates the log.
+    public var cluster: ClusterSettings?
+
     /// The SQLite database: `<data_dir>/contextd.sqlite`.
     public var database: String {
         dataDirectory.hasSuffix("/") ? dataDirectory + "contextd.sqlite" : dataDirectory + "/contextd.sqlite"

@@ -35,9 +35,15 @@ final class Pipeline {
     let configuration: DaemonConfiguration
     let store: any LoopStore
     let inputs: [(input: DaemonConfiguration.Input, spool: Spool)]
-    private(set) var engine: Engine
+    /// The engine the loop applies events to; on a node of a cluster, the engine of the cohort
+    /// in hand (``activate(_:in:)``).
+    var engine: Engine
     /// Where the engine reads back the contexts it let go of; a failed read stops the commit.
     private let storedContexts: StoredContexts
+    /// The rules in force: every engine the loop makes (a node's cohorts) starts with them.
+    private(set) var ruleSet: RuleSet
+    /// A node's engine while it holds no partition: nothing is applied to it.
+    private(set) lazy var placeholderEngine = makeEngine(restoring: EngineSnapshot())
     var logger: Logger
     /// Asked between slices: true once a shutdown was requested.
     let shouldStop: @Sendable () -> Bool
@@ -55,12 +61,15 @@ final class Pipeline {
     /// Files moved out of `cur/` whose progress the next commit forgets.
     var completed: [(spool: String, file: String)] = []
     /// Where the loop is, with the commit in flight if there is one.
-    private(set) var state = LoopState.starting
+    var state = LoopState.starting
     /// The wall clock, read here only: the clock follows it when every spool is drained, and
     /// events further ahead of it than `limits.max_future_skew` are rejected. Tests set it.
     let wallClock: @Sendable () -> Timestamp
     let delivery: Delivery
     let telemetry: LoopTelemetry
+    /// Set on a node of a cluster (`cluster:`): the engine applies the event log, not the
+    /// files it claims (``Pipeline+Log``).
+    var nodeLog: NodeLog?
 
     var outbox: FileOutbox { delivery.outbox }
     var metrics: DaemonMetrics { telemetry.metrics }
@@ -70,9 +79,10 @@ final class Pipeline {
 
     init(configuration: DaemonConfiguration, ruleSet: RuleSet, store: any LoopStore, signal: TaskSignal,
         metrics: DaemonMetrics, logger: Logger, shouldStop: @escaping @Sendable () -> Bool,
-        wallClock: @escaping @Sendable () -> Timestamp = { WallClock.now() }) throws
+        wallClock: @escaping @Sendable () -> Timestamp = { WallClock.now() }, wake: @escaping @Sendable () -> Void = {}) throws
     {
         self.configuration = configuration
+        self.ruleSet = ruleSet
         self.wallClock = wallClock
         self.logger = logger
         self.shouldStop = shouldStop
@@ -94,12 +104,55 @@ final class Pipeline {
         inputs = try configuration.inputs.map { input in
             (input, try Spool(name: input.name, directory: input.path, onDone: input.onDone == .delete ? .delete : .move))
         }
+        if let cluster = configuration.cluster {
+            nodeLog = try Self.nodeLog(of: cluster, store: store, engine: engine, configuration: configuration,
+                logger: logger, wake: wake)
+            // The node's engines are its cohorts' (``rebalance(force:)``); until it holds a
+            // partition the loop's engine is an empty one.
+            engine = placeholderEngine
+            telemetry.switched(to: engine)
+        }
+    }
+
+    /// The log stages of a node, joined to the cluster. A store whose engine state was built
+    /// without the log (a daemon alone on it before) is refused: `replay` of the log could never
+    /// give what it holds.
+    private static func nodeLog(
+        of cluster: ClusterSettings, store: any LoopStore, engine: Engine, configuration: DaemonConfiguration,
+        logger: Logger, wake: @escaping @Sendable () -> Void
+    ) throws -> NodeLog {
+        guard let log = store as? any EventLog, let members = store as? any ClusterMembership else {
+            throw NodeLogRefusal.noEventLog
+        }
+        if let clock = engine.clock { throw NodeLogRefusal.stateWithoutLog(clock: clock) }
+        let limits = LogIngest.Limits(maxLineBytes: configuration.maxLineBytes,
+            maxFutureSkew: configuration.maxFutureSkew, allowedLateness: configuration.allowedLateness)
+        let node = try joinCluster(cluster, store: members, configuration: configuration, logger: logger, wake: wake)
+        return NodeLog(log: log, ingest: LogIngest(log: log, node: cluster.node, limits: limits),
+            evaluation: LogEvaluation(log: log), cluster: node)
+    }
+
+    /// An engine with the loop's rules and settings, restored from `snapshot`, reading contexts
+    /// back from the store.
+    func makeEngine(restoring snapshot: EngineSnapshot) -> Engine {
+        let engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention,
+            allowedLateness: configuration.allowedLateness, restoring: snapshot)
+        engine.contextSource = storedContexts
+        engine.recordsChanges = true
+        engine.monotonicClock = { DispatchTime.now().uptimeNanoseconds }
+        engine.observer = explanations
+        return engine
     }
 
     /// Swaps the rule set between two events (the loop calls it between files).
     func replace(ruleSet: RuleSet) {
         let retired = RetiredRuleSet(engine.ruleSet)
+        self.ruleSet = ruleSet
         engine.replace(ruleSet: ruleSet)
+        for cohort in nodeLog?.cluster.cohorts ?? [] where cohort.engine !== engine {
+            cohort.engine.replace(ruleSet: ruleSet)
+        }
+        noteRulesReloaded()
         explanations.scorers = ruleSet.scorers
         // Freeing a thousand compiled rules (closures in closures) takes milliseconds: another
         // thread does it, and the loop goes on with the new rules.
@@ -117,6 +170,10 @@ final class Pipeline {
     /// `cur/`, redone from where their committed progress got. First, once. False when a
     /// shutdown interrupted it.
     func recover() throws -> Bool {
+        if nodeLog != nil {
+            try recoverOnLog()
+            return true
+        }
         try state.beginRecovering()
         let recovery = Recovery(outbox: delivery.outbox, store: store, logger: logger)
         _ = try recovery.finishOutbox(at: wallClock())
@@ -143,6 +200,7 @@ final class Pipeline {
     /// ``maximumGroupFiles`` files, or nothing waits. False when every spool was drained.
     /// The group's commit may still be in flight when it returns (``finishCommit()``).
     func step() throws -> Bool {
+        if nodeLog != nil { return try stepOnLog() }
         guard var waiting = try waitingFiles() else { return false }
         guard waiting.contains(where: { !$0.isEmpty }) else { return false }
         try state.beginApplying()
@@ -170,6 +228,12 @@ final class Pipeline {
     /// With every spool drained: the clock follows the wall clock (SPEC §2), due timers fire,
     /// due tasks go out, old dedup records are forgotten.
     func idle() throws {
+        if nodeLog != nil {
+            try idleOnLog()
+            try pruneIfDue()
+            try state.becomeIdle()
+            return
+        }
         try finishCommit()
         try applyOutcomes()
         let now = wallClock()
@@ -188,6 +252,14 @@ final class Pipeline {
         } else {
             try flushOutbox(at: engine.clock)
         }
+        try pruneIfDue()
+        try state.becomeIdle()
+    }
+
+    /// Once an hour: dedup records and suppressed candidates older than `dedup_retention`
+    /// forgotten.
+    private func pruneIfDue() throws {
+        let now = wallClock()
         if let clock = engine.clock, lastPrune.map({ now - $0 >= .hours(1) }) ?? true {
             lastPrune = now
             // Against the earlier of the two clocks: a clock that jumped can never void them.
@@ -198,7 +270,6 @@ final class Pipeline {
             let stopped = try store.forgetSuppressed(before: clock - configuration.dedupRetention)
             if stopped > 0 { logger.info("suppressed candidates past retention forgotten", metadata: ["count": "\(stopped)"]) }
         }
-        try state.becomeIdle()
     }
 
     /// Outcomes acked over HTTP since the last look, applied as `contextd.task.outcome` events
@@ -230,6 +301,9 @@ final class Pipeline {
     func nextDeadline() throws -> Timestamp? {
         try finishCommit()
         let clock = engine.clock ?? wallClock()
+        if nodeLog != nil {
+            return [nextTimerOfCohorts, try store.nextDue(after: clock)].compactMap { $0 }.min()
+        }
         return [engine.nextTimer, try store.nextDue(after: clock)].compactMap { $0 }.min()
     }
 
@@ -252,10 +326,11 @@ final class Pipeline {
     /// The tasks the batch makes due are written to the outbox's `tmp/` first and staged by
     /// this commit; the files of the previous commit leave `cur/` while this one is written
     /// (decision 0010). Both keep the disk's flushes off the way from a file to its tasks.
-    private func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
+    func commit(_ batch: Commit, finished: [FinishedFile] = [], tally: [String: StatusBoard.EventTotals] = [:]) throws {
         let landed = try land()
         try state.checkCommit()
         var batch = batch
+        if batch.fence == nil, let cluster = nodeLog?.cluster { batch.fence = cluster.bareFence }
         let changes = batch.tasks
         batch.tasks = changes.foldingReleases()
         batch.explanations = explanations.take()
@@ -320,10 +395,16 @@ final class Pipeline {
         try finishCommit()
         state = .settled
         guard delivery.awaitsMarks || !completed.isEmpty else { return }
-        var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed)
+        var batch = Commit(changes: StateChanges(clock: nil), finishedFiles: completed, fence: nodeLog?.cluster.bareFence)
         let barrier = addMarks(to: &batch, staged: [])
         try store.commit(batch, after: barrier)
         completed = []
+    }
+
+    /// Writes what is due at the engine's clock to the outbox (on a node, the clock of its
+    /// furthest cohort: what is due there is due).
+    func flushOutboxNow() throws {
+        try flushOutbox(at: nodeLog?.cluster.cohorts.compactMap(\.engine.clock).max() ?? engine.clock)
     }
 
     private func flushOutbox(at clock: Timestamp?) throws {

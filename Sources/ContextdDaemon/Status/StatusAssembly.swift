@@ -13,6 +13,8 @@ struct StatusAssembly: Sendable {
     let inputs: [(name: String, path: String)]
     let outboxNew: String
     let version: String
+    /// A node's heartbeat, whose latest view the `cluster` part shows; nil for a daemon alone.
+    var heartbeat: NodeHeartbeat? = nil
 
     func report(notReady: [String], now: Timestamp) async -> StatusReport {
         let state = board.snapshot
@@ -35,6 +37,34 @@ struct StatusAssembly: Sendable {
                 lastCommit: health.lastCommit?.rfc3339, lastError: health.lastError),
             lastHour: state.minutes.hour(endingAt: now).map {
                 StatusReport.Minute(at: $0.start.rfc3339, events: $0.events, tasks: $0.tasks)
+            },
+            cluster: heartbeat.flatMap(Self.cluster))
+    }
+
+    /// The cluster as the heartbeat last saw it (at most a third of the lease old).
+    private static func cluster(_ heartbeat: NodeHeartbeat) -> StatusReport.ClusterStatus? {
+        let node = heartbeat.membership.identity.node
+        let rules = heartbeat.fingerprint
+        guard let view = heartbeat.latest else {
+            return StatusReport.ClusterStatus(node: node, rules: rules, clusterRules: nil, refusal: nil, head: 0, nodes: [],
+                partitions: [])
+        }
+        var owned: [String: Int] = [:]
+        for lease in view.leases { if let owner = lease.owner { owned[owner, default: 0] += 1 } }
+        let refusal = view.fingerprint.flatMap { cluster in
+            cluster == rules ? nil : "rules differ: this node runs \(rules), the cluster \(cluster); it takes no partition "
+                + "until every node runs the same rules"
+        }
+        return StatusReport.ClusterStatus(
+            node: node, rules: rules, clusterRules: view.fingerprint, refusal: refusal, head: view.head,
+            nodes: view.nodes.map {
+                StatusReport.ClusterStatus.Node(id: $0.id, live: $0.isLive, incarnation: $0.incarnation, rules: $0.fingerprint,
+                    drained: $0.drained, position: $0.position, partitions: owned[$0.id] ?? 0,
+                    heartbeatAt: $0.heartbeatAt.rfc3339)
+            },
+            partitions: view.leases.map {
+                StatusReport.ClusterStatus.Partition(partition: $0.partition, owner: $0.owner, epoch: $0.epoch,
+                    applied: $0.appliedPosition, lag: max(0, view.head - $0.appliedPosition))
             })
     }
 

@@ -124,6 +124,14 @@ final class LoopTelemetry {
         faultsLogged = total
     }
 
+    /// The loop works with another engine from now on (a node of a cluster has one per group
+    /// of partitions at one log position): count that engine's growth from where it is, since
+    /// what it did before was counted with its own commits.
+    func switched(to engine: Engine) {
+        ruleStatisticsAtCommit = engine.statistics.rules
+        faultsLogged = engine.statistics.evaluationErrors
+    }
+
     /// Tasks a rule created already expired (a late event's, say): kept in the store as
     /// expired, counted and said, never dropped without a word.
     private func noteExpiredOnArrival(_ ids: [String]) {

@@ -20,11 +20,15 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var store: StoreStatus
     /// Events and tasks per minute over the last hour, oldest first (the overview's chart).
     public var lastHour: [Minute]
+    /// A node of a cluster: the cluster as this node last saw it; nil for a daemon alone.
+    public var cluster: ClusterStatus?
 
     public init(
         ready: Bool, notReady: [String], version: String, startedAt: String, clock: Clocks, spools: [SpoolStatus],
-        tasks: TaskTally, rules: RulesStatus, events: EventTally, store: StoreStatus, lastHour: [Minute]
+        tasks: TaskTally, rules: RulesStatus, events: EventTally, store: StoreStatus, lastHour: [Minute],
+        cluster: ClusterStatus? = nil
     ) {
+        self.cluster = cluster
         self.ready = ready
         self.notReady = notReady
         self.version = version
@@ -40,7 +44,23 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case ready, notReady = "not_ready", version, startedAt = "started_at", clock, spools, tasks, rules, events, store
-        case lastHour = "last_hour"
+        case lastHour = "last_hour", cluster
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var keys = encoder.container(keyedBy: CodingKeys.self)
+        try keys.encode(ready, forKey: .ready)
+        try keys.encode(notReady, forKey: .notReady)
+        try keys.encode(version, forKey: .version)
+        try keys.encode(startedAt, forKey: .startedAt)
+        try keys.encode(clock, forKey: .clock)
+        try keys.encode(spools, forKey: .spools)
+        try keys.encode(tasks, forKey: .tasks)
+        try keys.encode(rules, forKey: .rules)
+        try keys.encode(events, forKey: .events)
+        try keys.encode(store, forKey: .store)
+        try keys.encode(lastHour, forKey: .lastHour)
+        try keys.encode(cluster, forKey: .cluster)
     }
 
     /// One minute of the wall clock: events taken and tasks created in it.

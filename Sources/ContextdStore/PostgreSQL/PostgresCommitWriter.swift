@@ -9,6 +9,9 @@ import PostgresNIO
 /// Tasks go one by one: each insert must say whether its id was new (``CommitReceipt/notStaged``).
 struct PostgresCommitWriter {
     let run: (PostgresQuery) throws -> PostgresQueryResult
+    /// The node whose outbox holds the files of the tasks this commit stages (a node of
+    /// several: `task.staged_by`, what its outbox scope selects); nil for a daemon alone.
+    var stagedBy: String? = nil
 
     func write(_ batch: Commit) throws -> CommitReceipt {
         var receipt = CommitReceipt()
@@ -186,10 +189,10 @@ struct PostgresCommitWriter {
         let staged = tasks.map { outbox?.staged.contains($0.id) ?? false }
         let result = try run("""
             INSERT INTO task (id, rule, subject, assignee, partition, priority, created_at, due_at, expires_at,
-                expires_before_due, deferred_by, record, delivery, delivered_at)
+                expires_before_due, deferred_by, record, delivery, delivered_at, staged_by)
             SELECT id, rule, subject, assignee, partition, priority, created_at, due_at, NULLIF(expires_at, \(none)),
                 expires_before_due, CASE WHEN deferred THEN deferred_by END, record, delivery,
-                NULLIF(delivered_at, \(none))
+                NULLIF(delivered_at, \(none)), CASE WHEN delivery = 'staged' THEN \(stagedBy)::text END
             FROM unnest(\(tasks.map(\.id))::text[], \(tasks.map(\.rule))::text[], \(tasks.map(\.subject))::text[],
                 \(tasks.map(\.assignee))::text[], \(tasks.map { EntityPartition.of($0.subject) })::bigint[],
                 \(tasks.map(\.priority))::float8[], \(tasks.map(\.createdAt.milliseconds))::bigint[],

@@ -24,6 +24,20 @@ struct PostgresQueryText {
         guard !prefixes.isEmpty else { return "false" }
         return "EXISTS (SELECT 1 FROM unnest(\(bind(prefixes))::text[]) AS prefix WHERE starts_with(\(column), prefix))"
     }
+
+    /// ` AND` the row's partition among `scope`'s (``OutboxScope``); nothing without a scope.
+    mutating func partitionsOf(_ scope: OutboxScope?) -> String {
+        guard let scope else { return "" }
+        let count = bind(Int64(scope.count))
+        let partitions = bind(scope.partitions.sorted().map(Int64.init))
+        return " AND partition % \(count) = ANY(\(partitions)::bigint[])"
+    }
+
+    /// ` AND` the task staged by `scope`'s node; nothing without a scope.
+    mutating func stagedBy(_ scope: OutboxScope?) -> String {
+        guard let scope else { return "" }
+        return " AND staged_by = \(bind(scope.node))"
+    }
 }
 
 /// Reads a row's cells by column name, saying which column when a type does not match.

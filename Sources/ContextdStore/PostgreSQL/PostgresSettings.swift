@@ -15,6 +15,12 @@ public struct PostgresSettings: Sendable, Hashable, CustomStringConvertible {
     /// that a lock held elsewhere stalls the daemon for a bounded time, with an error, instead
     /// of forever.
     public var statementTimeout: TimeSpan
+    /// A node of several sets it to its lease (`idle_in_transaction_session_timeout`): a node
+    /// stopped in the middle of a commit (SIGSTOP, a stall) would otherwise keep its transaction's
+    /// row locks, and the node that takes its partitions over would wait on them for as long as
+    /// it stays stopped. The server ends such a transaction; nothing of it is written. Nil (a
+    /// daemon alone): not set.
+    public var idleInTransactionTimeout: TimeSpan?
 
     public static let defaultPoolSize = 10
     public static let defaultStatementTimeout = TimeSpan.seconds(30)

@@ -15,7 +15,8 @@ import Synchronization
 /// so it is not applied again; otherwise the transaction runs again. While the server cannot
 /// be reached the commit keeps trying, waiting longer each time, and the loop waits in
 /// ``PendingCommit/wait()``. Any other failure (a constraint, a statement timeout) fails the
-/// commit, as SQLite's would.
+/// commit, as SQLite's would. A node of several commits with a fence instead
+/// (``fencedCommitOnce(_:fence:on:attempted:)``), numbered on its `node` row.
 extension PostgresStore {
     public func startCommit(_ batch: Commit, after barrier: CommitBarrier?) -> PendingCommit {
         let pending = PendingCommit()
@@ -42,6 +43,9 @@ extension PostgresStore {
             do {
                 let connection = try writer.connection()
                 reachability.reached()
+                if let fence = batch.fence {
+                    return try fencedCommitOnce(batch, fence: fence, on: connection, attempted: &attempted)
+                }
                 return try commitOnce(batch, on: connection, attempted: &attempted)
             } catch where PostgresProblem.isConnectionLoss(error) {
                 writer.drop()

@@ -3,33 +3,77 @@ public import ContextdEvents
 import PostgresNIO
 
 /// The file outbox's side of the `task` rows, on the writer: after the commit in flight.
+///
+/// A node of several (``ClusterMembership/scopeOutbox(to:)``) selects only tasks of its
+/// partitions; without a scope every statement is the one a daemon alone has always run.
 extension PostgresStore {
     /// ``TaskRecord/isDue(at:)`` in SQL, at the clock `$1`: `expires_before_due` was computed
     /// by ``TaskRecord/expiresBeforeDue`` when the row was written, so the rule lives in Swift.
     static let due = "delivery = 'pending' AND due_at <= $1 AND NOT expires_before_due"
 
     public func dueTasks(at clock: Timestamp, limit: Int) throws -> [StoredTask] {
-        try onWriter("due tasks") { link in
+        let scope = outboxScope
+        return try onWriter("due tasks") { link in
             var text = PostgresQueryText()
             _ = text.bind(clock.milliseconds)
             let count = text.bind(limit)
-            text.sql = "SELECT id, record FROM task WHERE \(Self.due) ORDER BY priority DESC, created_at, id LIMIT \(count)"
+            let scoped = text.partitionsOf(scope)
+            text.sql = """
+                SELECT id, record FROM task WHERE \(Self.due)\(scoped) ORDER BY priority DESC, created_at, id LIMIT \(count)
+                """
             return try link.run(text.query).rows.map { StoredTask(record: try Self.taskRecord($0), delivery: .pending) }
         }
     }
 
     public func expireTasks(at clock: Timestamp) throws -> Int {
-        try onWriter("expire tasks") { link in
-            try link.run("""
-                UPDATE task SET delivery = 'expired', delivered_at = \(clock.milliseconds)
-                WHERE delivery = 'pending' AND due_at <= \(clock.milliseconds) AND expires_before_due
-                """).metadata.rows ?? 0
+        let scope = outboxScope
+        return try onWriter("expire tasks") { link in
+            var text = PostgresQueryText()
+            let delivered = text.bind(clock.milliseconds)
+            let due = text.bind(clock.milliseconds)
+            let scoped = text.partitionsOf(scope)
+            text.sql = """
+                UPDATE task SET delivery = 'expired', delivered_at = \(delivered)
+                WHERE delivery = 'pending' AND due_at <= \(due) AND expires_before_due\(scoped)
+                """
+            return try link.run(text.query).metadata.rows ?? 0
         }
     }
 
     public func markTasks(_ ids: [String], as state: TaskDelivery, at time: Timestamp) throws {
         guard !ids.isEmpty else { return }
+        if state == .staged, let scope = outboxScope {
+            try markStaged(ids, at: time, fencedBy: scope)
+            return
+        }
         try onWriter("mark tasks") { link in _ = try link.run(Self.mark(ids, as: state, at: time)) }
+    }
+
+    /// A node's `staged` mark of due tasks (``OutboxScope``): only pending tasks of partitions
+    /// this incarnation holds at that moment, in the marking statement itself. Fewer rows than
+    /// ids: a partition moved on while this node was paused; ``FencedOut`` (the tasks it did
+    /// mark are its own to publish, as staged tasks are at its next start).
+    private func markStaged(_ ids: [String], at time: Timestamp, fencedBy scope: OutboxScope) throws {
+        let marked = try onWriter("mark tasks") { link in
+            var text = PostgresQueryText()
+            let delivered = text.bind(time.milliseconds)
+            let node = text.bind(scope.node)
+            let list = text.bind(ids)
+            let count = text.bind(Int64(scope.count))
+            let incarnation = text.bind(scope.incarnation)
+            text.sql = """
+                UPDATE task SET delivery = 'staged', delivered_at = \(delivered), staged_by = \(node)
+                WHERE id = ANY(\(list)::text[]) AND delivery = 'pending' AND EXISTS (
+                    SELECT 1 FROM partition_lease l
+                    WHERE l.partition = task.partition % \(count) AND l.owner = \(node) AND l.owner_incarnation = \(incarnation))
+                RETURNING partition % \(count) AS partition
+                """
+            return try link.run(text.query).rows.count
+        }
+        guard marked == ids.count else {
+            let lost = try view().leases.filter { scope.partitions.contains($0.partition) && $0.owner != scope.node }
+            throw FencedOut(partitions: lost.map(\.partition).sorted())
+        }
     }
 
     /// Moves tasks to a delivery state, noting when: one statement.
@@ -37,17 +81,30 @@ extension PostgresStore {
         "UPDATE task SET delivery = \(state.rawValue), delivered_at = \(time.milliseconds) WHERE id = ANY(\(ids)::text[])"
     }
 
+    /// In a node's scope, staged tasks are the ones this node staged, whatever their partition:
+    /// their files are in this node's outbox, and only this node can publish them, also after
+    /// it gave their partition up.
     public func tasks(in state: TaskDelivery) throws -> [StoredTask] {
-        try onWriter("tasks") { link in
-            try link.run("""
-                SELECT id, record FROM task WHERE delivery = \(state.rawValue) ORDER BY priority DESC, created_at, id
-                """).rows.map { StoredTask(record: try Self.taskRecord($0), delivery: state) }
+        let scope = outboxScope
+        return try onWriter("tasks") { link in
+            var text = PostgresQueryText()
+            let delivery = text.bind(state.rawValue)
+            let scoped = state == .staged ? text.stagedBy(scope) : text.partitionsOf(scope)
+            text.sql = """
+                SELECT id, record FROM task WHERE delivery = \(delivery)\(scoped) ORDER BY priority DESC, created_at, id
+                """
+            return try link.run(text.query).rows.map { StoredTask(record: try Self.taskRecord($0), delivery: state) }
         }
     }
 
     public func nextDue(after clock: Timestamp) throws -> Timestamp? {
-        try onWriter("next due") { link in
-            try link.run("SELECT min(due_at) AS due FROM task WHERE delivery = 'pending' AND due_at > \(clock.milliseconds)")
+        let scope = outboxScope
+        return try onWriter("next due") { link in
+            var text = PostgresQueryText()
+            let after = text.bind(clock.milliseconds)
+            let scoped = text.partitionsOf(scope)
+            text.sql = "SELECT min(due_at) AS due FROM task WHERE delivery = 'pending' AND due_at > \(after)\(scoped)"
+            return try link.run(text.query)
                 .rows.first.flatMap { try PostgresRowReader($0)["due", as: Int64?.self] }
                 .map(Timestamp.init(milliseconds:))
         }

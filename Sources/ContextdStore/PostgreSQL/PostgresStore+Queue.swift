@@ -12,12 +12,14 @@ import PostgresNIO
 extension PostgresStore {
     public func queueDueTasks(assigneePrefixes prefixes: [String], at clock: Timestamp) throws -> Int {
         guard !prefixes.isEmpty else { return 0 }
+        let scope = outboxScope
         return try onWriter("queue due tasks") { link in
             var text = PostgresQueryText()
             _ = text.bind(clock.milliseconds)
             let filter = text.assigneeUnder(prefixes)
+            let scoped = text.partitionsOf(scope)
             text.sql = """
-                UPDATE task SET delivery = 'queued', delivered_at = $1 WHERE \(Self.due) AND \(filter)
+                UPDATE task SET delivery = 'queued', delivered_at = $1 WHERE \(Self.due) AND \(filter)\(scoped)
                 """
             return try link.run(text.query).metadata.rows ?? 0
         }

@@ -15,6 +15,9 @@ import Synchronization
 ///   spool progress), queued behind the commit in flight so they see its rows;
 /// - the **reader**, a connection of its own for ``storedContext(of:)`` (which must not wait for
 ///   a commit in flight, decision 0009) and the two synchronous reads of ``StateStore``;
+/// - the **membership** link, a connection of its own for ``ClusterMembership`` (a node of
+///   several): a heartbeat must renew the node's leases while a long commit holds the writer;
+///   connected on first use, so a daemon alone never opens it;
 /// - a **pool** (postgres-nio's `PostgresClient`, at most ``Options/maximumConnections``) for the
 ///   HTTP roles, which `await` without holding a thread.
 ///
@@ -27,6 +30,9 @@ public final class PostgresStore: DaemonStore {
         public var maximumConnections = 8
         /// `statement_timeout` on every connection: a statement running longer fails.
         public var statementTimeout: Duration = .seconds(30)
+        /// `idle_in_transaction_session_timeout` on every connection, when set
+        /// (``PostgresSettings/idleInTransactionTimeout``: a node's lease).
+        public var idleInTransactionTimeout: Duration?
         /// The first wait before a commit tries again on a lost connection; it doubles each time.
         public var firstRetryDelay: Duration = .milliseconds(100)
         /// The longest wait between two tries.
@@ -54,6 +60,15 @@ public final class PostgresStore: DaemonStore {
 
     let writer: PostgresConnectionLink
     let reader: PostgresConnectionLink
+    let membershipLink: PostgresConnectionLink
+    /// The membership's transactions, one at a time on ``membershipLink``.
+    let membershipQueue = DispatchQueue(label: "contextd.postgres.membership")
+    /// What the outbox ledger and the queue select for a node of several; nil for a daemon alone.
+    private let scope = Mutex<OutboxScope?>(nil)
+    var outboxScope: OutboxScope? {
+        get { scope.withLock { $0 } }
+        set { scope.withLock { $0 = newValue } }
+    }
     let client: PostgresClient
     let logger: Logger
     let options: Options
@@ -78,7 +93,7 @@ public final class PostgresStore: DaemonStore {
     ) throws {
         let parameters = [
             ("statement_timeout", String(Self.milliseconds(options.statementTimeout))), ("synchronous_commit", "on"),
-        ]
+        ] + (options.idleInTransactionTimeout.map { [("idle_in_transaction_session_timeout", String(Self.milliseconds($0)))] } ?? [])
         var pooled = configuration
         pooled.options.maximumConnections = max(1, options.maximumConnections)
         pooled.options.additionalStartupParameters += parameters
@@ -91,6 +106,7 @@ public final class PostgresStore: DaemonStore {
         self.logger = logger
         writer = PostgresConnectionLink(configuration: own, logger: logger)
         reader = PostgresConnectionLink(configuration: own, logger: logger)
+        membershipLink = PostgresConnectionLink(configuration: own, logger: logger)
         client = PostgresClient(configuration: pooled, backgroundLogger: logger)
         reachability = PostgresReachability(location: location, warn: options.warn)
         clientRun = Task { [client] in await client.run() }
@@ -116,12 +132,14 @@ public final class PostgresStore: DaemonStore {
         closing.store(true, ordering: .relaxed)
         writerQueue.sync { writer.drop() }
         reader.drop()
+        membershipQueue.sync { membershipLink.drop() }
         clientRun.cancel()
     }
 
     deinit {
         writer.drop(waiting: false)
         reader.drop(waiting: false)
+        membershipLink.drop(waiting: false)
         clientRun.cancel()
     }
 
@@ -138,6 +156,12 @@ public final class PostgresStore: DaemonStore {
     /// Runs `body` on the reader, beside the writer; waits for the server as ``onWriter(_:_:)``.
     func onReader<T>(_ operation: String, _ body: (PostgresConnectionLink) throws -> T) throws -> T {
         try retryingLostConnections(operation, on: reader, body)
+    }
+
+    /// Runs `body` on the membership link, one call at a time, beside the writer and the reader;
+    /// waits for the server as ``onWriter(_:_:)``.
+    func onMembershipLink<T>(_ operation: String, _ body: (PostgresConnectionLink) throws -> T) throws -> T {
+        try membershipQueue.sync { try retryingLostConnections(operation, on: membershipLink, body) }
     }
 
     private func retryingLostConnections<T>(
@@ -192,37 +216,19 @@ public final class PostgresStore: DaemonStore {
                     SELECT subject, declaration, state FROM entity_context ORDER BY subject, declaration
                     """).rows)
             }
-            for row in try link.run("SELECT rule, subject, key, at FROM timer").rows {
-                let row = PostgresRowReader(row)
-                snapshot.timers.append(TimerEntry(
-                    at: Timestamp(milliseconds: try row["at"]), ruleOrder: 0, rule: try row["rule"],
-                    subject: try row["subject"], key: try row["key"]))
-            }
+            snapshot.timers = try Self.timers(link.run("SELECT rule, subject, key, at FROM timer").rows)
             for row in try link.run("SELECT source, id, time FROM seen_event").rows {
                 let row = PostgresRowReader(row)
                 snapshot.seenEvents.append(
                     SeenEvent(source: try row["source"], id: try row["id"], time: Timestamp(milliseconds: try row["time"])))
             }
-            for row in try link.run("SELECT key, time FROM dedup_key").rows {
-                let row = PostgresRowReader(row)
-                snapshot.dedupKeys[try row["key"]] = Timestamp(milliseconds: try row["time"])
-            }
-            for row in try link.run("SELECT key, times FROM limit_key").rows {
-                let row = PostgresRowReader(row)
-                let key: String = try row["key"]
-                guard case .list(let times) = try PersistentValue.decode(try row["times"]) else {
-                    throw StoredRecordError(table: "limit_key", key: key, problem: "times is not a list")
-                }
-                snapshot.limitKeys[key] = times.compactMap { if case .timestamp(let t) = $0 { t } else { nil } }
-            }
+            snapshot.dedupKeys = try Self.dedupKeys(link.run("SELECT key, time FROM dedup_key").rows)
+            snapshot.limitKeys = try Self.limitKeys(link.run("SELECT key, times FROM limit_key").rows)
             let clock = snapshot.clock?.milliseconds ?? Int64.min
-            for row in try link.run("""
+            snapshot.deferredTasks = try link.run("""
                 SELECT id, record FROM task
                 WHERE deferred_by IS NOT NULL AND delivery = 'pending' AND due_at > \(clock)
-                """).rows
-            {
-                snapshot.deferredTasks.append(try Self.taskRecord(row))
-            }
+                """).rows.map(Self.taskRecord)
             return snapshot
         }
     }
@@ -261,6 +267,40 @@ public final class PostgresStore: DaemonStore {
     }
 
     // MARK: - Decoding
+
+    /// Timers from `(rule, subject, key, at)` rows.
+    static func timers(_ rows: [PostgresRow]) throws -> [TimerEntry] {
+        try rows.map { row in
+            let row = PostgresRowReader(row)
+            return TimerEntry(
+                at: Timestamp(milliseconds: try row["at"]), ruleOrder: 0, rule: try row["rule"],
+                subject: try row["subject"], key: try row["key"])
+        }
+    }
+
+    /// Dedup keys from `(key, time)` rows.
+    static func dedupKeys(_ rows: [PostgresRow]) throws -> [String: Timestamp] {
+        var keys: [String: Timestamp] = [:]
+        for row in rows {
+            let row = PostgresRowReader(row)
+            keys[try row["key"]] = Timestamp(milliseconds: try row["time"])
+        }
+        return keys
+    }
+
+    /// Limit keys from `(key, times)` rows.
+    static func limitKeys(_ rows: [PostgresRow]) throws -> [String: [Timestamp]] {
+        var keys: [String: [Timestamp]] = [:]
+        for row in rows {
+            let row = PostgresRowReader(row)
+            let key: String = try row["key"]
+            guard case .list(let times) = try PersistentValue.decode(try row["times"]) else {
+                throw StoredRecordError(table: "limit_key", key: key, problem: "times is not a list")
+            }
+            keys[key] = times.compactMap { if case .timestamp(let t) = $0 { t } else { nil } }
+        }
+        return keys
+    }
 
     /// Contexts from `(subject, declaration, state)` rows ordered by subject: one context per subject.
     static func contexts(_ rows: [PostgresRow]) throws -> [EntityContext] {

@@ -83,6 +83,83 @@ enum PostgresStoreMigrations {
             """,
             "CREATE INDEX file_reject_by_file ON file_reject (spool, file, seq)",
         ]),
+        // The cluster's event log (decision 0018 §1, ``EventLog``): entries in one order, the
+        // head row every append locks, and the record of each appended file.
+        Migration(name: "pg2-event-log", statements: [
+            """
+            CREATE TABLE event_log (
+                pos bigint PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('event', 'tick')),
+                partition bigint,                          -- EntityPartition of the subject; NULL for a tick
+                source text, id text,                      -- NULL for a tick
+                time bigint NOT NULL,
+                clock_after bigint NOT NULL,               -- greatest time of the log up to this entry
+                body text,                                 -- the producer's text of the event
+                event_kind text                            -- the decoded event's kind; NULL for a tick
+                    CHECK (event_kind IN ('data', 'process')),
+                CHECK ((kind = 'event') = (event_kind IS NOT NULL)))
+            """,
+            "CREATE UNIQUE INDEX event_log_by_event ON event_log (source, id)",
+            "CREATE INDEX event_log_by_partition ON event_log (partition, pos)",
+            """
+            CREATE TABLE log_head (
+                id integer PRIMARY KEY CHECK (id = 1),
+                pos bigint NOT NULL DEFAULT 0,             -- the last position given
+                clock bigint)                              -- its clock_after
+            """,
+            "INSERT INTO log_head (id) VALUES (1)",
+            """
+            CREATE TABLE log_file (
+                node text NOT NULL, spool text NOT NULL, file text NOT NULL, digest text NOT NULL,
+                seq bigserial NOT NULL,
+                first_pos bigint, last_pos bigint,         -- NULL when none of its events was new
+                appended integer NOT NULL, duplicates integer NOT NULL,
+                logged_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (node, spool, file, digest))
+            """,
+        ]),
+        // Several nodes on one store (decision 0018 §2): the cluster's partition count, each
+        // node's row, and one lease per partition. Times are the server's (`now()`), never a
+        // node's. `task.staged_by` tells which node's outbox holds a staged task's file.
+        //
+        // No index serves `partition % n = ANY(…)` on `task` and `timer`: an expression index
+        // needs `n`, which only `join` fixes. The filtered reads (a partition's snapshot, a
+        // node's due tasks) go through `task_by_delivery` first and filter the rest.
+        Migration(name: "pg3-cluster", statements: [
+            """
+            CREATE TABLE cluster (
+                id integer PRIMARY KEY CHECK (id = 1),
+                partitions integer NOT NULL CHECK (partitions > 0),
+                fingerprint text,                          -- the rules the cluster runs (decision 0018 §4)
+                created_at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE TABLE node (
+                id text PRIMARY KEY,
+                instance text NOT NULL,                    -- the random id kept in the node's data directory
+                incarnation bigint NOT NULL,               -- + 1 at each join of the id
+                started_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                left_at timestamptz,                       -- set by a graceful leave
+                lease_ms bigint NOT NULL,
+                fingerprint text NOT NULL,
+                drained boolean NOT NULL DEFAULT false,
+                position bigint NOT NULL DEFAULT 0,
+                next_deadline bigint,
+                commit_seq bigint NOT NULL DEFAULT 0,      -- the node's last fenced commit's number
+                not_staged text[] NOT NULL DEFAULT '{}')   -- its receipt, for an in-doubt commit
+            """,
+            """
+            CREATE TABLE partition_lease (
+                partition integer PRIMARY KEY,
+                owner text, owner_incarnation bigint,      -- NULL when released or never owned
+                epoch bigint NOT NULL DEFAULT 0,           -- + 1 at every takeover
+                expires_at timestamptz,
+                applied_pos bigint NOT NULL DEFAULT 0,     -- the last log position committed for it
+                clock bigint)                              -- the log's clock there
+            """,
+            "ALTER TABLE task ADD COLUMN staged_by text",
+        ]),
     ]
 
     /// Applies the migrations `connection` has not recorded yet; returns their names.
@@ -98,10 +175,20 @@ enum PostgresStoreMigrations {
         let recorded = try link.run("SELECT to_regclass('contextd_migration') IS NOT NULL AS present").rows.first
             .map { try PostgresRowReader($0)["present", as: Bool.self] } ?? false
         if !recorded {
-            try link.run("""
-                CREATE TABLE IF NOT EXISTS contextd_migration (
-                    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
-                """)
+            // Under the migration's lock: nodes of a cluster started together on a new database
+            // would otherwise race here (IF NOT EXISTS is no guard against a concurrent CREATE).
+            try link.run("BEGIN")
+            do {
+                try link.run("SELECT pg_advisory_xact_lock(7201900)")
+                try link.run("""
+                    CREATE TABLE IF NOT EXISTS contextd_migration (
+                        name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                    """)
+                try link.run("COMMIT")
+            } catch {
+                _ = try? link.run("ROLLBACK")
+                throw error
+            }
         }
         try link.run("BEGIN")
         do {

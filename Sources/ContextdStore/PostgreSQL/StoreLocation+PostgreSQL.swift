@@ -69,6 +69,7 @@ extension StoreLocation {
         var options = PostgresStore.Options()
         options.maximumConnections = settings.poolSize
         options.statementTimeout = .milliseconds(settings.statementTimeout.milliseconds)
+        options.idleInTransactionTimeout = settings.idleInTransactionTimeout.map { .milliseconds($0.milliseconds) }
         options.location = "\(settings.address)"
         return options
     }

@@ -1,0 +1,177 @@
+import ContextdEvents
+import ContextdStore
+import ContextdTestKit
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import Testing
+
+/// A node stopped (SIGSTOP) past its lease, once in the middle of a commit: the others take its
+/// partitions over, and when it goes on (SIGCONT) nothing it does is committed; it stops with
+/// 75, starts again, and the cluster's tasks are still replay's. And nodes joining and leaving
+/// mid-run move partitions without changing a task.
+@Suite(.serialized, .blocksAThread) struct ClusterPauseTests {
+    static let start = ClusterTests.start
+
+    @Test(.postgres) func aNodePausedInACommitPastItsLeaseCommitsNothingWhenItGoesOn() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
+        let files = EventMix(customers: 900, start: Self.start, seed: 23).files(perFile: 10)
+        var random = SplitMix(state: 5)
+        let first = files.count / 3
+        for file in files[..<first] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.startAll()
+        try cluster.waitUntilSettled()
+        let paused = cluster["node-b"]
+        let pid = try #require(paused.process?.processIdentifier)
+        let held = try cluster.partitions(of: "node-b")
+        #expect(held > 0)
+
+        // Hold every commit inside its transaction (a lock on entity_context), give node-b
+        // work, and stop it while its commit waits there.
+        let lock = try HeldTableLock(cluster.database, table: "entity_context")
+        for file in files[first..<(first + 20)] { try paused.drop(file.name, file.text) }
+        try cluster.waitUntil("node-b's commit waits inside its transaction", timeout: 60) {
+            try cluster.value("""
+                SELECT count(*)::text FROM pg_stat_activity
+                WHERE application_name = 'contextd-node-b' AND wait_event_type = 'Lock' AND state = 'active'
+                """) != "0"
+        }
+        #expect(kill(pid, SIGSTOP) == 0)
+        try lock.release()
+        let seqBefore = try cluster.value("SELECT commit_seq::text FROM node WHERE id = 'node-b'")
+        let paused_at = Date()
+        try cluster.waitUntil("node-b's partitions are taken over", timeout: 60) {
+            try cluster.partitions(of: "node-b") == 0
+        }
+        let takeover = Date().timeIntervalSince(paused_at)
+        for file in files[(first + 20)..<(2 * first)] {
+            try cluster.nodes[[0, 2][Int(random.next() % 2)]].drop(file.name, file.text)
+        }
+        // node-b's own spool waits for it (files it claimed are in its cur/).
+        try cluster.waitUntilSettled(ignoring: ["node-b"])
+        let outboxBefore = try paused.outboxTasks()
+
+        // node-b goes on: its commit is refused (or the heartbeat finds its partitions gone);
+        // it stops with 75 and nothing of it was committed.
+        #expect(kill(pid, SIGCONT) == 0)
+        try cluster.waitUntil("node-b stops after it wakes", timeout: 60) { !(paused.process?.isRunning ?? false) }
+        #expect(paused.process?.terminationStatus == 75, "\(paused.logText.suffix(2000))")
+        paused.forgetProcess()
+        #expect(try cluster.value("SELECT commit_seq::text FROM node WHERE id = 'node-b'") == seqBefore,
+            "node-b committed nothing after it woke")
+        #expect(try paused.outboxTasks() == outboxBefore, "node-b published nothing after it woke")
+        #expect(paused.logText.contains("moved to another owner"), "\(paused.logText.suffix(2000))")
+
+        // It starts again and takes its share back; the rest of the files arrive anywhere.
+        try paused.start()
+        for file in files[(2 * first)...] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.waitUntil("node-b holds partitions again", timeout: 60) {
+            try cluster.partitions(of: "node-b") > 0
+        }
+        try cluster.waitUntilSettled()
+        try cluster.stopAll()
+        let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
+        print("cluster pause: node-b stopped in a commit, its \(held) partitions taken over after "
+            + String(format: "%.1f s", takeover) + " (lease 2 s), \(compared) tasks compared")
+    }
+
+    @Test(.postgres) func aNodeJoiningAndOneLeavingMovePartitionsAndChangeNothing() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b"])
+        let files = EventMix(customers: 900, start: Self.start, seed: 29).files(perFile: 10)
+        var random = SplitMix(state: 41)
+        let third = files.count / 3
+        for file in files[..<third] { try cluster.nodes[Int(random.next() % 2)].drop(file.name, file.text) }
+        try cluster.startAll()
+        try cluster.start(try cluster.add("node-c"))
+        for file in files[third..<(2 * third)] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.waitUntil("node-c holds partitions", timeout: 60) {
+            try cluster.partitions(of: "node-c") > 0
+        }
+        // An operator stops a node once its spool is drained (files left in its new/ wait there
+        // for it, docs/operations.md).
+        let leaving = cluster["node-a"]
+        try cluster.waitUntil("node-a's spool is drained", timeout: 60) { leaving.isDrained }
+        #expect(try leaving.stop() == 0)
+        #expect(leaving.logText.contains("left the cluster"))
+        try cluster.waitUntil("node-a's partitions went to the others", timeout: 30) {
+            try cluster.partitions(of: "node-a") == 0
+        }
+        for file in files[(2 * third)...] { try cluster.nodes[1 + Int(random.next() % 2)].drop(file.name, file.text) }
+        try cluster.waitUntilSettled(ignoring: ["node-a"])
+        try cluster.stopAll()
+        let owners = Set(cluster.nodes.map(\.nodeName).filter { name in
+            cluster[name].logText.contains("partitions taken")
+        })
+        #expect(owners == ["node-a", "node-b", "node-c"], "every node held partitions at some point")
+        let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
+        print("cluster join and leave: \(compared) tasks compared")
+    }
+}
+
+/// A table lock held on a connection of its own until ``release()``: what stops every commit
+/// inside its transaction for as long as a test needs.
+final class HeldTableLock {
+    private let connection: PostgresConnection
+    private let logger: Logger
+
+    init(_ database: SandboxDatabase, table: String) throws {
+        var logger = Logger(label: "contextd.test.lock")
+        logger.logLevel = .critical
+        self.logger = logger
+        var address = database.address
+        address.password = database.password.map(PostgresPassword.init)
+        connection = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(),
+            configuration: address.connectionConfiguration(password: address.password), id: 1, logger: logger
+        ).wait()
+        _ = try connection.query("BEGIN", logger: logger).wait()
+        _ = try connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN EXCLUSIVE MODE"), logger: logger).wait()
+    }
+
+    func release() throws {
+        _ = try connection.query("ROLLBACK", logger: logger).wait()
+        try connection.close().wait()
+    }
+}
+
+/// A node whose rules differ from the cluster's (one byte of one file) takes no partition and
+/// says so; it still appends what producers drop into its spool. Once its rules are the
+/// cluster's again (and reloaded), it takes its share.
+@Suite(.serialized, .blocksAThread) struct ClusterRulesTests {
+    @Test(.postgres) func aNodeWithOtherRulesTakesNoPartitionAndSaysWhy() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
+        let odd = cluster["node-c"]
+        let fraud = odd.rules.appendingPathComponent("fraud.yaml")
+        let original = try String(contentsOf: fraud, encoding: .utf8)
+        try (original + "\n# node-c's own edit\n").write(to: fraud, atomically: true, encoding: .utf8)
+        let files = EventMix(customers: 600, start: ClusterTests.start, seed: 3).files(perFile: 20)
+        var random = SplitMix(state: 13)
+        for file in files { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.start(cluster["node-a"])
+        try cluster.start(cluster["node-b"])
+        try cluster.start(odd)
+        try cluster.waitUntilSettled()
+        #expect(try cluster.partitions(of: "node-c") == 0)
+        #expect(try cluster.partitions(of: "node-a") + cluster.partitions(of: "node-b") == 64)
+        #expect(odd.logText.contains("rules differ from the cluster's; this node takes no partition"), "\(odd.logText.suffix(1500))")
+        #expect(odd.names(in: "done").count > 0, "node-c still appends the files dropped into its spool")
+        let fingerprints = try cluster.database.execute("SELECT id || ' ' || fingerprint FROM node ORDER BY id")
+            .compactMap { $0 }
+        let cluster_rules = try cluster.value("SELECT fingerprint FROM cluster")
+        #expect(fingerprints.filter { $0.hasSuffix(" " + (cluster_rules ?? "-")) }.count == 2, "\(fingerprints)")
+        // `contextd status` of node-c says why it holds nothing.
+        let status = try StatusTests.runStatus(["--url", "http://127.0.0.1:\(try odd.httpPort())"]).standardOutput
+        #expect(status.contains("rules differ: this node runs "), "\(status)")
+        #expect(status.contains("node-c: live, 0 partitions"), "\(status)")
+
+        // The same rules again, reloaded: node-c takes its share.
+        try original.write(to: fraud, atomically: true, encoding: .utf8)
+        #expect(kill(try #require(odd.process?.processIdentifier), SIGHUP) == 0)
+        try cluster.waitUntil("node-c takes partitions", timeout: 60) { try cluster.partitions(of: "node-c") > 0 }
+        try cluster.waitUntilSettled()
+        try cluster.stopAll()
+        let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
+        print("cluster rules: node-c refused partitions while its rules differed, took its share after the reload; \(compared) tasks compared")
+    }
+}
