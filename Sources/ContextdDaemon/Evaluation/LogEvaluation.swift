@@ -2,9 +2,9 @@ import ContextdEngine
 import ContextdEvents
 import ContextdStore
 
-/// The evaluation stage of a node on the cluster's event log (decision 0018 §1 and §3,
-/// increment 1 step 2 of /work/notes/i20-plan.md): the engine is fed the log, in position
-/// order, instead of the files a node happens to claim. Not wired into the loop yet.
+/// The evaluation stage of a node on the cluster's event log (decision 0018 §1 and §3): the
+/// engine is fed the log, in position order, instead of the files a node happens to claim
+/// (``Pipeline`` applies it cohort by cohort).
 ///
 /// An entry is applied exactly as `replay` of the log's export applies it, so that the run
 /// equals that reference: an event is decoded from the producer's own text (``LogEntry/body``)
@@ -12,9 +12,10 @@ import ContextdStore
 /// configured kind when the text has no `kind` attribute; the export writes that kind into such a
 /// text) and handed to ``Engine/apply(_:)``; a tick is the clock step
 /// `replay` takes between two files, ``Engine/advance(to:)``. Timers between two events need no
-/// step of their own here: one engine over the whole log fires them inside `apply`, when the
-/// next event's time passes them, as replay does (per-partition engines will step to the
-/// previous entry's ``LogEntry/clockAfter`` first, §3).
+/// step of their own: an engine fires them inside `apply`, when the next event's time passes
+/// them, as replay does; an engine that holds only some partitions takes every other
+/// partition's event as a step to its ``LogEntry/clockAfter``, so it fires them at the same
+/// entry as replay of the whole log.
 ///
 /// A slice is decoded whole before the engine sees any of it: an entry that no longer decodes
 /// (a log written by another version, a body changed in the table) throws with its position and

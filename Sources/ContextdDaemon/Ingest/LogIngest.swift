@@ -5,8 +5,8 @@ import ContextdStore
 
 /// The ingest stage of a node on the cluster's event log (decision 0018 §1): a claimed spool
 /// file is read whole, judged, and its events appended to the ``EventLog`` in one call with the
-/// file's record; only then may the file leave `cur/`. Not wired into the loop yet (increment 1,
-/// step 1 of /work/notes/i20-plan.md): the evaluation stage that applies the log comes next.
+/// file's record; only then may the file leave `cur/` (``Pipeline`` calls it for every file
+/// it claims, and ``LogEvaluation`` applies what it appended).
 ///
 /// Time is judged as the loop judges it today, with one difference: lateness is measured
 /// against the **log's** clock (``EventLog/headClock()``), not an engine's, since the engine
