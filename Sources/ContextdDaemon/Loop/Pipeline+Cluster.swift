@@ -44,8 +44,8 @@ extension Pipeline {
     /// Joins the cluster (refused: another live node under this id, another partition count)
     /// and makes the heartbeat; no partition is held yet (``rebalance(force:)`` takes them).
     static func joinCluster(
-        _ settings: ClusterSettings, store: any ClusterMembership, configuration: DaemonConfiguration, logger: Logger,
-        wake: @escaping @Sendable () -> Void
+        _ settings: ClusterSettings, store: any ClusterMembership, configuration: DaemonConfiguration, ruleSet: RuleSet,
+        logger: Logger, wake: @escaping @Sendable () -> Void
     ) throws -> NodeCluster {
         let identity = NodeIdentity(node: settings.node, instance: try NodeInstance.id(in: configuration.dataDirectory))
         let fingerprint = RuleFingerprint.of(paths: configuration.rules)
@@ -57,6 +57,10 @@ extension Pipeline {
         ])
         let heartbeat = NodeHeartbeat(membership: membership, cluster: store, logger: logger, wake: wake)
         heartbeat.report { $0.fingerprint = fingerprint }
+        for crossing in PartitionCrossing.of(ruleSet) {
+            logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
+                metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
+        }
         return NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
     }
 
