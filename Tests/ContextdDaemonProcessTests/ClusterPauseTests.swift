@@ -174,4 +174,21 @@ final class HeldTableLock {
         let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
         print("cluster rules: node-c refused partitions while its rules differed, took its share after the reload; \(compared) tasks compared")
     }
+
+    /// With the stock rules, a node says which policies are not exact on several nodes yet, once
+    /// a second node shows; a node alone (every partition in one engine) says nothing.
+    @Test(.postgres) func aNodeNamesThePoliciesThatCrossPartitionsOnceASecondNodeShows() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b"], stockRules: true)
+        let first = cluster["node-a"]
+        try cluster.start(first)
+        try cluster.waitUntil("node-a holds every partition", timeout: 30) { try cluster.partitions(of: "node-a") == 64 }
+        #expect(!first.logText.contains("crosses partitions"))
+        try cluster.start(cluster["node-b"])
+        try cluster.waitUntil("node-b holds partitions", timeout: 30) { try cluster.partitions(of: "node-b") > 0 }
+        try cluster.waitUntil("node-a names the crossing policies", timeout: 30) {
+            first.logText.components(separatedBy: "policy crosses partitions").count == 3
+        }
+        #expect(first.logText.contains("policy=defer-on-mobile") && first.logText.contains("policy=contact-cap"))
+        try cluster.stopAll()
+    }
 }

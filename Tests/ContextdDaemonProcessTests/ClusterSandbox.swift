@@ -19,18 +19,22 @@ final class ClusterSandbox {
     private let batchEvents: Int
     private let lease: String
 
-    init(nodes names: [String], batchEvents: Int = 50, lease: String = "2s") throws {
+    /// With `stockRules` every node gets the whole stock rule set, crossing policies included.
+    init(nodes names: [String], batchEvents: Int = 50, lease: String = "2s", stockRules: Bool = false) throws {
         database = try SandboxDatabase()
         self.batchEvents = batchEvents
         self.lease = lease
+        leftOut = stockRules ? [] : Self.crossingRules
         for name in names { try add(name) }
     }
+
+    private let leftOut: [String]
 
     /// A node more (not started): a node joining the cluster.
     @discardableResult
     func add(_ name: String) throws -> DaemonSandbox {
         let node = try DaemonSandbox(backend: .eventLog, postgres: database, batchEvents: batchEvents, node: name,
-            lease: lease, leavingOut: Self.crossingRules)
+            lease: lease, leavingOut: leftOut)
         nodes.append(node)
         return node
     }

@@ -18,6 +18,8 @@ final class NodeCluster {
     var fingerprint: String
     /// The last "rules differ" said, so that it is said once per difference.
     var differenceSaid: String?
+    /// Whether the policies that cross partitions were named (once, when a second node shows).
+    var crossingsSaid = false
 
     init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat, fingerprint: String) {
         self.membership = membership
@@ -44,7 +46,7 @@ extension Pipeline {
     /// Joins the cluster (refused: another live node under this id, another partition count)
     /// and makes the heartbeat; no partition is held yet (``rebalance(force:)`` takes them).
     static func joinCluster(
-        _ settings: ClusterSettings, store: any ClusterMembership, configuration: DaemonConfiguration, ruleSet: RuleSet,
+        _ settings: ClusterSettings, store: any ClusterMembership, configuration: DaemonConfiguration,
         logger: Logger, wake: @escaping @Sendable () -> Void
     ) throws -> NodeCluster {
         let identity = NodeIdentity(node: settings.node, instance: try NodeInstance.id(in: configuration.dataDirectory))
@@ -57,10 +59,6 @@ extension Pipeline {
         ])
         let heartbeat = NodeHeartbeat(membership: membership, cluster: store, logger: logger, wake: wake)
         heartbeat.report { $0.fingerprint = fingerprint }
-        for crossing in PartitionCrossing.of(ruleSet) {
-            logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
-                metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
-        }
         return NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
     }
 
@@ -127,6 +125,14 @@ extension Pipeline {
             return lease.owner == nil || lease.isExpired || lease.owner == cluster.node
         }
         if !taking.isEmpty { try take(taking, of: cluster) }
+        if live.count > 1 && !cluster.crossingsSaid {
+            // Alone, one engine holds every partition and every policy is exact.
+            cluster.crossingsSaid = true
+            for crossing in PartitionCrossing.of(ruleSet) {
+                logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
+                    metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
+            }
+        }
         store(scope: cluster)
     }
 

@@ -106,7 +106,7 @@ final class Pipeline {
         }
         if let cluster = configuration.cluster {
             nodeLog = try Self.nodeLog(of: cluster, store: store, engine: engine, configuration: configuration,
-                ruleSet: ruleSet, logger: logger, wake: wake)
+                logger: logger, wake: wake)
             // The node's engines are its cohorts' (``rebalance(force:)``); until it holds a
             // partition the loop's engine is an empty one.
             engine = placeholderEngine
@@ -119,7 +119,7 @@ final class Pipeline {
     /// give what it holds.
     private static func nodeLog(
         of cluster: ClusterSettings, store: any LoopStore, engine: Engine, configuration: DaemonConfiguration,
-        ruleSet: RuleSet, logger: Logger, wake: @escaping @Sendable () -> Void
+        logger: Logger, wake: @escaping @Sendable () -> Void
     ) throws -> NodeLog {
         guard let log = store as? any EventLog, let members = store as? any ClusterMembership else {
             throw NodeLogRefusal.noEventLog
@@ -127,8 +127,7 @@ final class Pipeline {
         if let clock = engine.clock { throw NodeLogRefusal.stateWithoutLog(clock: clock) }
         let limits = LogIngest.Limits(maxLineBytes: configuration.maxLineBytes,
             maxFutureSkew: configuration.maxFutureSkew, allowedLateness: configuration.allowedLateness)
-        let node = try joinCluster(cluster, store: members, configuration: configuration, ruleSet: ruleSet, logger: logger,
-            wake: wake)
+        let node = try joinCluster(cluster, store: members, configuration: configuration, logger: logger, wake: wake)
         return NodeLog(log: log, ingest: LogIngest(log: log, node: cluster.node, limits: limits),
             evaluation: LogEvaluation(log: log), cluster: node)
     }
