@@ -8,6 +8,7 @@ import time
 import unittest
 import urllib.parse
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -64,8 +65,12 @@ class ConsoleTests(unittest.TestCase):
         """Seconds until `condition()` held; fails after `timeout`."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            if condition():
-                return time.monotonic() - started
+            try:
+                if condition():
+                    return time.monotonic() - started
+            except StaleElementReferenceException:
+                # The page refreshed between finding an element and reading it: look again.
+                pass
             time.sleep(0.05)
         self.fail(f"not within {timeout} s: {what}\n{self.daemon.log_text()[-2000:]}")
 
