@@ -210,11 +210,12 @@ class PostgresServer:
         names = ["records", "bytes", "writes", "syncs", "write_ms", "sync_ms"]
         return {name: float(value) for name, value in zip(names, row)}
 
-    def processes(self) -> dict[int, float]:
-        """CPU seconds (user + system) of each process of the throwaway cluster; {} for another
-        server (its processes may not be on this machine)."""
+    def processes(self, database: str | None = None) -> dict[int, float]:
+        """CPU seconds (user + system) of each process of the throwaway cluster; for another
+        server, of the backends serving `database` when the server is on this machine; {}
+        otherwise."""
         if self.directory is None:
-            return {}
+            return self.backends(database) if database else {}
         try:
             postmaster = int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
@@ -227,6 +228,18 @@ class PostgresServer:
             if stat and (int(entry.name) == postmaster or stat["ppid"] == postmaster):
                 seconds[int(entry.name)] = stat["cpu"]
         return seconds
+
+    def backends(self, database: str) -> dict[int, float]:
+        """CPU seconds of the server processes serving `database` now (pg_stat_activity), read
+        from /proc: only for a server on this machine, whose process ids are this machine's."""
+        if self.host not in ("127.0.0.1", "localhost", "::1"):
+            return {}
+        try:
+            pids = [int(row[0]) for row in self.sql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'")]
+        except PostgresProblem:
+            return {}
+        stats = {pid: process_stat(pid) for pid in pids}
+        return {pid: stat["cpu"] for pid, stat in stats.items() if stat and stat["name"].startswith("postgres")}
 
 
 def process_stat(pid: int, thread: int | None = None) -> dict | None:
