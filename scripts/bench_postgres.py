@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -152,7 +153,18 @@ class PostgresServer:
         self.created.append(name)
 
     def drop_database(self, name: str) -> None:
-        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drops `name` whoever is connected: as the throwaway cluster's superuser, whom `WITH
+        (FORCE)` lets end an autovacuum worker busy in it (after a run's writes), which the URL's
+        role may not; on another server, a drop that met one is tried again for up to 30 s."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin=True)
+                break
+            except PostgresProblem as problem:
+                if "whose process is being terminated" not in str(problem) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         if name in self.created:
             self.created.remove(name)
 
