@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -152,7 +153,18 @@ class PostgresServer:
         self.created.append(name)
 
     def drop_database(self, name: str) -> None:
-        self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drops `name` whoever is connected: as the throwaway cluster's superuser, whom `WITH
+        (FORCE)` lets end an autovacuum worker busy in it (after a run's writes), which the URL's
+        role may not; on another server, a drop that met one is tried again for up to 30 s."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin=True)
+                break
+            except PostgresProblem as problem:
+                if "whose process is being terminated" not in str(problem) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         if name in self.created:
             self.created.remove(name)
 
@@ -210,11 +222,12 @@ class PostgresServer:
         names = ["records", "bytes", "writes", "syncs", "write_ms", "sync_ms"]
         return {name: float(value) for name, value in zip(names, row)}
 
-    def processes(self) -> dict[int, float]:
-        """CPU seconds (user + system) of each process of the throwaway cluster; {} for another
-        server (its processes may not be on this machine)."""
+    def processes(self, database: str | None = None) -> dict[int, float]:
+        """CPU seconds (user + system) of each process of the throwaway cluster; for another
+        server, of the backends serving `database` when the server is on this machine; {}
+        otherwise."""
         if self.directory is None:
-            return {}
+            return self.backends(database) if database else {}
         try:
             postmaster = int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
@@ -227,6 +240,18 @@ class PostgresServer:
             if stat and (int(entry.name) == postmaster or stat["ppid"] == postmaster):
                 seconds[int(entry.name)] = stat["cpu"]
         return seconds
+
+    def backends(self, database: str) -> dict[int, float]:
+        """CPU seconds of the server processes serving `database` now (pg_stat_activity), read
+        from /proc: only for a server on this machine, whose process ids are this machine's."""
+        if self.host not in ("127.0.0.1", "localhost", "::1"):
+            return {}
+        try:
+            pids = [int(row[0]) for row in self.sql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'")]
+        except PostgresProblem:
+            return {}
+        stats = {pid: process_stat(pid) for pid in pids}
+        return {pid: stat["cpu"] for pid, stat in stats.items() if stat and stat["name"].startswith("postgres")}
 
 
 def process_stat(pid: int, thread: int | None = None) -> dict | None:
