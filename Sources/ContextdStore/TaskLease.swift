@@ -63,6 +63,15 @@ public struct PendingOutcome: Sendable {
     public var outcome: String
     public var note: String?
     public var time: Timestamp
+
+    /// The `contextd.task.outcome` event the engine applies for it; nil for an outcome word this
+    /// version does not know (acked outcomes were checked then: a newer version's word).
+    public var event: Event? {
+        TaskOutcome.Outcome(rawValue: outcome).map {
+            TaskOutcome(task: task, rule: rule, subject: subject, assignee: assignee, outcome: $0, note: note ?? "",
+                time: time).event
+        }
+    }
 }
 
 /// Whether `assignee` falls under one of `prefixes` (an empty prefix covers everyone).

@@ -19,7 +19,7 @@ import Testing
         let files = EventMix(customers: 900, start: Self.start, seed: 23).files(perFile: 10)
         var random = SplitMix(state: 5)
         let first = files.count / 3
-        for file in files[..<first] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[..<first], random: &random)
         try cluster.startAll()
         try cluster.waitUntilSettled()
         let paused = cluster["node-b"]
@@ -45,9 +45,7 @@ import Testing
             try cluster.partitions(of: "node-b") == 0
         }
         let takeover = Date().timeIntervalSince(paused_at)
-        for file in files[(first + 20)..<(2 * first)] {
-            try cluster.nodes[[0, 2][Int(random.next() % 2)]].drop(file.name, file.text)
-        }
+        try cluster.dropAtRandom(files[(first + 20)..<(2 * first)], random: &random, among: [cluster.nodes[0], cluster.nodes[2]])
         // node-b's own spool waits for it (files it claimed are in its cur/).
         try cluster.waitUntilSettled(ignoring: ["node-b"])
         let outboxBefore = try paused.outboxTasks()
@@ -65,7 +63,7 @@ import Testing
 
         // It starts again and takes its share back; the rest of the files arrive anywhere.
         try paused.start()
-        for file in files[(2 * first)...] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[(2 * first)...], random: &random)
         try cluster.waitUntil("node-b holds partitions again", timeout: 60) {
             try cluster.partitions(of: "node-b") > 0
         }
@@ -81,10 +79,10 @@ import Testing
         let files = EventMix(customers: 900, start: Self.start, seed: 29).files(perFile: 10)
         var random = SplitMix(state: 41)
         let third = files.count / 3
-        for file in files[..<third] { try cluster.nodes[Int(random.next() % 2)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[..<third], random: &random)
         try cluster.startAll()
         try cluster.start(try cluster.add("node-c"))
-        for file in files[third..<(2 * third)] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[third..<(2 * third)], random: &random)
         try cluster.waitUntil("node-c holds partitions", timeout: 60) {
             try cluster.partitions(of: "node-c") > 0
         }
@@ -97,7 +95,7 @@ import Testing
         try cluster.waitUntil("node-a's partitions went to the others", timeout: 30) {
             try cluster.partitions(of: "node-a") == 0
         }
-        for file in files[(2 * third)...] { try cluster.nodes[1 + Int(random.next() % 2)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[(2 * third)...], random: &random, among: [cluster.nodes[1], cluster.nodes[2]])
         try cluster.waitUntilSettled(ignoring: ["node-a"])
         try cluster.stopAll()
         let owners = Set(cluster.nodes.map(\.nodeName).filter { name in
@@ -147,7 +145,7 @@ final class HeldTableLock {
         try (original + "\n# node-c's own edit\n").write(to: fraud, atomically: true, encoding: .utf8)
         let files = EventMix(customers: 600, start: ClusterTests.start, seed: 3).files(perFile: 20)
         var random = SplitMix(state: 13)
-        for file in files { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files, random: &random)
         try cluster.start(cluster["node-a"])
         try cluster.start(cluster["node-b"])
         try cluster.start(odd)

@@ -66,6 +66,15 @@ final class ClusterSandbox {
         for node in nodes where node.process != nil { #expect(try node.stop() == 0, "\(node.nodeName) stops with 0") }
     }
 
+    /// Drops each of `files` into the spool of a node `random` picks among `nodes` (every node by
+    /// default), as producers reach whichever node they reach.
+    func dropAtRandom(
+        _ files: some Sequence<(name: String, text: String)>, random: inout SplitMix, among nodes: [DaemonSandbox]? = nil
+    ) throws {
+        let nodes = nodes ?? self.nodes
+        for file in files { try nodes[Int(random.next() % UInt64(nodes.count))].drop(file.name, file.text) }
+    }
+
     /// Every spool drained, every event applied by the owner of its partition, and every
     /// partition held by a live node.
     func waitUntilSettled(timeout: Double = 180, ignoring stopped: Set<String> = []) throws {

@@ -14,7 +14,7 @@ import Testing
         let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
         let files = EventMix(customers: 900, start: Self.start, seed: 31).files(perFile: 20)
         var random = SplitMix(state: 7)
-        for file in files { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files, random: &random)
         try cluster.startAll()
         try cluster.waitUntilSettled()
         let owners = try cluster.owners()
@@ -38,16 +38,14 @@ import Testing
         let files = EventMix(customers: 1200, start: Self.start, seed: 17).files(perFile: 10)
         var random = SplitMix(state: 99)
         let upfront = files.count / 2
-        for file in files[..<upfront] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[..<upfront], random: &random)
         try cluster.startAll()
         var dropped = upfront
         var takeovers: [Double] = []
         var kills = 0
         while kills < 12 {
             Thread.sleep(forTimeInterval: 0.2 + Double(random.next() % 600) / 1000)
-            for file in files[dropped..<min(files.count, dropped + 15)] {
-                try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text)
-            }
+            try cluster.dropAtRandom(files[dropped..<min(files.count, dropped + 15)], random: &random)
             dropped = min(files.count, dropped + 15)
             let victim = cluster.nodes[Int(random.next() % 3)]
             guard victim.process != nil else { continue }
@@ -62,7 +60,7 @@ import Testing
             }
             try victim.start()
         }
-        for file in files[dropped...] { try cluster.nodes[Int(random.next() % 3)].drop(file.name, file.text) }
+        try cluster.dropAtRandom(files[dropped...], random: &random)
         try cluster.waitUntilSettled(timeout: 300)
         try cluster.stopAll()
 

@@ -29,27 +29,8 @@ import Testing
 
     /// A spool in a directory of its own and a PostgreSQL store on a database of its own, fed
     /// `steps`; remembers the files as ingested (in `done/`) for replay.
-    final class LoggedRun {
-        let directory: URL
-        let spool: Spool
-        let store: any DaemonStore
-        let log: any EventLog
-        let database: PostgresTestDatabase
-
-        init() async throws {
-            PostgresTestServer.noteRun()
-            database = try await PostgresTestDatabase.create()
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-evaluation-\(UUID().uuidString)")
-            spool = try Spool(name: "mix", directory: directory.path, onDone: .move)
-            store = try StoreLocation.postgresql(try PostgresSettings(address: PostgresAddress(parsing: database.url))).open()
-            log = try #require(store as? any EventLog)
-        }
-
-        func close() async throws {
-            store.close()
-            try? FileManager.default.removeItem(at: directory)
-            try await database.drop()
-        }
+    final class LoggedRun: LoggedSpool {
+        init() async throws { try await super.init(spool: "mix", prefix: "log-evaluation") }
 
         /// Ingests each file as the loop will (rejects staged, append, then `done/`) and appends
         /// each tick; the wall clock is far ahead, so no event is in the future.
@@ -59,13 +40,8 @@ import Testing
             for step in steps {
                 switch step {
                 case .file(let name, let text):
-                    try text.write(toFile: directory.appendingPathComponent("new/" + name).path, atomically: false, encoding: .utf8)
-                    guard case .claimed(let file) = try spool.claim(name) else { throw Unclaimed(name: name) }
-                    _ = try ingest.ingest(file, spool: "mix", kind: kind, wallClock: LogEvaluationTests.start + .days(365)) {
-                        rejects in
-                        try spool.writeRejects(file.name, rejects.filter { !$0.late }.map(\.rejection),
-                            late: rejects.filter(\.late).map(\.rejection))
-                    }
+                    let file = try claim(name, text)
+                    _ = try self.ingest(file, with: ingest, spool: "mix", kind: kind, wallClock: LogEvaluationTests.start + .days(365))
                     try spool.complete(file.name)
                 case .tick(let time):
                     _ = try log.appendTick(at: time)
@@ -88,7 +64,6 @@ import Testing
         }
     }
 
-    struct Unclaimed: Error { var name: String }
 
     /// Tasks in their final form, as ``Replay`` keeps them: in creation order, a release
     /// replacing its task; `twice` counts a creation of an id already held.

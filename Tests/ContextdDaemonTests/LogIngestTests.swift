@@ -22,44 +22,19 @@ import Testing
     }
 
     /// A spool in a directory of its own and a PostgreSQL store on a database of its own.
-    final class Bench {
-        let directory: URL
-        let spool: Spool
-        let store: any DaemonStore
-        let log: any EventLog
-        let database: PostgresTestDatabase
-
-        init() async throws {
-            PostgresTestServer.noteRun()
-            database = try await PostgresTestDatabase.create()
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-ingest-\(UUID().uuidString)")
-            spool = try Spool(name: "cards", directory: directory.path, onDone: .move)
-            store = try StoreLocation.postgresql(try PostgresSettings(address: PostgresAddress(parsing: database.url))).open()
-            log = try #require(store as? any EventLog)
-        }
-
-        func close() async throws {
-            store.close()
-            try? FileManager.default.removeItem(at: directory)
-            try await database.drop()
-        }
+    final class Bench: LoggedSpool {
+        init() async throws { try await super.init(spool: "cards", prefix: "log-ingest") }
 
         func ingest(node: String = "n1") -> LogIngest { LogIngest(log: log, node: node, limits: LogIngestTests.limits) }
 
         /// Drops `lines` as `new/<name>` and claims it into `cur/`.
         func drop(_ name: String, _ lines: [String]) throws -> ClaimedFile {
-            try (lines.joined(separator: "\n") + "\n").write(
-                toFile: directory.appendingPathComponent("new/" + name).path, atomically: false, encoding: .utf8)
-            guard case .claimed(let file) = try spool.claim(name) else { throw Unclaimed(name: name) }
-            return file
+            try claim(name, lines.joined(separator: "\n") + "\n")
         }
 
         /// Ingests as the loop will: rejects staged in the spool's tmp/ before the append.
         func ingest(_ file: ClaimedFile, node: String = "n1") throws -> LogIngest.IngestedFile {
-            try ingest(node: node).ingest(file, spool: "cards", kind: .data, wallClock: LogIngestTests.wallClock) { rejects in
-                try spool.writeRejects(file.name, rejects.filter { !$0.late }.map(\.rejection),
-                    late: rejects.filter(\.late).map(\.rejection))
-            }
+            try ingest(file, with: ingest(node: node), spool: "cards", wallClock: LogIngestTests.wallClock)
         }
 
         func text(_ relative: String) throws -> String {
@@ -67,7 +42,6 @@ import Testing
         }
     }
 
-    struct Unclaimed: Error { var name: String }
 
     @Test func goodLinesAreAppendedInOrderAndBadFutureAndLateLinesRejectedAgainstTheLogsClock() async throws {
         let bench = try await Bench()

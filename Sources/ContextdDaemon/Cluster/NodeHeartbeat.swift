@@ -101,10 +101,16 @@ final class NodeHeartbeat: Sendable {
     }
 
     /// The live nodes and the rules each runs, and the cluster's: what the assignment depends on.
-    private static func eligible(in view: ClusterView) -> [String: String] {
-        var nodes = Dictionary(uniqueKeysWithValues: view.nodes.filter(\.isLive).map { ($0.id, $0.fingerprint) })
-        nodes[""] = view.fingerprint ?? ""
-        return nodes
+    private static func eligible(in view: ClusterView) -> Assignment {
+        Assignment(live: Dictionary(uniqueKeysWithValues: view.nodes.filter(\.isLive).map { ($0.id, $0.fingerprint) }),
+            rules: view.fingerprint)
+    }
+
+    /// What rendezvous hashing and the rules check read of a view: the live nodes with their
+    /// rules, and the cluster's rules.
+    private struct Assignment: Equatable {
+        var live: [String: String]
+        var rules: String?
     }
 
     /// Beats every third of the lease until ``stop()``.

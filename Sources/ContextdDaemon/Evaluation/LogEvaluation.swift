@@ -83,20 +83,6 @@ struct LogEvaluation {
         }
     }
 
-    /// Applies every entry after `position`, `sliceSize` at a time; one slice when the log ends
-    /// within it. What a backlog asks, and what a test compares with replay.
-    func evaluateAll(_ engine: Engine, after position: Int64, sliceSize: Int) throws -> Slice {
-        var total = Slice(lastPosition: position)
-        while true {
-            let slice = try evaluate(engine, after: total.lastPosition, limit: sliceSize)
-            total.changes += slice.changes
-            total.entries += slice.entries
-            total.ticks += slice.ticks
-            total.lastPosition = slice.lastPosition
-            if slice.entries < sliceSize { return total }
-        }
-    }
-
     /// One entry, ready for the engine.
     private enum Step {
         case event(Event)

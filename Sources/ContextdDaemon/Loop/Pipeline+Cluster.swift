@@ -89,51 +89,65 @@ extension Pipeline {
         guard force || cluster.lastRebalance.map({ now - $0 >= interval }) ?? true else { return }
         cluster.lastRebalance = now
         guard let (view, number) = cluster.heartbeat.numbered else { return }
+        let lost = lostPartitions(of: cluster, in: view, number: number)
+        if !lost.isEmpty { throw FencedOut(partitions: lost) }
+        let (wanted, nodes) = assignment(of: cluster, in: view)
+        let held = cluster.partitions
+        let giving = held.subtracting(wanted)
+        if !giving.isEmpty { try release(giving, of: cluster) }
         let leases = Dictionary(uniqueKeysWithValues: view.leases.map { ($0.partition, $0) })
-        // A partition the store gives another owner (this node was paused, or cut off, past its
-        // lease): its state here is stale. Nothing of it can be committed (the fence) or
-        // published (the staged mark); the node stops and starts again.
-        let lost = cluster.partitions.filter { partition in
+        let taking = wanted.subtracting(held).filter { partition in
+            guard let lease = leases[partition] else { return true }
+            return lease.owner == nil || lease.isExpired || lease.owner == cluster.node
+        }
+        if !taking.isEmpty { try take(taking, of: cluster) }
+        if nodes > 1 { nameCrossings(once: cluster) }
+        store(scope: cluster)
+    }
+
+    /// Partitions this node holds that `view` (the heartbeat's `number`th) gives another owner:
+    /// this node was paused, or cut off, past its lease, and its state of them is stale. Nothing
+    /// of it can be committed (the fence) or published (the staged mark); the node stops and
+    /// starts again. A view read before this node took a partition cannot say so yet: only one
+    /// numbered two past the taking counts.
+    private func lostPartitions(of cluster: NodeCluster, in view: ClusterView, number: Int) -> [Int] {
+        let leases = Dictionary(uniqueKeysWithValues: view.leases.map { ($0.partition, $0) })
+        return cluster.partitions.filter { partition in
             guard let lease = leases[partition], number >= (cluster.takenAt[partition] ?? 0) + 2 else { return false }
             return lease.owner != cluster.node || lease.ownerIncarnation != cluster.membership.incarnation
-        }
-        if !lost.isEmpty { throw FencedOut(partitions: lost.sorted()) }
-        // Only nodes that run the cluster's rules hold partitions (decision 0018 §4).
+        }.sorted()
+    }
+
+    /// The partitions rendezvous hashing gives this node among the live nodes that run the
+    /// cluster's rules (decision 0018 §4), and how many nodes share them; none when this node's
+    /// rules differ (said once per difference).
+    private func assignment(of cluster: NodeCluster, in view: ClusterView) -> (wanted: Set<Int>, nodes: Int) {
         let rules = view.fingerprint ?? cluster.fingerprint
         var live = Set(view.nodes.filter { $0.isLive && $0.fingerprint == rules }.map(\.id))
-        let count = cluster.membership.partitions
-        let wanted: Set<Int>
-        if cluster.fingerprint == rules {
-            live.insert(cluster.node)
-            wanted = Rendezvous.partitions(of: cluster.node, among: Array(live), count: count)
-            cluster.differenceSaid = nil
-        } else {
-            live.remove(cluster.node)
-            wanted = []
+        guard cluster.fingerprint == rules else {
             let difference = "\(cluster.fingerprint) \(rules)"
             if cluster.differenceSaid != difference {
                 cluster.differenceSaid = difference
                 logger.warning("rules differ from the cluster's; this node takes no partition until every node runs the same rules",
                     metadata: ["node_rules": "\(cluster.fingerprint)", "cluster_rules": "\(rules)"])
             }
+            live.remove(cluster.node)
+            return ([], live.count)
         }
-        let held = cluster.partitions
-        let giving = held.subtracting(wanted)
-        if !giving.isEmpty { try release(giving, of: cluster) }
-        let taking = wanted.subtracting(held).filter { partition in
-            guard let lease = leases[partition] else { return true }
-            return lease.owner == nil || lease.isExpired || lease.owner == cluster.node
+        cluster.differenceSaid = nil
+        live.insert(cluster.node)
+        return (Rendezvous.partitions(of: cluster.node, among: Array(live), count: cluster.membership.partitions), live.count)
+    }
+
+    /// Names the policies that cross partitions, once, when a second node shows: alone, one
+    /// engine holds every partition and every policy is exact.
+    private func nameCrossings(once cluster: NodeCluster) {
+        guard !cluster.crossingsSaid else { return }
+        cluster.crossingsSaid = true
+        for crossing in PartitionCrossing.of(ruleSet) {
+            logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
+                metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
         }
-        if !taking.isEmpty { try take(taking, of: cluster) }
-        if live.count > 1 && !cluster.crossingsSaid {
-            // Alone, one engine holds every partition and every policy is exact.
-            cluster.crossingsSaid = true
-            for crossing in PartitionCrossing.of(ruleSet) {
-                logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
-                    metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
-            }
-        }
-        store(scope: cluster)
     }
 
     /// Takes `partitions` (those another node still holds are left for a later round) and

@@ -183,7 +183,7 @@ extension Pipeline {
     /// ``NodeLog/tickInterval``. True when one
     /// was appended.
     private func tickIfDue() throws -> Bool {
-        guard var nodeLog, let clock = try nodeLog.log.headClock() else { return false }
+        guard let nodeLog, let clock = try nodeLog.log.headClock() else { return false }
         let now = wallClock()
         guard now > clock else { return false }
         let cluster = nodeLog.cluster
@@ -193,8 +193,7 @@ extension Pipeline {
             && (nodeLog.lastTick.map { now - $0 >= NodeLog.tickInterval } ?? true)
         guard due || keeper else { return false }
         _ = try nodeLog.log.appendTick(at: now)
-        nodeLog.lastTick = now
-        self.nodeLog = nodeLog
+        self.nodeLog?.lastTick = now
         return true
     }
 
@@ -202,22 +201,13 @@ extension Pipeline {
     /// the export holds them) and forgotten by a commit. A crash between the two appends them
     /// again under the same file record, which adds nothing.
     private func appendOutcomes() throws {
-        guard let nodeLog, let node = configuration.cluster?.node else { return }
+        guard let nodeLog else { return }
         while true {
             let pending = try store.pendingOutcomes(limit: 1000)
             if pending.isEmpty { return }
-            var events: [LoggedEvent] = []
-            for outcome in pending {
-                // Stored outcomes were checked when acked; an unknown word (a newer version's) is skipped.
-                guard let kind = TaskOutcome.Outcome(rawValue: outcome.outcome) else { continue }
-                let event = TaskOutcome(
-                    task: outcome.task, rule: outcome.rule, subject: outcome.subject, assignee: outcome.assignee,
-                    outcome: kind, note: outcome.note ?? "", time: outcome.time
-                ).event
-                events.append(LoggedEvent(event: event, text: event.jsonLine))
-            }
+            let events = pending.compactMap(\.event).map { LoggedEvent(event: $0, text: $0.jsonLine) }
             let first = pending.first!.seq, last = pending.last!.seq
-            let record = LoggedFile(node: node, spool: "contextd.outcomes", name: "outcomes-\(first)-\(last)",
+            let record = LoggedFile(node: nodeLog.cluster.node, spool: "contextd.outcomes", name: "outcomes-\(first)-\(last)",
                 digest: FileDigest.of(text: events.map(\.text).joined(separator: "\n")))
             _ = try nodeLog.log.append(record, events: events)
             try commit(Commit(changes: StateChanges(clock: nil), appliedOutcomes: pending.map(\.seq)))

@@ -283,15 +283,7 @@ final class Pipeline {
             let pending = try store.pendingOutcomes(limit: 1000)
             if pending.isEmpty { return }
             var tasks: [TaskChange] = []
-            for outcome in pending {
-                // Stored outcomes were checked when acked; an unknown word (a newer version's) is skipped.
-                guard let kind = TaskOutcome.Outcome(rawValue: outcome.outcome) else { continue }
-                let event = TaskOutcome(
-                    task: outcome.task, rule: outcome.rule, subject: outcome.subject, assignee: outcome.assignee,
-                    outcome: kind, note: outcome.note ?? "", time: outcome.time
-                ).event
-                tasks += engine.apply(event)
-            }
+            for event in pending.compactMap(\.event) { tasks += engine.apply(event) }
             try commit(Commit(changes: engine.takeChanges(), tasks: tasks, appliedOutcomes: pending.map(\.seq)))
             logger.info("outcomes applied", metadata: ["count": "\(pending.count)"])
         }

@@ -100,7 +100,6 @@ enum PostgresStoreMigrations {
                 CHECK ((kind = 'event') = (event_kind IS NOT NULL)))
             """,
             "CREATE UNIQUE INDEX event_log_by_event ON event_log (source, id)",
-            "CREATE INDEX event_log_by_partition ON event_log (partition, pos)",
             """
             CREATE TABLE log_head (
                 id integer PRIMARY KEY CHECK (id = 1),

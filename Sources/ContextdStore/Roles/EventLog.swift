@@ -34,6 +34,8 @@ public protocol EventLog: AnyObject, Sendable {
 
     /// Up to `limit` events of one partition (``EntityPartition/of(_:)`` of their subject) after
     /// position `after`, in position order. Ticks belong to no partition and are not among them.
+    /// For tools and tests: no index serves it (the nodes read the log in position order, and an
+    /// index on `partition` would cost every appended event a write for nothing).
     func entries(partition: Int64, after position: Int64, limit: Int) throws -> [LogEntry]
 
     /// The last position given (0 for an empty log).
