@@ -1,4 +1,4 @@
-public import ContextdExpressions
+import ContextdExpressions
 
 /// What of a rule set reaches across partitions, and so what a node of several must wait for
 /// to stay equal to `replay` (docs/decisions/0018-several-nodes.md §3).
