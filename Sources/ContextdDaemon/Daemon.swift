@@ -217,6 +217,8 @@ public struct Daemon: Service {
                 wake = max(now, deadline)
             }
             if let interval = watchdog.interval, now + interval < wake { wake = now + interval }
+            // Waiting for other nodes' partitions (the watermark): look again in a moment.
+            if pipeline.waitsForOthers, now + Pipeline.watermarkPoll < wake { wake = now + Pipeline.watermarkPoll }
             await doorbell.wait(timeout: .milliseconds(max(1, (wake - now).milliseconds)))
         }
         // A shutdown between groups: the last commit is on disk, its tasks in the outbox.

@@ -11,6 +11,9 @@ extension Engine {
         let party = cap.by == .assignee ? task.assignee : task.subject
         let key = "contact:" + policy + Engine.keySeparator + party + Engine.keySeparator + task.where
         let recent = emissions(under: key, within: cap.per, at: task.createdAt)
+        if cap.by == .assignee, let partitionOf, partitionOf(party) != partitionOf(task.subject) {
+            statistics.crossingContactDecisions += 1
+        }
         let count = PolicyStep.ContactCount(
             by: cap.by, party: party, channel: task.where, count: recent, limit: cap.count, per: cap.per)
         let exemptFloor = cap.exemptPriority.flatMap { task.priority >= $0 ? $0 : nil }

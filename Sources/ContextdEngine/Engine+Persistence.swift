@@ -35,6 +35,10 @@ extension Engine {
         result.seenEvents = newSeenEvents
         for key in touchedDedupKeys { result.dedupKeys[key] = dedupIndex[key] }
         for key in touchedLimitKeys { result.limitKeys[key] = limitIndex[key] ?? [] }
+        if sharedKeys != nil {
+            keepShared(touchedDedupKeys)
+            keepShared(touchedLimitKeys)
+        }
         touchedSubjects.removeAll(keepingCapacity: true)
         touchedTimers.removeAll(keepingCapacity: true)
         newSeenEvents.removeAll(keepingCapacity: true)

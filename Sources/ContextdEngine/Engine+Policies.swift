@@ -82,7 +82,8 @@ extension Engine {
 
     /// Tasks counted under a limit or contact key in `(time − window, time]`.
     func emissions(under key: String, within window: TimeSpan, at time: Timestamp) -> Int {
-        (limitIndex[key] ?? []).count { $0 > time - window && $0 <= time }
+        if sharedKeys != nil { freshen(key) }
+        return (limitIndex[key] ?? []).count { $0 > time - window && $0 <= time }
     }
 
     /// Records `key` in the dedup index (a rule's dedup key, or an outcome) as of `time`.
@@ -164,6 +165,7 @@ extension Engine {
 
     /// When a task with `key` was last emitted, if that is within `window` of `time` (nil: for ever).
     private func previousEmission(key: String, window: TimeSpan?, at time: Timestamp) -> Timestamp? {
+        if sharedKeys != nil { freshen(key) }
         guard let last = dedupIndex[key] else { return nil }
         guard let window else { return last }
         let gap = time - last

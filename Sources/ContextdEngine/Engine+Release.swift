@@ -30,6 +30,9 @@ extension Engine {
                 task.notBefore = event.time
                 forget(deferred: task)
                 statistics.tasksReleased += 1
+                if let partitionOf, partitionOf(task.subject) != partitionOf(event.subject) {
+                    statistics.crossingReleases += 1
+                }
                 changes.append(.released(task))
                 observer?.didRelease(EarlyRelease(task: task, policy: policy.id, eventID: event.id,
                     eventSource: event.source, eventType: event.type, previousNotBefore: notBefore,

@@ -20,6 +20,7 @@ extension Engine {
     private func adopt(_ subject: String) -> EntityContext? {
         if let context = retiringContexts.removeValue(forKey: subject) { return context }
         guard let contextSource else { return nil }
+        if tracksEntityReads { entityReads.insert(subject) }
         return contextSource.storedContext(of: subject) ?? EntityContext(subject: subject)
     }
 

@@ -76,6 +76,18 @@ public final class Engine {
     var newSeenEvents: [SeenEvent] = []
     var touchedDedupKeys: Set<String> = []
     var touchedLimitKeys: Set<String> = []
+    /// On a node of several, where the keys shared across partitions are read again
+    /// (``invalidateSharedKeys()``); nil on one node, where every key is this engine's.
+    public var sharedKeys: SharedKeySource?
+    /// The partition of a subject, on a node of several: the engine then counts the decisions
+    /// that cross partitions (``EngineStatistics/crossingReleases``). Nil counts nothing.
+    public var partitionOf: (@Sendable (String) -> Int)?
+    /// Whether ``entityReads`` is kept: by a node of several, which must read such contexts
+    /// again once another node may have folded them (``forgetEntityReads(where:)``).
+    public var tracksEntityReads = false
+    /// Subjects whose context was read from the ``contextSource`` since the last forget: through
+    /// `entity(…)`, or as the subject of another partition's event that releases deferred tasks.
+    var entityReads: Set<String> = []
 
     /// Joins the parts of policy keys; not NUL, which C APIs (SQLite's among them) may cut at.
     static let keySeparator = "\u{1F}"
@@ -174,7 +186,7 @@ public final class Engine {
     /// One declaration of an entity's context at instant `now`; nil when no declaration has
     /// that name.
     func contextValue(of subject: String, declaration name: String, at now: Timestamp) -> Value? {
-        declarationValue(name, of: heldContext(of: subject) ?? EntityContext(subject: subject), at: now)
+        return declarationValue(name, of: heldContext(of: subject) ?? EntityContext(subject: subject), at: now)
     }
 
     /// `context.<name>` of one context; nil when no declaration has that name.

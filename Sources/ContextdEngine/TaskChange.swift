@@ -25,6 +25,12 @@ public struct EngineStatistics: Sendable, Hashable {
     /// Tasks created already expired (``TaskChange/expiredOnArrival(_:)``); also in ``tasksCreated``.
     public var tasksExpiredOnArrival = 0
     public var evaluationErrors = 0
+    /// With ``Engine/partitionOf``: early releases by an event of another partition than the
+    /// task's subject, and contact-cap decisions (`by: assignee`) for an assignee in another
+    /// partition than the task's subject. What a node of several must get right across
+    /// partitions (decision 0018 §3), counted so that a test can tell it happened.
+    public var crossingReleases = 0
+    public var crossingContactDecisions = 0
     public var rules: [String: RuleStatistics] = [:]
 
     public init() {}

@@ -21,11 +21,29 @@ struct CheckCommand: ParsableCommand {
         case .success(let ruleSet):
             print("ok: \(ruleSet.rules.count) rules, \(ruleSet.policies.count) policies, "
                 + "\(ruleSet.contexts.count) context declarations, \(ruleSet.scorers.count) scorers")
+            printSeveralNodes(CrossingPlan(ruleSet))
         case .failure(let failure):
             let diagnostics = failure.diagnostics
             for diagnostic in diagnostics { print(diagnostic.description) }
             print("\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s")")
             throw ExitStatus.failureFound
         }
+    }
+
+    /// What reaches across partitions when several nodes share the work (docs/operations.md,
+    /// "Several nodes"): every rule, policy and context that is not local, and why. Nothing is
+    /// printed for rules that are local throughout.
+    private func printSeveralNodes(_ plan: CrossingPlan) {
+        let crossings = plan.crossings
+        guard !crossings.isEmpty else { return }
+        print("on several nodes:")
+        for item in crossings {
+            let place = item.file.isEmpty ? "" : " (\(item.file))"
+            print("  \(item.kind.rawValue) '\(item.id)'\(place): \(item.verdict)")
+        }
+        let inexact = crossings.filter { if case .notExact = $0.verdict { true } else { false } }.count
+        print(inexact == 0
+            ? "  every other rule and policy is local; all of them are exact on several nodes"
+            : "  \(inexact) not exact on several nodes; every other rule and policy is")
     }
 }

@@ -8,6 +8,12 @@ import Testing
         let result = try ContextdProcess.run(["check", "rules/"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.hasPrefix("ok: 3 rules, 3 policies"))
+        // What several nodes must wait for, and that all of it is exact (decision 0018 §3).
+        #expect(result.lines.contains("on several nodes:"))
+        #expect(result.lines.contains { $0.hasPrefix("  policy 'contact-cap' (rules/contact.yaml): crosses partitions (waits for the watermark): ") })
+        #expect(result.lines.contains { $0.hasPrefix("  rule 'low-balance-before-rent' (rules/rent.yaml): crosses partitions") })
+        #expect(!result.stdout.contains("not exact"))
+        #expect(result.lines.last == "  every other rule and policy is local; all of them are exact on several nodes")
     }
 
     @Test func brokenRulesExitOneWithEveryErrorLocated() throws {

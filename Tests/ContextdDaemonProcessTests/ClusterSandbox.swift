@@ -105,6 +105,18 @@ final class ClusterSandbox {
     }
 
     /// The first column of the first row of `sql`, as text; nil when there is none.
+    /// The decisions the running nodes made across partitions (their
+    /// `contextd_partition_crossings_total`), summed.
+    func crossings() throws -> (releases: Int, contactDecisions: Int) {
+        var releases = 0.0, decisions = 0.0
+        for node in nodes where node.process != nil {
+            let metrics = HTTPProcessTests.samples(RawConnections.fetch("/metrics", port: try node.httpPort())?.body ?? "")
+            releases += metrics[#"contextd_partition_crossings_total{kind="release"}"#] ?? 0
+            decisions += metrics[#"contextd_partition_crossings_total{kind="contact_cap"}"#] ?? 0
+        }
+        return (Int(releases), Int(decisions))
+    }
+
     func value(_ sql: String) throws -> String? {
         let rows: [String?] = try database.execute(sql)
         guard let first = rows.first else { return nil }

@@ -29,6 +29,38 @@ import Testing
         print("cluster backlog: 3 nodes, \(files.count) files, \(compared) tasks compared, owners \(owners)")
     }
 
+    /// The stock rules, crossing policies included (decision 0018 §3): leads' tasks go to CRM
+    /// users whose sessions (another entity, mostly of another partition) defer them and
+    /// release them early, and the contact cap counts each user's tasks across every lead's
+    /// partition. Still `replay` of the export, field by field; the nodes' own counts say how
+    /// many releases and cap decisions reached across partitions, and there must be some.
+    @Test(.postgres) func threeNodesWithTheStockRulesEqualReplayAcrossPartitions() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"], stockRules: true)
+        let files = EventMix(customers: 600, start: Self.start, seed: 43).files(perFile: 20)
+        var random = SplitMix(state: 11)
+        try cluster.dropAtRandom(files, random: &random)
+        let started = Date()
+        try cluster.startAll()
+        try cluster.waitUntilSettled()
+        let took = Date().timeIntervalSince(started)
+        let crossings = try cluster.crossings()
+        let owners = try cluster.owners()
+        try cluster.stopAll()
+
+        #expect(Set(owners.keys) == ["node-a", "node-b", "node-c"], "\(owners)")
+        for node in cluster.nodes {
+            let said = node.logText.split(separator: "\n").last { $0.contains("watermark") } ?? "no watermark line"
+            print("\(node.nodeName): \(said)")
+        }
+        let compared = try Self.expectReplayOfTheExport(cluster, files: files)
+        #expect(crossings.releases > 0, "deferred tasks released by a session of another partition: \(crossings)")
+        #expect(crossings.contactDecisions > 0, "contact-cap decisions for an assignee of another partition: \(crossings)")
+        print("""
+            cluster stock rules: 3 nodes, \(files.count) files in \(String(format: "%.1f", took)) s, \(compared) tasks compared, \
+            \(crossings.releases) releases and \(crossings.contactDecisions) contact-cap decisions across partitions
+            """)
+    }
+
     /// A node SIGKILLed at random (another each time, at least ten times) while files keep
     /// arriving at random nodes: sometimes restarted at once (it takes its own partitions
     /// back), sometimes left dead until the others took its partitions (the takeover time is

@@ -19,6 +19,10 @@ final class Cohort {
     /// moved only the clock wait for the next commit).
     var committed: Int64
     let engine: Engine
+    /// What its steps that reach other partitions wait for; nil when none do.
+    var watermark: PartitionWatermark?
+    /// Log entries read and decoded for it but not applied yet (``LogEvaluation``).
+    var readAhead: [LogEvaluation.Step] = []
 
     init(leases: [Int: Int64], position: Int64, engine: Engine) {
         self.leases = leases
@@ -36,6 +40,6 @@ final class Cohort {
     func fence(_ membership: Membership) -> CommitFence {
         CommitFence(node: membership.identity.node, incarnation: membership.incarnation,
             leases: leases.sorted { $0.key < $1.key }.map { PartitionEpoch(partition: $0.key, epoch: $0.value) },
-            position: position, clock: engine.clock)
+            position: position, clock: engine.clock, nextTimer: engine.nextTimer)
     }
 }

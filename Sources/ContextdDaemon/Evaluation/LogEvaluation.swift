@@ -41,6 +41,8 @@ struct LogEvaluation {
         /// Entries applied: events (duplicates included, as the engine counts them) and ticks.
         var entries = 0
         var ticks = 0
+        /// Whether it ended before a step that waits for the watermark.
+        var waiting = false
     }
 
     /// Why a slice could not be applied; nothing of it was.
@@ -53,22 +55,69 @@ struct LogEvaluation {
     /// Applies up to `limit` entries after `position` to `engine`. With `owning`, the engine
     /// holds only those partitions: an event of another partition is a clock step for it
     /// (``Engine/advance(to:)`` to the entry's ``LogEntry/clockAfter``), so that its timers fire
-    /// at the very step where `replay` of the whole log fires them.
-    func evaluate(_ engine: Engine, after position: Int64, limit: Int, owning: OwnedPartitions? = nil) throws -> Slice {
-        let entries = try owning.map {
-            try log.entries(after: position, limit: limit, bodiesOf: $0.partitions, count: $0.count)
-        } ?? log.entries(after: position, limit: limit)
-        let steps = try decode(entries, after: position, owning: owning)
-        var slice = Slice(lastPosition: entries.last?.position ?? position, entries: steps.count)
-        for step in steps {
-            switch step {
+    /// at the very step where `replay` of the whole log fires them; one whose type releases
+    /// deferred tasks (``CrossingPlan/releaseTypes``) is applied as a release
+    /// (``Engine/applyRelease(_:clockAfter:)``).
+    ///
+    /// With a `watermark`, a step that reaches other partitions is applied only when the
+    /// watermark lets it (``PartitionWatermark/mayApply(_:engine:first:)``); otherwise the
+    /// slice ends before it (``Slice/waiting``).
+    func evaluate(
+        _ engine: Engine, after position: Int64, limit: Int, owning: OwnedPartitions? = nil,
+        watermark: PartitionWatermark? = nil
+    ) throws -> Slice {
+        var readAhead: [Step] = []
+        return try evaluate(engine, after: position, limit: limit, owning: owning, watermark: watermark,
+            readAhead: &readAhead)
+    }
+
+    /// The same, keeping in `readAhead` the steps read and decoded but not applied (a slice
+    /// that ended before a step that waits for the watermark), so that the next slice starts
+    /// from them rather than reading and decoding them again: on several nodes a cohort may
+    /// apply a step or two between two waits.
+    func evaluate(
+        _ engine: Engine, after position: Int64, limit: Int, owning: OwnedPartitions?,
+        watermark: PartitionWatermark?, readAhead: inout [Step]
+    ) throws -> Slice {
+        let steps: [Step]
+        if let first = readAhead.first, first.position == position + 1 {
+            steps = readAhead
+        } else {
+            let releases = watermark?.plan.releaseTypes ?? []
+            let entries = try owning.map {
+                releases.isEmpty
+                    ? try log.entries(after: position, limit: limit, bodiesOf: $0.partitions, count: $0.count)
+                    : try log.entries(after: position, limit: limit)
+            } ?? log.entries(after: position, limit: limit)
+            steps = try decode(entries, after: position, owning: owning, releases: releases)
+        }
+        readAhead = []
+        var slice = Slice(lastPosition: position)
+        for (index, step) in steps.enumerated() {
+            if slice.entries == limit {
+                readAhead = Array(steps[index...])
+                break
+            }
+            if let watermark, watermark.needs(step.kind, engine: engine) {
+                guard try watermark.mayApply(step, engine: engine, first: index == 0) else {
+                    slice.waiting = true
+                    readAhead = Array(steps[index...])
+                    break
+                }
+            }
+            switch step.kind {
             case .event(let event): slice.changes += engine.apply(event)
             case .tick(let time):
                 slice.ticks += 1
                 slice.changes += engine.advance(to: time)
             case .clockStep(let time):
                 slice.changes += engine.advance(to: time)
+            case .release(let event, let clockAfter):
+                slice.changes += engine.applyRelease(event, clockAfter: clockAfter)
             }
+            watermark?.passed(step)
+            slice.lastPosition = step.position
+            slice.entries += 1
         }
         return slice
     }
@@ -84,17 +133,33 @@ struct LogEvaluation {
     }
 
     /// One entry, ready for the engine.
-    private enum Step {
-        case event(Event)
-        case tick(Timestamp)
-        /// An event of a partition the engine does not hold: only the clock moves.
-        case clockStep(Timestamp)
+    struct Step {
+        enum Kind {
+            /// An event of a partition the engine holds.
+            case event(Event)
+            case tick(Timestamp)
+            /// An event of a partition the engine does not hold: only the clock moves.
+            case clockStep(Timestamp)
+            /// An event of a partition the engine does not hold that may release its deferred tasks.
+            case release(Event, clockAfter: Timestamp)
+        }
+        var position: Int64
+        var kind: Kind
+        /// Whether it is an event of a partition the engine does not hold.
+        var isForeign: Bool {
+            switch kind {
+            case .event, .tick: false
+            case .clockStep, .release: true
+            }
+        }
     }
 
     /// Decodes a slice, checking that it goes on from `position` without a gap (a gap means the
     /// log was pruned past what this engine applied) and that each body is the event the log
     /// filed under its `(source, id)`.
-    private func decode(_ entries: [LogEntry], after position: Int64, owning: OwnedPartitions?) throws -> [Step] {
+    private func decode(
+        _ entries: [LogEntry], after position: Int64, owning: OwnedPartitions?, releases: Set<String>
+    ) throws -> [Step] {
         var steps: [Step] = []
         steps.reserveCapacity(entries.count)
         var previous = position
@@ -111,10 +176,11 @@ struct LogEvaluation {
             previous = entry.position
             switch entry.kind {
             case .tick:
-                steps.append(.tick(entry.time))
+                steps.append(Step(position: entry.position, kind: .tick(entry.time)))
             case .event:
-                if let owning, let partition = entry.partition, !owning.owns(partition) {
-                    steps.append(.clockStep(entry.clockAfter))
+                let foreign = owning.map { owning in entry.partition.map { !owning.owns($0) } ?? false } ?? false
+                if foreign && (releases.isEmpty || entry.body == nil) {
+                    steps.append(Step(position: entry.position, kind: .clockStep(entry.clockAfter)))
                     continue
                 }
                 guard let body = entry.body else {
@@ -143,7 +209,13 @@ struct LogEvaluation {
                                 '\(kind.rawValue)'; the table was changed by hand
                                 """)
                     }
-                    steps.append(.event(event))
+                    if !foreign {
+                        steps.append(Step(position: entry.position, kind: .event(event)))
+                    } else if releases.contains(event.type) {
+                        steps.append(Step(position: entry.position, kind: .release(event, clockAfter: entry.clockAfter)))
+                    } else {
+                        steps.append(Step(position: entry.position, kind: .clockStep(entry.clockAfter)))
+                    }
                 case .failure(let rejection):
                     throw Failure(
                         position: entry.position,

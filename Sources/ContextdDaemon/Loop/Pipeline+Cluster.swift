@@ -20,6 +20,15 @@ final class NodeCluster {
     var differenceSaid: String?
     /// Whether the policies that cross partitions were named (once, when a second node shows).
     var crossingsSaid = false
+    /// What the cohorts' watermarks did.
+    let watermarkTally = PartitionWatermark.Tally()
+    /// Signalled with ``logWatch``: what a watermark that waits waits on.
+    let progressSignal = ProgressSignal()
+    /// Wakes the loop when another node appended to the log or committed a position.
+    var logWatch: LogWatch?
+    /// Whether the cohort furthest behind waits for other partitions (``PartitionWatermark``):
+    /// the loop looks again soon rather than at its next rescan.
+    var waitsForOthers = false
 
     init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat, fingerprint: String) {
         self.membership = membership
@@ -59,7 +68,13 @@ extension Pipeline {
         ])
         let heartbeat = NodeHeartbeat(membership: membership, cluster: store, logger: logger, wake: wake)
         heartbeat.report { $0.fingerprint = fingerprint }
-        return NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
+        let cluster = NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
+        let signal = cluster.progressSignal
+        cluster.logWatch = store.watchLog {
+            signal.signal()
+            wake()
+        }
+        return cluster
     }
 
     /// After a reload: the node runs other rules now. The next step rebalances first: until the
@@ -139,14 +154,22 @@ extension Pipeline {
         return (Rendezvous.partitions(of: cluster.node, among: Array(live), count: cluster.membership.partitions), live.count)
     }
 
-    /// Names the policies that cross partitions, once, when a second node shows: alone, one
-    /// engine holds every partition and every policy is exact.
+    /// Names what of the rules crosses partitions (``CrossingPlan``), once, when a second node
+    /// shows: alone, one engine holds every partition and nothing waits.
     private func nameCrossings(once cluster: NodeCluster) {
         guard !cluster.crossingsSaid else { return }
         cluster.crossingsSaid = true
-        for crossing in PartitionCrossing.of(ruleSet) {
-            logger.warning("policy crosses partitions; with several nodes its results are not exact yet (decision 0018 §3)",
-                metadata: ["policy": "\(crossing.policy)", "file": "\(crossing.file)", "why": "\(crossing.reason)"])
+        for item in CrossingPlan(ruleSet).crossings {
+            switch item.verdict {
+            case .local:
+                break
+            case .waits(let why):
+                logger.notice("\(item.kind.rawValue) crosses partitions; its steps wait for the other nodes (decision 0018 §3)",
+                    metadata: ["\(item.kind.rawValue)": "\(item.id)", "why": "\(why)"])
+            case .notExact(let why):
+                logger.warning("\(item.kind.rawValue) is not exact on several nodes (decision 0018 §3)",
+                    metadata: ["\(item.kind.rawValue)": "\(item.id)", "file": "\(item.file)", "why": "\(why)"])
+            }
         }
     }
 
@@ -233,7 +256,45 @@ extension Pipeline {
         let snapshot = try cluster.store.snapshot(partitions: leases.keys.sorted(), count: cluster.membership.partitions,
             clock: clock)
         let engine = makeEngine(restoring: snapshot)
-        return Cohort(leases: leases, position: position, engine: engine)
+        let count = cluster.membership.partitions
+        engine.partitionOf = { Int(EntityPartition.of($0) % Int64(count)) }
+        let cohort = Cohort(leases: leases, position: position, engine: engine)
+        cohort.watermark = makeWatermark(for: cohort, in: cluster)
+        if let watermark = cohort.watermark, !watermark.plan.sharedKeyPrefixes.isEmpty {
+            let store = cluster.store, failure = watermark.failure
+            engine.sharedKeys = SharedKeySource(prefixes: watermark.plan.sharedKeyPrefixes) { key in
+                do {
+                    return try store.sharedKey(key)
+                } catch {
+                    failure.record(error)
+                    return (nil, nil)
+                }
+            }
+        }
+        return cohort
+    }
+
+    /// The gate of a cohort that does not hold every partition, when the rules reach across
+    /// partitions (``CrossingPlan``); nil otherwise, and then nothing waits.
+    func makeWatermark(for cohort: Cohort, in cluster: NodeCluster) -> PartitionWatermark? {
+        let plan = CrossingPlan(ruleSet)
+        let count = cluster.membership.partitions
+        guard !plan.isLocal, cohort.partitions.count < count else { return nil }
+        let owning = cohort.owning(count: count)
+        cohort.engine.tracksEntityReads = plan.readsOtherEntities
+        let store = cluster.store
+        return PartitionWatermark(plan: plan, owning: owning, tally: cluster.watermarkTally, signal: cluster.progressSignal,
+            progress: { [unowned self] in
+                // This node's own commits (of other cohorts too) must be in the store first.
+                try self.finishCommit()
+                return try store.progress()
+            },
+            refresh: { engine in
+                if plan.readsOtherEntities {
+                    engine.forgetEntityReads { !owning.owns(EntityPartition.of($0)) }
+                }
+                engine.invalidateSharedKeys()
+            })
     }
 
     /// Writes a cohort's applied position under its fence when a slice that moved only the clock
@@ -280,14 +341,25 @@ extension Pipeline {
             try finishCommit()
             activate(cohort, in: cluster)
         }
+        let before = engine.statistics
         let slice = try nodeLog.evaluation.evaluate(engine, after: cohort.position, limit: limit,
-            owning: cohort.owning(count: cluster.membership.partitions))
+            owning: cohort.owning(count: cluster.membership.partitions), watermark: cohort.watermark,
+            readAhead: &cohort.readAhead)
+        // A shared key that could not be read: what the engine did without it is not committed.
+        try cohort.watermark?.failure.check()
+        cluster.waitsForOthers = slice.waiting && slice.entries == 0
         guard slice.entries > 0 else { return false }
+        telemetry.crossings(releases: engine.statistics.crossingReleases - before.crossingReleases,
+            contactDecisions: engine.statistics.crossingContactDecisions - before.crossingContactDecisions)
         cohort.position = slice.lastPosition
         var changes = engine.takeChanges()
         // The log refuses duplicates: the engine's record of seen events is not kept on this path.
         changes.seenEvents = []
-        if slice.changes.isEmpty && changes.isEmpty && completed.isEmpty && !delivery.awaitsMarks && group.tally.isEmpty {
+        // A cohort behind a watermark commits every slice, clock steps alone included: the
+        // others wait on its position.
+        if cohort.watermark == nil && slice.changes.isEmpty && changes.isEmpty && completed.isEmpty
+            && !delivery.awaitsMarks && group.tally.isEmpty
+        {
             telemetry.clockMoved(to: engine.clock)
         } else {
             let tally = group.tally
@@ -299,6 +371,12 @@ extension Pipeline {
         cluster.heartbeat.report { $0.position = cluster.position }
         return true
     }
+
+    /// Whether the cohort furthest behind waits for other nodes' partitions.
+    var waitsForOthers: Bool { nodeLog?.cluster.waitsForOthers ?? false }
+
+    /// How soon a node that waits for others looks again at where they stand.
+    static let watermarkPoll = TimeSpan(milliseconds: 2)
 
     /// The earliest timer of every cohort's engine.
     var nextTimerOfCohorts: Timestamp? {

@@ -86,7 +86,11 @@ extension Pipeline {
     /// others take its partitions at once rather than after the lease.
     func leaveCluster() {
         guard let cluster = nodeLog?.cluster else { return }
+        cluster.logWatch?.stop()
         cluster.heartbeat.stop()
+        let tally = cluster.watermarkTally
+        logger.info("watermark", metadata: ["looks": "\(tally.looks)", "closed": "\(tally.closed)",
+            "waited_ms": "\(tally.waited / 1_000_000)", "refreshes": "\(tally.refreshes)", "refreshing_ms": "\(tally.refreshing / 1_000_000)"])
         do {
             try cluster.store.leave(cluster.membership)
             logger.notice("left the cluster", metadata: ["node": "\(cluster.node)"])

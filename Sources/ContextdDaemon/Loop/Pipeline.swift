@@ -149,8 +149,11 @@ final class Pipeline {
         let retired = RetiredRuleSet(engine.ruleSet)
         self.ruleSet = ruleSet
         engine.replace(ruleSet: ruleSet)
-        for cohort in nodeLog?.cluster.cohorts ?? [] where cohort.engine !== engine {
-            cohort.engine.replace(ruleSet: ruleSet)
+        for cohort in nodeLog?.cluster.cohorts ?? [] {
+            if cohort.engine !== engine { cohort.engine.replace(ruleSet: ruleSet) }
+            cohort.watermark = makeWatermark(for: cohort, in: nodeLog!.cluster)
+            // Read under the previous rules' plan (which events release deferred tasks).
+            cohort.readAhead = []
         }
         noteRulesReloaded()
         explanations.scorers = ruleSet.scorers

@@ -102,6 +102,15 @@ final class LoopTelemetry {
         if counts.expired > 0 { logger.notice("tasks expired undelivered", metadata: ["count": "\(counts.expired)"]) }
     }
 
+    /// Decisions a node of several made across partitions (``EngineStatistics/crossingReleases``):
+    /// how an operator, and the cluster tests, see that the watermark had work to do.
+    func crossings(releases: Int, contactDecisions: Int) {
+        if releases > 0 { metrics.count("contextd_partition_crossings_total", [("kind", "release")], by: releases) }
+        if contactDecisions > 0 {
+            metrics.count("contextd_partition_crossings_total", [("kind", "contact_cap")], by: contactDecisions)
+        }
+    }
+
     /// Only the engine's clock moved (no commit for that).
     func clockMoved(to clock: Timestamp?) {
         metrics.engineClock(clock)

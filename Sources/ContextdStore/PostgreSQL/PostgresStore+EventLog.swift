@@ -53,6 +53,7 @@ extension PostgresStore: EventLog {
                             AS entry (pos, partition, source, id, time, clock_after, body, event_kind)
                         """)
                     try link.run("UPDATE log_head SET pos = \(position), clock = \(clock) WHERE id = 1")
+                    try link.run("NOTIFY \(unescaped: Self.logChannel)")
                 }
                 let result = LogAppend(
                     positions: fresh.isEmpty ? nil : (head.position + 1)...position,
@@ -78,6 +79,7 @@ extension PostgresStore: EventLog {
                     VALUES (\(position), 'tick', \(time.milliseconds), \(clock))
                     """)
                 try link.run("UPDATE log_head SET pos = \(position), clock = \(clock) WHERE id = 1")
+                try link.run("NOTIFY \(unescaped: Self.logChannel)")
                 return position
             }
         }

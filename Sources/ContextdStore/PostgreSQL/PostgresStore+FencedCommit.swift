@@ -58,7 +58,8 @@ extension PostgresStore {
         let number: Int64 = try PostgresRowReader(numbered)["commit_seq"]
         let kept = try run("""
             UPDATE partition_lease AS lease SET applied_pos = \(fence.position),
-                clock = coalesce(\(fence.clock?.milliseconds)::bigint, lease.clock)
+                clock = coalesce(\(fence.clock?.milliseconds)::bigint, lease.clock),
+                next_timer = \(fence.nextTimer?.milliseconds)::bigint
             FROM unnest(\(fence.leases.map { Int64($0.partition) })::bigint[], \(fence.leases.map(\.epoch))::bigint[])
                 AS fence (partition, epoch)
             WHERE lease.partition = fence.partition AND lease.epoch = fence.epoch
@@ -68,6 +69,8 @@ extension PostgresStore {
         let lost = Set(fence.leases.map(\.partition)).subtracting(kept)
         guard lost.isEmpty else { throw FencedOut(partitions: lost.sorted()) }
         attempted = number
+        // Nodes waiting for this partition's position (decision 0018 §3) look again at once.
+        if !fence.leases.isEmpty { _ = try run("NOTIFY \(unescaped: Self.logChannel)") }
         _ = try run("COMMIT")
         return receipt
     }

@@ -61,6 +61,8 @@ public final class PostgresStore: DaemonStore {
     let writer: PostgresConnectionLink
     let reader: PostgresConnectionLink
     let membershipLink: PostgresConnectionLink
+    /// The configuration of this store's own connections, for one that only listens (``watchLog(_:)``).
+    let ownConnection: PostgresConnection.Configuration
     /// The membership's transactions, one at a time on ``membershipLink``.
     let membershipQueue = DispatchQueue(label: "contextd.postgres.membership")
     /// What the outbox ledger and the queue select for a node of several; nil for a daemon alone.
@@ -107,6 +109,7 @@ public final class PostgresStore: DaemonStore {
         writer = PostgresConnectionLink(configuration: own, logger: logger)
         reader = PostgresConnectionLink(configuration: own, logger: logger)
         membershipLink = PostgresConnectionLink(configuration: own, logger: logger)
+        ownConnection = own
         client = PostgresClient(configuration: pooled, backgroundLogger: logger)
         reachability = PostgresReachability(location: location, warn: options.warn)
         clientRun = Task { [client] in await client.run() }

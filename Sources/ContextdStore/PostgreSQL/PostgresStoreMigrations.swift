@@ -159,6 +159,12 @@ enum PostgresStoreMigrations {
             """,
             "ALTER TABLE task ADD COLUMN staged_by text",
         ]),
+        // The watermark (decision 0018 §3): each partition's earliest timer as of its last
+        // commit, so that a node about to apply an event knows which other partitions fire a
+        // timer at that entry (before the event, as `replay` does) and waits for them.
+        Migration(name: "pg4-watermark", statements: [
+            "ALTER TABLE partition_lease ADD COLUMN next_timer bigint",
+        ]),
     ]
 
     /// Applies the migrations `connection` has not recorded yet; returns their names.

@@ -51,6 +51,18 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// `clock` as the engine's clock.
     func snapshot(partitions: [Int], count: Int, clock: Timestamp?) throws -> EngineSnapshot
 
+    /// Calls `onChange` whenever the log or a partition's position moved (another node appended
+    /// or committed), on another thread, until the watch is stopped: a hint that wakes the loop.
+    func watchLog(_ onChange: @escaping @Sendable () -> Void) -> LogWatch
+
+    /// Every partition's last committed position and earliest timer there, by partition: what
+    /// a node waits on before a step that reaches other partitions (decision 0018 §3).
+    func progress() throws -> [Int: PartitionProgress]
+
+    /// A dedup key's time or a limit key's times, as the partitions committed them: a key that
+    /// tasks of several partitions share (``CrossingPlan/sharedKeyPrefixes``).
+    func sharedKey(_ key: String) throws -> (dedup: Timestamp?, limits: [Timestamp]?)
+
     /// Limits what the outbox ledger and the queue select for this node (due tasks, expiry,
     /// the next due time, tasks by delivery state, tasks queued for HTTP) to tasks of `scope`'s
     /// partitions, and staged tasks to those this node staged. Nil lifts the limit.
@@ -209,13 +221,30 @@ public struct CommitFence: Sendable, Hashable {
     public var leases: [PartitionEpoch]
     public var position: Int64
     public var clock: Timestamp?
+    /// The earliest timer of the engine that holds the partitions, as of `position` (the
+    /// watermark reads it, ``ClusterMembership/progress()``).
+    public var nextTimer: Timestamp?
 
-    public init(node: String, incarnation: Int64, leases: [PartitionEpoch], position: Int64, clock: Timestamp?) {
+    public init(
+        node: String, incarnation: Int64, leases: [PartitionEpoch], position: Int64, clock: Timestamp?,
+        nextTimer: Timestamp? = nil
+    ) {
         self.node = node
         self.incarnation = incarnation
         self.leases = leases
         self.position = position
         self.clock = clock
+        self.nextTimer = nextTimer
+    }
+}
+
+/// One partition's place in the log, from its last commit.
+public struct PartitionProgress: Sendable, Hashable {
+    public var applied: Int64
+    public var nextTimer: Timestamp?
+    public init(applied: Int64, nextTimer: Timestamp?) {
+        self.applied = applied
+        self.nextTimer = nextTimer
     }
 }
 

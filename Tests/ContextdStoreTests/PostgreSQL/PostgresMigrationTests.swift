@@ -18,7 +18,7 @@ import Testing
             let again = try database.store(throughPort: database.server.port)
             defer { again.close() }
             #expect(try again.migrate() == [])
-            #expect(try await database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster"])
+            #expect(try await database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark"])
             #expect(try again.snapshot().clock == F.nine, "nothing was recreated")
         }
     }
@@ -27,7 +27,7 @@ import Testing
         try await F.withDatabase { database in
             let store = try database.store(throughPort: database.server.port)
             defer { store.close() }
-            #expect(try store.migrate() == ["pg1-schema", "pg2-event-log", "pg3-cluster"])
+            #expect(try store.migrate() == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark"])
             #expect(try await database.column("""
                 SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables
                 WHERE table_schema = 'public'
