@@ -66,8 +66,18 @@ import Testing
     /// back), sometimes left dead until the others took its partitions (the takeover time is
     /// measured: from the kill until no partition is the dead node's).
     @Test(.postgres) func nodesKilledAtRandomChangeNothing() throws {
-        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
-        let files = EventMix(customers: 1200, start: Self.start, seed: 17).files(perFile: 10)
+        try Self.killNodesAtRandom(stockRules: false, customers: 1200)
+    }
+
+    /// The same with the stock rules whole: the steps that cross partitions wait for a dead
+    /// node's partitions until they are taken over, and are still exact.
+    @Test(.postgres) func nodesKilledAtRandomChangeNothingWithTheStockRules() throws {
+        try Self.killNodesAtRandom(stockRules: true, customers: 300)
+    }
+
+    static func killNodesAtRandom(stockRules: Bool, customers: Int) throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"], stockRules: stockRules)
+        let files = EventMix(customers: customers, start: Self.start, seed: 17).files(perFile: 10)
         var random = SplitMix(state: 99)
         let upfront = files.count / 2
         try cluster.dropAtRandom(files[..<upfront], random: &random)
@@ -102,7 +112,10 @@ import Testing
         #expect(takeovers.count >= 3)
         let compared = try Self.expectReplayOfTheExport(cluster, files: files)
         let times = takeovers.map { String(format: "%.1f s", $0) }.joined(separator: ", ")
-        print("cluster kills: \(kills) SIGKILLs, \(files.count) files, \(compared) tasks compared; takeover (lease 2 s): \(times)")
+        print("""
+            cluster kills\(stockRules ? " (stock rules)" : ""): \(kills) SIGKILLs, \(files.count) files, \(compared) tasks \
+            compared; takeover (lease 2 s): \(times)
+            """)
     }
 
     /// Files dropped one at a time, in name order, each to a random node and applied before the
@@ -110,7 +123,7 @@ import Testing
     /// stamped at the wall clock (as LiveTests' are), so the idle ticks between files move the
     /// clock no further than the events themselves.
     @Test(.postgres) func filesDroppedOneAtATimeToRandomNodesEqualReplayOfTheFiles() throws {
-        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"], stockRules: true)
         try cluster.startAll()
         let input = cluster.nodes[0].directory.appendingPathComponent("input")
         try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
