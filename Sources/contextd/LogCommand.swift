@@ -75,6 +75,17 @@ struct LogExportCommand: ParsableCommand {
         var sink: any LogExportSink = output.map { DirectorySink(directory: $0) } ?? StreamSink()
         var position = after
         do {
+            let first = try log.firstPosition()
+            if first > after + 1 {
+                // Pruned (`cluster.log_retention`): the export cannot start from nothing.
+                StandardError.write("""
+                    contextd: the log starts at position \(first): the entries up to \(first - 1) were pruned \
+                    (cluster.log_retention). `replay` of this export starts from an empty state, so it equals the \
+                    cluster only for what no pruned entry touched; export before pruning (or raise the retention) for \
+                    a reference of the whole run
+                    """)
+                position = first - 1
+            }
             while true {
                 let entries = try log.entries(after: position, limit: 1000)
                 guard let last = entries.last else { break }

@@ -53,6 +53,28 @@ import Testing
             + "\(ticks.count) ticks, \(compared) tasks compared")
     }
 
+    /// `cluster.log_retention: 1h` on events that span a day: once the node applied them, it
+    /// removes what is older than an hour before the log's newest entry (never the head), and an
+    /// export says where the log now starts.
+    @Test(.postgres) func aRetentionPrunesWhatEveryPartitionApplied() throws {
+        let sandbox = try DaemonSandbox(backend: .eventLog, lease: "2s\n  log_retention: 1h")
+        let start = try #require(ISO8601DateFormatter().date(from: "2026-10-01T08:00:00Z"))
+        let files = EventMix(customers: 300, start: start, seed: 3).files(perFile: 50)
+        for file in files { try sandbox.drop(file.name, file.text) }
+        try sandbox.start()
+        try sandbox.waitUntilDrained(timeout: 300)
+        // The first prune comes at the node's first idle step, perhaps before the last file;
+        // then once a minute.
+        try sandbox.waitUntil("the log is pruned", timeout: 90) { sandbox.logText.contains("event log pruned") }
+        let first = Int(try #require(try sandbox.postgres?.execute("SELECT min(pos)::text FROM event_log").first ?? nil)) ?? 0
+        let head = Int(try #require(try sandbox.postgres?.execute("SELECT pos::text FROM log_head").first ?? nil)) ?? 0
+        #expect(first > 1 && first <= head, "first \(first), head \(head)")
+        #expect(try sandbox.stop() == 0)
+        let export = try sandbox.runToEnd(["log", "export", "--output", sandbox.directory.appendingPathComponent("export").path])
+        #expect(export.status == 0)
+        #expect(export.error.contains("the log starts at position \(first)"), "\(export.error)")
+    }
+
     /// A daemon that ran alone on a PostgreSQL store, turned into a node: its state came from
     /// files no log holds, so it is refused, with the reason and what to do.
     @Test(.postgres) func aStoreBuiltWithoutTheLogIsRefused() throws {

@@ -1,4 +1,5 @@
 import ContextdDaemon
+import ContextdEvents
 import ContextdRules
 import Foundation
 import Testing
@@ -26,6 +27,16 @@ import Testing
         #expect(defaulted.cluster?.node == host)
     }
 
+    /// `cluster.log_retention`: none by default (the whole log is kept, it is the run's
+    /// reference), at least an hour when set.
+    @Test func logRetentionIsNoneByDefaultAndADurationWhenSet() throws {
+        let directory = try Directory()
+        defer { directory.remove() }
+        #expect(try directory.load(Self.store + "cluster: {}\n").get().cluster?.logRetention == nil)
+        let set = try directory.load(Self.store + "cluster:\n  log_retention: 14d\n").get()
+        #expect(set.cluster?.logRetention == .days(14))
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var text: String
         var line: Int
@@ -42,6 +53,8 @@ import Testing
             message: "'cluster.node' may hold only letters, digits, '.', '-' and '_'; use a host name such as 'contextd-a'"),
         Case(text: store + "cluster:\n  nodes: a\n", line: 3, column: 3,
             message: "unknown field 'nodes' in 'cluster' — did you mean 'node'?"),
+        Case(text: store + "cluster:\n  log_retention: 10m\n", line: 3, column: 18,
+            message: "'cluster.log_retention' must be at least 1h, found '10m'"),
         Case(text: store + "cluster:\n", line: 2, column: 9,
             message: "'cluster' is empty; write 'cluster: {}' to run as a node with the defaults, or remove the key to run alone"),
     ]

@@ -18,11 +18,23 @@ public struct ClusterSettings: Sendable, Equatable {
     /// `cluster.lease`: how long a node's partitions stay its own without a heartbeat (it beats
     /// every third of it); a dead node's partitions are taken over after about this long.
     public var lease: TimeSpan
+    /// `cluster.log_retention`: how long (in the log's clock) entries stay in the event log once
+    /// every partition has applied them; nil, the default, keeps the whole log.
+    ///
+    /// Why no default: the log is the reference of the run (`contextd log export`), and a pruned
+    /// entry is gone from every later export; an operator chooses what to keep. The log refuses a
+    /// duplicate only for as long as it keeps the event, so a retention shorter than
+    /// `dedup_retention` lets older duplicates through.
+    public var logRetention: TimeSpan?
 
-    public init(node: String, partitions: Int = ClusterSettings.defaultPartitions, lease: TimeSpan = ClusterSettings.defaultLease) {
+    public init(
+        node: String, partitions: Int = ClusterSettings.defaultPartitions, lease: TimeSpan = ClusterSettings.defaultLease,
+        logRetention: TimeSpan? = nil
+    ) {
         self.node = node
         self.partitions = partitions
         self.lease = lease
+        self.logRetention = logRetention
     }
 
     public static let defaultPartitions = 64

@@ -5,7 +5,7 @@ import Yams
 /// The `cluster:` section (``ClusterSettings``): only with a PostgreSQL store, where the
 /// cluster's event log lives.
 extension ConfigurationParser {
-    static let clusterKeys = ["node", "partitions", "lease"]
+    static let clusterKeys = ["node", "partitions", "lease", "log_retention"]
 
     func readCluster(of root: ConfigurationMapping, into configuration: inout DaemonConfiguration) {
         guard let node = root["cluster"] else { return }
@@ -32,6 +32,7 @@ extension ConfigurationParser {
             }
         }
         if let span = cluster.duration("lease", atLeast: .seconds(1)) { settings.lease = span }
+        if let span = cluster.duration("log_retention", atLeast: .hours(1)) { settings.logRetention = span }
         guard configuration.postgres != nil else {
             document.report(at: node, "'cluster' needs a PostgreSQL store, where the nodes share their event log: "
                 + "add 'store: postgresql://USER@HOST/DB', or remove 'cluster' to run one daemon on SQLite")

@@ -17,6 +17,8 @@ struct NodeLog {
     /// When this node last appended a tick (wall clock), so that an idle node steps the log's
     /// clock about once per ``tickInterval``, not at every wake.
     var lastTick: Timestamp?
+    /// When this node last pruned the log (wall clock).
+    var lastPrune: Timestamp?
 
     /// The shortest time between two ticks of an idle node, unless a timer or a deferred task
     /// is due: then the tick goes at once.
@@ -25,4 +27,7 @@ struct NodeLog {
     /// At most this many files are appended before the engine is fed again: a burst of small
     /// files reaches the outbox in steps, not after the whole burst is in the log.
     static let filesPerStep = 64
+
+    /// How often the holder of partition 0 prunes the log (``EventLog/pruneLog(before:)``).
+    static let pruneInterval = TimeSpan.minutes(1)
 }

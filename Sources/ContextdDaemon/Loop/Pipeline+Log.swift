@@ -42,6 +42,7 @@ extension Pipeline {
             try finishCommit()
         }
         try flushOutboxNow()
+        try pruneLogIfDue()
         guard let cluster = nodeLog?.cluster else { return }
         let deadline = try nextDeadline()
         cluster.heartbeat.report {
@@ -199,6 +200,22 @@ extension Pipeline {
         _ = try nodeLog.log.appendTick(at: now)
         self.nodeLog?.lastTick = now
         return true
+    }
+
+    /// `cluster.log_retention`: the holder of partition 0, once a ``NodeLog/pruneInterval``,
+    /// removes the entries every partition applied that are older than the retention in the
+    /// log's clock (one node does it, so the nodes do not queue on the same rows).
+    private func pruneLogIfDue() throws {
+        guard let nodeLog, let retention = configuration.cluster?.logRetention, nodeLog.cluster.partitions.contains(0)
+        else { return }
+        let now = wallClock()
+        if let last = nodeLog.lastPrune, now - last < NodeLog.pruneInterval { return }
+        self.nodeLog?.lastPrune = now
+        guard let clock = try nodeLog.log.headClock() else { return }
+        let removed = try nodeLog.log.pruneLog(before: clock - retention)
+        if removed > 0 {
+            logger.info("event log pruned", metadata: ["entries": "\(removed)", "before": "\((clock - retention).rfc3339)"])
+        }
     }
 
     /// Outcomes acked over HTTP, appended to the log as `contextd.task.outcome` events (so

@@ -85,6 +85,34 @@ extension PostgresStore: EventLog {
         }
     }
 
+    public func pruneLog(before cutoff: Timestamp) throws -> Int {
+        try onWriter("prune the event log") { link in
+            try Self.inTransaction(link) {
+                let removed = try link.run("""
+                    DELETE FROM event_log
+                    WHERE pos <= coalesce((SELECT min(applied_pos) FROM partition_lease), 0)
+                        AND pos < (SELECT pos FROM log_head WHERE id = 1)
+                        AND clock_after < \(cutoff.milliseconds)
+                    """).metadata.rows ?? 0
+                if removed > 0 {
+                    try link.run("""
+                        DELETE FROM log_file WHERE last_pos < (SELECT coalesce(min(pos), 0) FROM event_log)
+                        """)
+                }
+                return removed
+            }
+        }
+    }
+
+    public func firstPosition() throws -> Int64 {
+        try onWriter("read the event log's first position") { link in
+            let row = try link.run("""
+                SELECT coalesce((SELECT min(pos) FROM event_log), (SELECT pos FROM log_head WHERE id = 1) + 1, 1) AS first
+                """).rows.first
+            return try row.map { try PostgresRowReader($0)["first", as: Int64.self] } ?? 1
+        }
+    }
+
     public func entries(after position: Int64, limit: Int) throws -> [LogEntry] {
         try onWriter("read the event log") { link in
             try link.run("""

@@ -41,6 +41,16 @@ public protocol EventLog: AnyObject, Sendable {
     /// The last position given (0 for an empty log).
     func head() throws -> Int64
 
+    /// Removes the entries every partition has applied (at or below the least
+    /// `partition_lease.applied_pos`) whose clock is before `cutoff`, never the head, and the
+    /// records of the files all of whose events went with them. Returns the entries removed.
+    /// A node whose partitions stand below what is left can no longer apply the log (it says
+    /// so: ``LogEvaluation``), and an export starts after the removed entries.
+    func pruneLog(before cutoff: Timestamp) throws -> Int
+
+    /// The first position the log still holds (the head + 1 when it holds none).
+    func firstPosition() throws -> Int64
+
     /// The log's clock: the greatest time of its entries (``LogEntry/clockAfter`` of the head),
     /// nil for an empty log. What an appending node judges lateness against: the engine that
     /// applies the log has exactly this clock when it reaches the next position.

@@ -305,4 +305,31 @@ import Testing
             #expect(try store.appendTick(at: F.nine) == 3)
         }
     }
+    /// `cluster.log_retention`: only what every partition applied, only before the cutoff in the
+    /// log's clock, never the head; the records of files all of whose events went with it.
+    @Test func pruningKeepsWhatAPartitionStillNeedsTheRecentEntriesAndTheHead() async throws {
+        try await F.withDatabase { database in
+            let store = try database.store()
+            defer { store.close() }
+            _ = try store.append(Self.file("a.jsonl"), events: ["e1", "e2", "e3"].map { Self.logged($0) })
+            _ = try store.append(Self.file("b.jsonl"), events: ["e4", "e5"].map { Self.logged($0, at: F.nine + .hours(2)) })
+            #expect(try store.appendTick(at: F.nine + .hours(5)) == 6)
+            #expect(try store.pruneLog(before: F.nine + .hours(10)) == 0, "no partition applied anything yet")
+            _ = try await database.column(
+                "INSERT INTO partition_lease (partition, applied_pos) VALUES (0, 4), (1, 6) RETURNING partition::text")
+
+            #expect(try store.pruneLog(before: F.nine + .hours(1)) == 3, "positions 1 to 3, at 09:00")
+            #expect(try store.firstPosition() == 4)
+            #expect(try store.entries(after: 0, limit: 10).map(\.position) == [4, 5, 6])
+            #expect(try await database.column("SELECT file FROM log_file ORDER BY file") == ["b.jsonl"])
+
+            #expect(try store.pruneLog(before: F.nine + .hours(10)) == 1, "position 4 only: partition 0 applied no further")
+            _ = try await database.column("UPDATE partition_lease SET applied_pos = 6 RETURNING partition::text")
+            #expect(try store.pruneLog(before: F.nine + .hours(10)) == 1, "position 5; the head (6) stays")
+            #expect(try store.entries(after: 0, limit: 10).map(\.position) == [6])
+            #expect(try store.firstPosition() == 6)
+            #expect(try store.head() == 6)
+            #expect(try store.append(Self.file("c.jsonl"), events: [Self.logged("e6")]).positions == 7...7)
+        }
+    }
 }
