@@ -17,6 +17,17 @@ import Testing
         }
     }
 
+    /// A change as one comparable line: its kind and the task's JSON (whose keys are in a fixed
+    /// order, unlike a dictionary's description).
+    static func line(_ change: TaskChange) -> String {
+        switch change {
+        case .created(let task): "created " + task.json
+        case .released(let task): "released " + task.json
+        case .suppressed(let task, let policy): "suppressed by \(policy) " + task.json
+        case .expiredOnArrival(let task): "expired on arrival " + task.json
+        }
+    }
+
     static func session(_ subject: String, _ time: String, _ formFactor: String) -> Event {
         EventFactory.event("session.started", subject, time, ["device": "phone", "form_factor": .string(formFactor)])
     }
@@ -49,7 +60,7 @@ import Testing
                 split += leads.apply(event)
             }
         }
-        #expect(split.map { "\($0)" } == reference.map { "\($0)" })
+        #expect(split.map(Self.line) == reference.map(Self.line))
         let released = split.compactMap { if case .released(let task) = $0 { task } else { nil } }
         #expect(released.map(\.notBefore) == [EventFactory.time("10:40")], "\(split)")
         #expect(leads.statistics.crossingReleases == 1)
