@@ -59,12 +59,16 @@ import Testing
         // 2. The server stopped for a while: one warning line, /readyz 503, then it is back.
         // Counted before the stop: a daemon busy with the backlog says so at once.
         let unreachableBefore = sandbox.lines(containing: "PostgreSQL unreachable").count
-        let reachableBefore = sandbox.lines(containing: "PostgreSQL reachable again").count
         try cluster.stop(mode: "fast")
         try drop(files.count / 20)
+        // More than one more line is possible: another connection of the store may report the
+        // restart of step 1 late (its "unreachable … reachable again" pair lands after the
+        // count above). What matters is that the outage is said, then no more while it lasts.
         try sandbox.waitUntil("the daemon says the server is unreachable") {
-            sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableBefore + 1
+            sandbox.lines(containing: "PostgreSQL unreachable").count > unreachableBefore
         }
+        let unreachableSaid = sandbox.lines(containing: "PostgreSQL unreachable").count
+        let reachableDuring = sandbox.lines(containing: "PostgreSQL reachable again").count
         let ready = try await request(port, .get, "/readyz")
         #expect(ready.status == 503)
         #expect(ready.text.contains("the store does not answer"), "\(ready.text)")
@@ -72,18 +76,18 @@ import Testing
         // The commit retries (100 ms, doubling) without another line, and nothing is done.
         done = doneCount()
         try await Task.sleep(for: .seconds(2))
-        #expect(sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableBefore + 1)
-        #expect(sandbox.lines(containing: "PostgreSQL reachable again").count == reachableBefore)
+        #expect(sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableSaid)
+        #expect(sandbox.lines(containing: "PostgreSQL reachable again").count == reachableDuring)
         #expect(doneCount() <= done + 1, "at most the file whose commit was in flight is finished")
         let line = try #require(sandbox.lines(containing: "PostgreSQL unreachable").last)
         #expect(line.contains("PostgreSQL unreachable: \(sandbox.postgres?.address.description ?? "?"): "), "\(line)")
         #expect(line.hasSuffix("; retrying"), "\(line)")
         try cluster.start()
         try sandbox.waitUntil("the daemon says the server is back") {
-            sandbox.lines(containing: "PostgreSQL reachable again").count == reachableBefore + 1
+            sandbox.lines(containing: "PostgreSQL reachable again").count == reachableDuring + 1
         }
         try waitUntilGoingOn("the daemon goes on after the outage", since: doneCount())
-        #expect(sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableBefore + 1)
+        #expect(sandbox.lines(containing: "PostgreSQL unreachable").count == unreachableSaid)
         var readyAgain = 0
         for _ in 0..<100 where readyAgain != 200 {
             readyAgain = try await request(port, .get, "/readyz").status
