@@ -58,7 +58,6 @@ public struct CrossingPlan: Sendable {
     public var crossings: [Item] { items.filter { $0.verdict != .local } }
 
     public init(_ ruleSet: RuleSet) {
-        let separator = Engine.keySeparator
         var policyItems: [Item] = []
         var waitingPolicies: [TaskPolicy] = []
         var prefixes: [String] = []
@@ -74,7 +73,7 @@ public struct CrossingPlan: Sendable {
             switch policy.action {
             case .contact(let cap) where cap.by == .assignee:
                 reasons.append("it counts the tasks of every subject per assignee, and those subjects belong to many partitions")
-                prefixes.append("contact:" + policy.id + separator)
+                prefixes.append(Engine.keyPrefix("contact", policy.id))
             case .defer(_, _, let release?):
                 releaseTypes.formUnion(release.on)
                 reasons.append("""
@@ -86,10 +85,10 @@ public struct CrossingPlan: Sendable {
                 }
             case .suppress(_, let limit?) where !limit.key.namesSubject:
                 reasons.append("its limit key '\(limit.key.source)' does not name the subject, so tasks of several partitions share it")
-                prefixes.append("limit:" + policy.id + separator)
+                prefixes.append(Engine.keyPrefix("limit", policy.id))
             case .dedup(let key, _) where !key.namesSubject:
                 reasons.append("its dedup key '\(key.source)' does not name the subject, so tasks of several partitions share it")
-                prefixes.append("policy:" + policy.id + separator)
+                prefixes.append(Engine.keyPrefix("policy", policy.id))
             default:
                 break
             }
@@ -114,7 +113,7 @@ public struct CrossingPlan: Sendable {
             var sharedKeys = meeting.filter { $0.writesSharedKeys(for: rule, among: ruleSet.policies) }.map(\.id)
             if let dedup = rule.task.dedup, !dedup.key.namesSubject {
                 reasons.append("its dedup key '\(dedup.key.source)' does not name the subject, so tasks of several partitions share it")
-                prefixes.append("rule:" + rule.id + separator)
+                prefixes.append(Engine.keyPrefix("rule", rule.id))
                 sharedKeys.append("its dedup")
             }
             guard !reasons.isEmpty else {
@@ -158,6 +157,11 @@ public struct CrossingPlan: Sendable {
 }
 
 extension CrossingPlan.Verdict: CustomStringConvertible {
+    /// False only for ``notExact(_:)``.
+    public var isExact: Bool {
+        if case .notExact = self { false } else { true }
+    }
+
     public var description: String {
         switch self {
         case .local: "local"

@@ -9,7 +9,7 @@ extension Engine {
         of policy: String, _ cap: TaskPolicy.ContactCap, on task: TaskRecord, claims: inout [PolicyClaim]
     ) -> PolicyStep.Effect {
         let party = cap.by == .assignee ? task.assignee : task.subject
-        let key = "contact:" + policy + Engine.keySeparator + party + Engine.keySeparator + task.where
+        let key = Engine.keyPrefix("contact", policy) + party + Engine.keySeparator + task.where
         let recent = emissions(under: key, within: cap.per, at: task.createdAt)
         if cap.by == .assignee, let partitionOf, partitionOf(party) != partitionOf(task.subject) {
             statistics.crossingContactDecisions += 1

@@ -11,12 +11,9 @@ extension Engine {
     /// event itself is not folded and triggers no rule: its owner does that.
     public func applyRelease(_ event: Event, clockAfter: Timestamp) -> [TaskChange] {
         let late = isBeyondLateness(event.time)
-        if clock.map({ clockAfter > $0 }) ?? true {
-            fireTimers(through: clockAfter)
-            clock = clockAfter
-        }
+        let fired = advance(to: clockAfter)
         if !late { releaseDeferred(by: event, eventValue: event.value) }
-        return drainChanges()
+        return fired + drainChanges()
     }
 
     /// Lets go of the contexts read from the ``contextSource`` (with ``tracksEntityReads``) of
@@ -39,22 +36,28 @@ extension Engine {
         sharedKeys?.generation += 1
     }
 
-    /// Brings `key` up to date from ``sharedKeys`` before a read, when it is shared and was not
-    /// read since the last ``invalidateSharedKeys()``. A key this engine changed since (or in
-    /// the changes it handed over last, ``takeChanges()``) is the latest already: another
-    /// partition that writes it waits for this engine's commit first.
-    func freshen(_ key: String) {
+    /// Brings the limit or contact key `key` up to date from ``sharedKeys`` before a read
+    /// (``freshen(_:read:)``).
+    func freshenLimitKey(_ key: String) {
+        freshen(key) { limitIndex[key] = $0.readLimit(key) }
+    }
+
+    /// Brings the dedup key `key` up to date from ``sharedKeys`` before a read.
+    func freshenDedupKey(_ key: String) {
+        freshen(key) { dedupIndex[key] = $0.readDedup(key) }
+    }
+
+    /// Reads `key` again (`read`) when it is shared and was not read since the last
+    /// ``invalidateSharedKeys()``. A key this engine changed since (or in the changes it handed
+    /// over last, ``takeChanges()``) is the latest already: another partition that writes it
+    /// waits for this engine's commit first.
+    private func freshen(_ key: String, read: (SharedKeySource) -> Void) {
         guard let shared = sharedKeys, shared.loaded[key] != shared.generation,
             shared.prefixes.contains(where: { key.hasPrefix($0) })
         else { return }
         shared.loaded[key] = shared.generation
         if touchedLimitKeys.contains(key) || touchedDedupKeys.contains(key) { return }
-        let stored = shared.read(key)
-        if key.hasPrefix("contact:") || key.hasPrefix("limit:") {
-            limitIndex[key] = stored.limits
-        } else {
-            dedupIndex[key] = stored.dedup
-        }
+        read(shared)
     }
 
     /// Marks the shared keys a commit takes as current: until the next invalidation the
@@ -72,14 +75,19 @@ extension Engine {
 /// last commits (decision 0018 §3).
 public final class SharedKeySource {
     let prefixes: [String]
-    /// The stored time of a dedup key, or the stored times of a limit key (nil: none).
-    let read: (String) -> (dedup: Timestamp?, limits: [Timestamp]?)
+    /// The stored time of a dedup key (nil: none).
+    let readDedup: (String) -> Timestamp?
+    /// The stored times of a limit or contact key (nil: none).
+    let readLimit: (String) -> [Timestamp]?
     var generation = 0
     /// The generation at which each key was last brought up to date.
     var loaded: [String: Int] = [:]
 
-    public init(prefixes: [String], read: @escaping (String) -> (dedup: Timestamp?, limits: [Timestamp]?)) {
+    public init(
+        prefixes: [String], readDedup: @escaping (String) -> Timestamp?, readLimit: @escaping (String) -> [Timestamp]?
+    ) {
         self.prefixes = prefixes
-        self.read = read
+        self.readDedup = readDedup
+        self.readLimit = readLimit
     }
 }

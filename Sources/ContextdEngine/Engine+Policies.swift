@@ -35,7 +35,7 @@ extension Engine {
             let effect: PolicyStep.Effect
             do {
                 let rendered = try dedup.key.render(ruleActivation)
-                let key = "rule:" + rule.id + Engine.keySeparator + rendered
+                let key = Engine.keyPrefix("rule", rule.id) + rendered
                 if let previous = previousEmission(key: key, window: dedup.window, at: task.createdAt) {
                     effect = .deduplicated(key: rendered, previous: previous, window: dedup.window)
                 } else {
@@ -82,7 +82,7 @@ extension Engine {
 
     /// Tasks counted under a limit or contact key in `(time − window, time]`.
     func emissions(under key: String, within window: TimeSpan, at time: Timestamp) -> Int {
-        if sharedKeys != nil { freshen(key) }
+        if sharedKeys != nil { freshenLimitKey(key) }
         return (limitIndex[key] ?? []).count { $0 > time - window && $0 <= time }
     }
 
@@ -132,7 +132,7 @@ extension Engine {
             guard try holds(when) else { return .notApplicable(.when) }
             guard let limit else { return .suppressed }
             let rendered = try limit.key.render(activation())
-            let key = "limit:" + policy.id + Engine.keySeparator + rendered
+            let key = Engine.keyPrefix("limit", policy.id) + rendered
             let recent = emissions(under: key, within: limit.per, at: task.createdAt)
             if recent >= limit.count {
                 return .limitReached(key: rendered, count: recent, limit: limit.count, per: limit.per)
@@ -141,7 +141,7 @@ extension Engine {
             return .counted(key: rendered, count: recent, limit: limit.count, per: limit.per)
         case .dedup(let keyTemplate, let window):
             let rendered = try keyTemplate.render(activation())
-            let key = "policy:" + policy.id + Engine.keySeparator + rendered
+            let key = Engine.keyPrefix("policy", policy.id) + rendered
             if let previous = previousEmission(key: key, window: window, at: task.createdAt) {
                 return .deduplicated(key: rendered, previous: previous, window: window)
             }
@@ -165,7 +165,7 @@ extension Engine {
 
     /// When a task with `key` was last emitted, if that is within `window` of `time` (nil: for ever).
     private func previousEmission(key: String, window: TimeSpan?, at time: Timestamp) -> Timestamp? {
-        if sharedKeys != nil { freshen(key) }
+        if sharedKeys != nil { freshenDedupKey(key) }
         guard let last = dedupIndex[key] else { return nil }
         guard let window else { return last }
         let gap = time - last

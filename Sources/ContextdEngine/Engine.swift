@@ -92,6 +92,14 @@ public final class Engine {
     /// Joins the parts of policy keys; not NUL, which C APIs (SQLite's among them) may cut at.
     static let keySeparator = "\u{1F}"
 
+    /// What every key of one rule or policy starts with: its kind of key (`rule:` for a rule's
+    /// dedup, `policy:` for a dedup policy, `limit:` for a suppress limit, `contact:` for a
+    /// contact cap) and its id. The engine builds its keys from it, and ``CrossingPlan`` names
+    /// the keys several partitions share by it.
+    static func keyPrefix(_ kind: String, _ id: String) -> String {
+        kind + ":" + id + keySeparator
+    }
+
     public init(ruleSet: RuleSet, dedupRetention: TimeSpan = .days(7), allowedLateness: TimeSpan = .days(7)) {
         self.ruleSet = ruleSet
         self.dedupRetention = dedupRetention
@@ -186,7 +194,7 @@ public final class Engine {
     /// One declaration of an entity's context at instant `now`; nil when no declaration has
     /// that name.
     func contextValue(of subject: String, declaration name: String, at now: Timestamp) -> Value? {
-        return declarationValue(name, of: heldContext(of: subject) ?? EntityContext(subject: subject), at: now)
+        declarationValue(name, of: heldContext(of: subject) ?? EntityContext(subject: subject), at: now)
     }
 
     /// `context.<name>` of one context; nil when no declaration has that name.

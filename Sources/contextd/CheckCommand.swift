@@ -41,7 +41,7 @@ struct CheckCommand: ParsableCommand {
             let place = item.file.isEmpty ? "" : " (\(item.file))"
             print("  \(item.kind.rawValue) '\(item.id)'\(place): \(item.verdict)")
         }
-        let inexact = crossings.filter { if case .notExact = $0.verdict { true } else { false } }.count
+        let inexact = crossings.count { !$0.verdict.isExact }
         print(inexact == 0
             ? "  every other rule and policy is local; all of them are exact on several nodes"
             : "  \(inexact) not exact on several nodes; every other rule and policy is")

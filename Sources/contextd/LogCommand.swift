@@ -77,14 +77,13 @@ struct LogExportCommand: ParsableCommand {
         do {
             let first = try log.firstPosition()
             if first > after + 1 {
-                // Pruned (`cluster.log_retention`): the export cannot start from nothing.
+                // Pruned (`cluster.log_retention`): the export starts at the first entry left.
                 StandardError.write("""
                     contextd: the log starts at position \(first): the entries up to \(first - 1) were pruned \
                     (cluster.log_retention). `replay` of this export starts from an empty state, so it equals the \
                     cluster only for what no pruned entry touched; export before pruning (or raise the retention) for \
                     a reference of the whole run
                     """)
-                position = first - 1
             }
             while true {
                 let entries = try log.entries(after: position, limit: 1000)

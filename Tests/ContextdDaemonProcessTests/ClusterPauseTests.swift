@@ -14,17 +14,28 @@ import Testing
 @Suite(.serialized, .blocksAThread) struct ClusterPauseTests {
     static let start = ClusterTests.start
 
-    @Test(.postgres) func aNodePausedInACommitPastItsLeaseCommitsNothingWhenItGoesOn() throws {
-        // Partition-local rules: the table lock below holds every node's commit, and with rules
-        // that cross partitions node-b would wait for the others' positions instead of reaching
-        // its own commit.
-        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"])
-        let files = EventMix(customers: 900, start: Self.start, seed: 23).files(perFile: 10)
-        var random = SplitMix(state: 5)
+    /// Three nodes that applied the first third of `customers`' events, dropped at random: the
+    /// cluster, every file, the random source that dropped them, and where the rest begins.
+    static func threeNodesWithAThirdApplied(stockRules: Bool, customers: Int, seed: UInt64, state: UInt64) throws
+        -> (ClusterSandbox, [(name: String, text: String)], SplitMix, Int)
+    {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"], stockRules: stockRules)
+        let files = EventMix(customers: customers, start: Self.start, seed: seed).files(perFile: 10)
+        var random = SplitMix(state: state)
         let first = files.count / 3
         try cluster.dropAtRandom(files[..<first], random: &random)
         try cluster.startAll()
         try cluster.waitUntilSettled()
+        return (cluster, files, random, first)
+    }
+
+    @Test(.postgres) func aNodePausedInACommitPastItsLeaseCommitsNothingWhenItGoesOn() throws {
+        // Partition-local rules: the table lock below holds every node's commit, and with rules
+        // that cross partitions node-b would wait for the others' positions instead of reaching
+        // its own commit.
+        let (cluster, files, dropped, first) = try Self.threeNodesWithAThirdApplied(
+            stockRules: false, customers: 900, seed: 23, state: 5)
+        var random = dropped
         let paused = cluster["node-b"]
         let pid = try #require(paused.process?.processIdentifier)
         let held = try cluster.partitions(of: "node-b")
@@ -81,13 +92,9 @@ import Testing
     /// steps that cross partitions wait for its partitions until they are taken over, then go
     /// on; when it goes on it stops with 75, and the tasks are still replay's.
     @Test(.postgres) func aNodePausedPastItsLeaseHoldsTheWatermarkOnlyUntilTheTakeover() throws {
-        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b", "node-c"], stockRules: true)
-        let files = EventMix(customers: 300, start: Self.start, seed: 37).files(perFile: 10)
-        var random = SplitMix(state: 13)
-        let first = files.count / 3
-        try cluster.dropAtRandom(files[..<first], random: &random)
-        try cluster.startAll()
-        try cluster.waitUntilSettled()
+        let (cluster, files, dropped, first) = try Self.threeNodesWithAThirdApplied(
+            stockRules: true, customers: 300, seed: 37, state: 13)
+        var random = dropped
         let paused = cluster["node-b"]
         let pid = try #require(paused.process?.processIdentifier)
         #expect(try cluster.partitions(of: "node-b") > 0)

@@ -94,10 +94,13 @@ import Testing
         let engine = Engine(ruleSet: rules)
         var reads: [String] = []
         let counted = ["09:00", "09:30", "09:45"].map(EventFactory.time)
-        engine.sharedKeys = SharedKeySource(prefixes: ["contact:contact-cap\u{1F}"]) { key in
+        engine.sharedKeys = SharedKeySource(prefixes: ["contact:contact-cap\u{1F}"], readDedup: { key in
             reads.append(key)
-            return (nil, counted)
-        }
+            return nil
+        }, readLimit: { key in
+            reads.append(key)
+            return counted
+        })
         let first = engine.apply(Self.visit("lead-1", "10:00", owner: "user-1"))
         #expect(first.contains { if case .suppressed(_, "contact-cap") = $0 { true } else { false } }, "\(first)")
         #expect(reads == ["contact:contact-cap\u{1F}user-1\u{1F}crm_task"])

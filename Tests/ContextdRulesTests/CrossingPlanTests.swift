@@ -29,7 +29,7 @@ import Testing
     @Test func theStockRulesWaitForTheWatermarkAndAreExact() throws {
         let plan = try Self.plan()
         #expect(!plan.isLocal)
-        #expect(plan.items.allSatisfy { if case .notExact = $0.verdict { false } else { true } }, "\(plan.crossings)")
+        #expect(plan.items.allSatisfy { $0.verdict.isExact }, "\(plan.crossings)")
         let policies = Dictionary(uniqueKeysWithValues: plan.items.filter { $0.kind == .policy }.map { ($0.id, $0.verdict) })
         #expect(policies["contact-cap"] == .waits(
             "it counts the tasks of every subject per assignee, and those subjects belong to many partitions"))
@@ -89,7 +89,7 @@ import Testing
                 per: 1d
                 by: assignee
             """)
-        let verdicts = Dictionary(uniqueKeysWithValues: plan.items.map { ("\($0.kind.rawValue) \($0.id)", $0.verdict) })
+        let verdicts = plan.verdicts
         guard case .notExact(let why) = verdicts["rule reminder"] else {
             Issue.record("\(String(describing: verdicts["rule reminder"]))")
             return
@@ -135,7 +135,7 @@ import Testing
                 per: 1d
                 by: assignee
             """)
-        let verdicts = Dictionary(uniqueKeysWithValues: plan.items.map { ("\($0.kind.rawValue) \($0.id)", $0.verdict) })
+        let verdicts = plan.verdicts
         #expect(verdicts["policy per-customer"] == .local)
         #expect(verdicts["rule small-payment"] == .local)
         #expect(verdicts["rule big-payment"] == .waits("its tasks meet per-advisor"))
@@ -177,7 +177,7 @@ import Testing
                   on: [session.started]
                   when: context.devices.value == "desktop"
             """)
-        let verdicts = Dictionary(uniqueKeysWithValues: plan.items.map { ("\($0.kind.rawValue) \($0.id)", $0.verdict) })
+        let verdicts = plan.verdicts
         guard case .waits(let rule) = verdicts["rule big-payment"] else {
             Issue.record("\(String(describing: verdicts["rule big-payment"]))")
             return
@@ -188,5 +188,12 @@ import Testing
         #expect(verdicts["policy wait-for-desktop"]
             == .notExact("its release condition reads the releasing entity's context, which another node folds"))
         #expect(plan.sharedKeyPrefixes == ["limit:one-per-advisor\u{1F}", "rule:big-payment\u{1F}"])
+    }
+}
+
+extension CrossingPlan {
+    /// Each item's verdict under "<kind> <id>" (`rule reminder`, `policy contact-cap`).
+    var verdicts: [String: Verdict] {
+        Dictionary(uniqueKeysWithValues: items.map { ("\($0.kind.rawValue) \($0.id)", $0.verdict) })
     }
 }

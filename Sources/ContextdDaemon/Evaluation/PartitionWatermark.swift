@@ -17,8 +17,9 @@ import Foundation
 /// back (a partition with no entries before `q` has applied them all), and an idle node is no
 /// exception either, since every node commits the position of each slice it applied.
 ///
-/// What it costs: a cohort stops before such a step whenever another partition's entry came
-/// in between (it commits, then reads every partition's progress and the shared state), so on
+/// What it costs: whenever another partition's entry came in between, such a step reads every
+/// partition's progress again; when the others are not there yet, the slice ends (the cohort
+/// commits its position, on which they may be waiting) and the next one waits for them. So on
 /// several nodes the steps that cross are applied one node at a time (docs/performance.md).
 /// Partition-local steps are never held.
 final class PartitionWatermark {
@@ -38,7 +39,17 @@ final class PartitionWatermark {
     /// an error in the middle of a step, so the cohort checks before it commits.
     final class ReadFailure {
         private var error: (any Error)?
-        func record(_ error: any Error) { if self.error == nil { self.error = error } }
+
+        /// What `read` gives, or nil when it throws (kept for ``check()``).
+        func recording<T>(_ read: () throws -> T?) -> T? {
+            do {
+                return try read()
+            } catch {
+                if self.error == nil { self.error = error }
+                return nil
+            }
+        }
+
         func check() throws {
             if let error { throw error }
         }
@@ -46,7 +57,7 @@ final class PartitionWatermark {
 
     let plan: CrossingPlan
     let tally: Tally
-    let failure = ReadFailure()
+    let failure: ReadFailure
     let owning: LogEvaluation.OwnedPartitions
     /// Signalled when another node appended or committed (its LISTEN connection).
     private let signal: ProgressSignal
@@ -60,9 +71,10 @@ final class PartitionWatermark {
     private var othersMoved = true
 
     init(
-        plan: CrossingPlan, owning: LogEvaluation.OwnedPartitions, tally: Tally, signal: ProgressSignal,
+        failure: ReadFailure, plan: CrossingPlan, owning: LogEvaluation.OwnedPartitions, tally: Tally, signal: ProgressSignal,
         progress: @escaping () throws -> [Int: PartitionProgress], refresh: @escaping (Engine) throws -> Void
     ) {
+        self.failure = failure
         self.plan = plan
         self.owning = owning
         self.tally = tally

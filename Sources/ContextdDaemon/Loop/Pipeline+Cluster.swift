@@ -260,30 +260,30 @@ extension Pipeline {
         engine.partitionOf = { Int(EntityPartition.of($0) % Int64(count)) }
         let cohort = Cohort(leases: leases, position: position, engine: engine)
         cohort.watermark = makeWatermark(for: cohort, in: cluster)
-        if let watermark = cohort.watermark, !watermark.plan.sharedKeyPrefixes.isEmpty {
-            let store = cluster.store, failure = watermark.failure
-            engine.sharedKeys = SharedKeySource(prefixes: watermark.plan.sharedKeyPrefixes) { key in
-                do {
-                    return try store.sharedKey(key)
-                } catch {
-                    failure.record(error)
-                    return (nil, nil)
-                }
-            }
-        }
         return cohort
     }
 
     /// The gate of a cohort that does not hold every partition, when the rules reach across
-    /// partitions (``CrossingPlan``); nil otherwise, and then nothing waits.
+    /// partitions (``CrossingPlan``); nil otherwise, and then nothing waits. Sets up the
+    /// cohort's engine to read again what other partitions write (the contexts it reads of
+    /// their subjects, the keys their tasks share), or not to.
     func makeWatermark(for cohort: Cohort, in cluster: NodeCluster) -> PartitionWatermark? {
         let plan = CrossingPlan(ruleSet)
         let count = cluster.membership.partitions
-        guard !plan.isLocal, cohort.partitions.count < count else { return nil }
+        guard !plan.isLocal, cohort.partitions.count < count else {
+            cohort.engine.tracksEntityReads = false
+            cohort.engine.sharedKeys = nil
+            return nil
+        }
         let owning = cohort.owning(count: count)
-        cohort.engine.tracksEntityReads = plan.readsOtherEntities
         let store = cluster.store
-        return PartitionWatermark(plan: plan, owning: owning, tally: cluster.watermarkTally, signal: cluster.progressSignal,
+        let failure = PartitionWatermark.ReadFailure()
+        cohort.engine.tracksEntityReads = plan.readsOtherEntities
+        cohort.engine.sharedKeys = plan.sharedKeyPrefixes.isEmpty ? nil : SharedKeySource(prefixes: plan.sharedKeyPrefixes,
+            readDedup: { key in failure.recording { try store.sharedDedupKey(key) } },
+            readLimit: { key in failure.recording { try store.sharedLimitKey(key) } })
+        return PartitionWatermark(
+            failure: failure, plan: plan, owning: owning, tally: cluster.watermarkTally, signal: cluster.progressSignal,
             progress: { [unowned self] in
                 // This node's own commits (of other cohorts too) must be in the store first.
                 try self.finishCommit()

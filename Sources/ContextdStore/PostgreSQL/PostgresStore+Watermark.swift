@@ -20,11 +20,16 @@ extension PostgresStore {
     }
 
     /// On the writer, so it sees this node's last commit.
-    public func sharedKey(_ key: String) throws -> (dedup: Timestamp?, limits: [Timestamp]?) {
+    public func sharedDedupKey(_ key: String) throws -> Timestamp? {
         try onWriter("read a shared key") { link in
-            let dedup = try Self.dedupKeys(link.run("SELECT key, time FROM dedup_key WHERE key = \(key)").rows)
-            let limits = try Self.limitKeys(link.run("SELECT key, times FROM limit_key WHERE key = \(key)").rows)
-            return (dedup[key], limits[key])
+            try Self.dedupKeys(link.run("SELECT key, time FROM dedup_key WHERE key = \(key)").rows)[key]
+        }
+    }
+
+    /// On the writer, so it sees this node's last commit.
+    public func sharedLimitKey(_ key: String) throws -> [Timestamp]? {
+        try onWriter("read a shared key") { link in
+            try Self.limitKeys(link.run("SELECT key, times FROM limit_key WHERE key = \(key)").rows)[key]
         }
     }
 }

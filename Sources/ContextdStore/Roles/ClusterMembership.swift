@@ -59,9 +59,10 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// a node waits on before a step that reaches other partitions (decision 0018 §3).
     func progress() throws -> [Int: PartitionProgress]
 
-    /// A dedup key's time or a limit key's times, as the partitions committed them: a key that
+    /// A dedup key's time, or a limit key's times, as the partitions committed them: keys that
     /// tasks of several partitions share (``CrossingPlan/sharedKeyPrefixes``).
-    func sharedKey(_ key: String) throws -> (dedup: Timestamp?, limits: [Timestamp]?)
+    func sharedDedupKey(_ key: String) throws -> Timestamp?
+    func sharedLimitKey(_ key: String) throws -> [Timestamp]?
 
     /// Limits what the outbox ledger and the queue select for this node (due tasks, expiry,
     /// the next due time, tasks by delivery state, tasks queued for HTTP) to tasks of `scope`'s
