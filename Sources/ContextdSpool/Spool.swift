@@ -50,7 +50,21 @@ public struct Spool: Sendable {
     /// A name that is not valid UTF-8 is first renamed in place to its repaired spelling (invalid
     /// bytes become U+FFFD), so the file is processed or rejected like any other instead of
     /// sitting in `new/` unseen.
+    ///
+    /// `new/` is read twice. `readdir` does not promise to return a file renamed in while it
+    /// reads, and on ext4 (hash order) it can return one renamed in after another and not the
+    /// other: read once, a producer's `batch-3` could be taken before its `batch-2`. Every file
+    /// renamed in before the first reading ended is in the second; so the answer is the second
+    /// reading up to the last name of the first, and what comes in meanwhile waits for the
+    /// next look. For producers that rename their files in name order, files are taken in
+    /// name order.
     public func waiting() throws(SpoolError) -> [String] {
+        guard let last = try namesInNew().last else { return [] }
+        return try namesInNew().filter { !last.utf8.lexicographicallyPrecedes($0.utf8) }
+    }
+
+    /// One reading of `new/`, in byte order.
+    private func namesInNew() throws(SpoolError) -> [String] {
         var names: [String] = []
         for entry in try directoryEntries(path(.new)) where entry.first != UInt8(ascii: ".") {
             if let name = validName(entry) {

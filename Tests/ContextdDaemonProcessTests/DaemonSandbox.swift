@@ -118,9 +118,17 @@ final class DaemonSandbox {
             }
         }
         for store in openedStores { store.close() }
+        if DaemonSandbox.keepsWhatItMade {
+            print("kept for a look (CONTEXTD_TEST_KEEP): \(directory.path)\(postgres.map { ", database \($0.name)" } ?? "")")
+            return
+        }
         postgres?.drop()
         try? FileManager.default.removeItem(at: directory)
     }
+
+    /// `CONTEXTD_TEST_KEEP=1`: sandboxes, their databases and throwaway clusters stay after the
+    /// test (each says where), to look into a failure.
+    static var keepsWhatItMade: Bool { ProcessInfo.processInfo.environment["CONTEXTD_TEST_KEEP"] == "1" }
 
     // MARK: The daemon
 

@@ -24,6 +24,10 @@ final class ThrowawayCluster {
 
     deinit {
         _ = try? pgctl(["-m", "immediate", "-w", "stop"])
+        if DaemonSandbox.keepsWhatItMade {
+            print("kept for a look (CONTEXTD_TEST_KEEP): the stopped cluster \(directory.path)")
+            return
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 

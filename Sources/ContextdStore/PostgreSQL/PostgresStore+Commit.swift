@@ -41,12 +41,15 @@ extension PostgresStore {
         var delay = options.firstRetryDelay
         while true {
             do {
+                let attempt = reachability.attempting()
                 let connection = try writer.connection()
-                reachability.reached()
-                if let fence = batch.fence {
-                    return try fencedCommitOnce(batch, fence: fence, on: connection, attempted: &attempted)
+                let receipt = if let fence = batch.fence {
+                    try fencedCommitOnce(batch, fence: fence, on: connection, attempted: &attempted)
+                } else {
+                    try commitOnce(batch, on: connection, attempted: &attempted)
                 }
-                return try commitOnce(batch, on: connection, attempted: &attempted)
+                reachability.reached(attempt)
+                return receipt
             } catch where PostgresProblem.isConnectionLoss(error) {
                 writer.drop()
                 reachability.failed(error)

@@ -173,8 +173,9 @@ public final class PostgresStore: DaemonStore {
         var delay = options.firstRetryDelay
         while true {
             do {
+                let attempt = reachability.attempting()
                 let result = try body(link)
-                reachability.reached()
+                reachability.reached(attempt)
                 return result
             } catch where PostgresProblem.isConnectionLoss(error) {
                 link.drop()
