@@ -52,7 +52,7 @@ struct StatusSummary {
             + "last commit \(store.lastCommit ?? "none yet"), last error \(store.lastError ?? "none")")
         if let cluster = report.cluster {
             line("cluster", "node \(cluster.node), rules \(cluster.rules) (the cluster's: \(cluster.clusterRules ?? "unknown")), "
-                + "log head \(cluster.head)")
+                + "log head \(cluster.head), watermark \(cluster.watermark.map(String.init) ?? "none")")
             if let refusal = cluster.refusal { detail(refusal) }
             for node in cluster.nodes {
                 detail("\(node.id): \(node.live ? "live" : "gone"), \(node.partitions) partitions, applied \(node.position), "

@@ -16,7 +16,9 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -64,8 +66,10 @@ class Daemon:
     access level, and the fraud queue leased over HTTP (one attempt, one-second leases: a lease
     left to run out dead-letters its task at once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: PostgresDatabase | None = None, node: str = "") -> None:
+        """With `database`, a node (`node`) of a cluster on it; without, the embedded SQLite store."""
         self.directory = Path(tempfile.mkdtemp(prefix="contextd-browser-"))
+        store = database.node_config(self.directory, node) if database else ""
         self.rules = self.directory / "rules"
         shutil.copytree(ROOT / "rules", self.rules)
         self.spool = self.directory / "spool"
@@ -76,6 +80,7 @@ class Daemon:
         for name, secret in (("reader", READ_SECRET), ("crm", LEASE_SECRET), ("operator", ADMIN_SECRET)):
             (tokens / name).write_text(secret + "\n")
         (self.directory / "contextd.yaml").write_text(
+            store +
             "rules: ./rules\n"
             "data_dir: ./var\n"
             "inputs:\n"
@@ -154,6 +159,47 @@ class Daemon:
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class PostgresDatabase:
+    """A database of its own on the server of `CONTEXTD_TEST_POSTGRES_URL` (`.ci/run` starts one
+    with scripts/dev-postgres), created here and dropped by `drop()`: what several nodes share."""
+
+    def __init__(self) -> None:
+        url = os.environ.get("CONTEXTD_TEST_POSTGRES_URL")
+        if not url:
+            raise RuntimeError("CONTEXTD_TEST_POSTGRES_URL is not set: start a server with scripts/dev-postgres "
+                               "and `eval \"$(scripts/dev-postgres env)\"`")
+        self.server = url
+        parsed = urllib.parse.urlparse(url)
+        self.name = "contextd_browser_" + uuid.uuid4().hex[:16]
+        self.password = parsed.password or ""
+        self.address = f"postgresql://{parsed.username}@{parsed.hostname}:{parsed.port}/{self.name}?sslmode=disable"
+        self.sql(f"CREATE DATABASE {self.name}")
+
+    @property
+    def secrets(self) -> list[str]:
+        """The password, to look for in pages, when it is one no page could hold by chance (the
+        throwaway cluster's is random; a developer's server may use a word like `contextd`)."""
+        return [self.password] if len(self.password) >= 16 else []
+
+    def sql(self, statement: str) -> None:
+        subprocess.run(["psql", self.server, "-v", "ON_ERROR_STOP=1", "-qAtc", statement], check=True,
+                       capture_output=True, timeout=60)
+
+    def node_config(self, directory: Path, node: str) -> str:
+        """The configuration lines of a node of a cluster on this database: the password in a
+        file, as an operator would give it; a 2 s lease, so a node that leaves or dies is
+        replaced within seconds."""
+        (directory / "store-password").write_text(self.password + "\n")
+        return (f"store: {self.address}\n"
+                "store_password_file: ./store-password\n"
+                "cluster:\n"
+                f"  node: {node}\n"
+                "  lease: 2s\n")
+
+    def drop(self) -> None:
+        self.sql(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
 def chromium():

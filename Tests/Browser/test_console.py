@@ -8,14 +8,14 @@ import time
 import unittest
 import urllib.parse
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import harness
+from console_case import ConsoleCase
 
 
-class ConsoleTests(unittest.TestCase):
+class ConsoleTests(ConsoleCase):
     daemon: harness.Daemon
 
     @classmethod
@@ -33,46 +33,6 @@ class ConsoleTests(unittest.TestCase):
         cls.daemon.remove()
         if code != 0:
             raise AssertionError(f"the daemon exited with {code}:\n{log[-3000:]}")
-
-    # -- what every test does --------------------------------------------------------------
-
-    def sign_in(self, secret: str) -> None:
-        self.browser.delete_all_cookies()
-        self.browser.get(self.daemon.url + "/sign-in")
-        if not (harness.SCREENSHOTS / "sign-in.png").exists():
-            self.shot("sign-in")
-        field = self.browser.find_element(By.ID, "token")
-        field.send_keys(secret)
-        field.submit()
-        WebDriverWait(self.browser, 10).until(lambda b: urllib.parse.urlparse(b.current_url).path == "/")
-
-    def shot(self, name: str) -> None:
-        """The whole page, not only the window: the window grows to the page's height first."""
-        height = self.browser.execute_script("return document.documentElement.scrollHeight")
-        self.browser.set_window_size(1280, max(1000, height))
-        self.browser.save_screenshot(str(harness.SCREENSHOTS / f"{name}.png"))
-        self.browser.set_window_size(1280, 1000)
-
-    def assert_no_secret(self) -> None:
-        page = self.browser.page_source
-        for secret in harness.SECRETS:
-            self.assertNotIn(secret, page, "a page shows a token's secret")
-
-    def status_value(self, path: str) -> str:
-        return self.browser.find_element(By.CSS_SELECTOR, f'[data-status="{path}"]').text
-
-    def wait_for(self, what: str, condition, timeout: float) -> float:
-        """Seconds until `condition()` held; fails after `timeout`."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            try:
-                if condition():
-                    return time.monotonic() - started
-            except StaleElementReferenceException:
-                # The page refreshed between finding an element and reading it: look again.
-                pass
-            time.sleep(0.05)
-        self.fail(f"not within {timeout} s: {what}\n{self.daemon.log_text()[-2000:]}")
 
     # -- the tests ---------------------------------------------------------------------------
 
@@ -242,6 +202,15 @@ class ConsoleTests(unittest.TestCase):
             self.shot(f"overview-{scheme}")
         self.browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
         self.assertNotEqual(backgrounds["light"], backgrounds["dark"], backgrounds)
+
+    def test_the_cluster_page_of_a_daemon_alone_says_it_runs_alone(self) -> None:
+        self.sign_in(harness.READ_SECRET)
+        self.browser.find_element(By.LINK_TEXT, "Cluster").click()
+        self.assertIn("Cluster", self.browser.title)
+        main = self.browser.find_element(By.TAG_NAME, "main").text
+        self.assertIn("This daemon runs alone", main)
+        self.assertEqual(self.browser.find_elements(By.CSS_SELECTOR, "#nodes, #partitions"), [])
+        self.shot("cluster-alone")
 
     def test_unknown_pages_are_404_in_the_console_style_and_names_are_text(self) -> None:
         self.sign_in(harness.READ_SECRET)

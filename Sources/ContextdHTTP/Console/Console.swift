@@ -36,6 +36,7 @@ struct Console: Sendable {
         router.post("dead-letters/requeue") { request, _ in try await requeue(request) }
         router.get("rejected") { request, _ in try await page(request) { try await rejected($0, request) } }
         router.get("rejected/raw") { request, _ in try await page(request) { try await rejectedRaw($0, request) } }
+        router.get("cluster") { request, _ in try await page(request) { try await cluster($0) } }
     }
 
     /// Runs a page for an admitted caller: a browser without a session goes to the sign-in

@@ -43,7 +43,12 @@ enum ConsoleScript {
     return node;
   }
 
+  // Replaces a list's items only when they changed, so what a person selected in it stays.
   function fill(list, items) {
+    var nodes = list.childNodes;
+    if (nodes.length === items.length && items.every(function (item, index) { return nodes[index].isEqualNode(item); })) {
+      return;
+    }
     while (list.firstChild) list.removeChild(list.firstChild);
     items.forEach(function (item) { list.appendChild(item); });
   }
@@ -66,6 +71,38 @@ enum ConsoleScript {
       });
       return items;
     },
+    "cluster.refusal": function (report) {
+      var refusal = report.cluster && report.cluster.refusal;
+      return refusal ? [element("li", refusal)] : [];
+    },
+    "cluster.nodes": function (report) {
+      var cluster = report.cluster || {};
+      return (cluster.nodes || []).map(function (node) {
+        var differs = node.rules !== cluster.cluster_rules;
+        return row([node.id, node.live ? "live" : "gone", String(node.incarnation),
+          node.rules + (differs ? " (differs)" : ""), node.drained ? "drained" : "busy", String(node.position),
+          String(node.partitions), node.heartbeat_at], !node.live || differs);
+      });
+    },
+    "cluster.partitions": function (report) {
+      return ((report.cluster && report.cluster.partitions) || []).map(function (p) {
+        return row([String(p.partition), p.owner === null ? "nobody" : p.owner, String(p.epoch), String(p.applied),
+          String(p.lag)], p.owner === null);
+      });
+    },
+    "cluster.partition_summary": function (report) {
+      var partitions = (report.cluster && report.cluster.partitions) || [];
+      var unowned = partitions.filter(function (p) { return p.owner === null; })
+        .map(function (p) { return String(p.partition); });
+      var behind = partitions.filter(function (p) { return p.lag > 0; }).sort(function (a, b) {
+        return b.lag - a.lag || a.partition - b.partition;
+      }).slice(0, 3).map(function (p) {
+        return p.partition + " (" + (p.owner === null ? "nobody" : p.owner) + ", " + p.lag + ")";
+      });
+      return [document.createTextNode(partitions.length + " partitions \u00b7 unowned: " +
+        (unowned.length ? unowned.join(", ") : "none") + " \u00b7 most behind: " +
+        (behind.length ? behind.join(", ") : "none"))];
+    },
     "spools": function (report) {
       return (report.spools || []).map(function (spool) {
         var row = element("tr");
@@ -86,6 +123,20 @@ enum ConsoleScript {
       });
     }
   };
+
+  // A table row as the cluster page draws it (ClusterView.row): the first cell a row header,
+  // whole numbers right-aligned, a row that needs an operator's eye marked "problem".
+  function row(cells, problem) {
+    var tr = element("tr");
+    if (problem) tr.className = "problem";
+    cells.forEach(function (text, index) {
+      var cell = element(index === 0 ? "th" : "td", text);
+      if (index === 0) cell.setAttribute("scope", "row");
+      else if (/^-?\d+$/.test(text)) cell.className = "number";
+      tr.appendChild(cell);
+    });
+    return tr;
+  }
 
   function points(values) {
     if (values.length === 0) return "";

@@ -7,6 +7,7 @@ enum ConsoleSection: String, Sendable, CaseIterable {
     case tasks
     case deadLetters
     case rejected
+    case cluster
 
     var title: String {
         switch self {
@@ -15,6 +16,7 @@ enum ConsoleSection: String, Sendable, CaseIterable {
         case .tasks: "Tasks"
         case .deadLetters: "Dead letters"
         case .rejected: "Rejected input"
+        case .cluster: "Cluster"
         }
     }
 
@@ -25,9 +27,10 @@ enum ConsoleSection: String, Sendable, CaseIterable {
         case .tasks: "/tasks"
         case .deadLetters: "/dead-letters"
         case .rejected: "/rejected"
+        case .cluster: "/cluster"
         }
     }
 
     /// The sections with a page so far.
-    static let built: [ConsoleSection] = [.overview, .rules, .tasks, .deadLetters, .rejected]
+    static let built: [ConsoleSection] = [.overview, .rules, .tasks, .deadLetters, .rejected, .cluster]
 }

@@ -44,6 +44,8 @@ dd { margin: 0; font-variant-numeric: tabular-nums; text-align: right; overflow-
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
+th.number { text-align: right; }
+table.compact { width: auto; min-width: 24rem; }
 .problems li, .problem { color: var(--problem); }
 .notice { color: var(--notice); }
 .empty, .hint { color: var(--muted); }

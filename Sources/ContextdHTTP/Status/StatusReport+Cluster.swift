@@ -12,6 +12,10 @@ extension StatusReport {
         public var refusal: String?
         /// The event log's last position.
         public var head: Int64
+        /// The least position every partition has applied (nil while there is no partition): a
+        /// step that crosses partitions at position q goes on once the others are at q − 1, so
+        /// this is how far the slowest partition holds the others back.
+        public var watermark: Int64?
         public var nodes: [Node]
         public var partitions: [Partition]
 
@@ -19,6 +23,7 @@ extension StatusReport {
             node: String, rules: String, clusterRules: String?, refusal: String?, head: Int64, nodes: [Node],
             partitions: [Partition]
         ) {
+            watermark = partitions.map(\.applied).min()
             self.node = node
             self.rules = rules
             self.clusterRules = clusterRules
@@ -29,7 +34,7 @@ extension StatusReport {
         }
 
         enum CodingKeys: String, CodingKey {
-            case node, rules, clusterRules = "cluster_rules", refusal, head, nodes, partitions
+            case node, rules, clusterRules = "cluster_rules", refusal, head, watermark, nodes, partitions
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -39,6 +44,7 @@ extension StatusReport {
             try keys.encode(clusterRules, forKey: .clusterRules)
             try keys.encode(refusal, forKey: .refusal)
             try keys.encode(head, forKey: .head)
+            try keys.encode(watermark, forKey: .watermark)
             try keys.encode(nodes, forKey: .nodes)
             try keys.encode(partitions, forKey: .partitions)
         }
