@@ -70,6 +70,13 @@ public final class Replay {
         recorder?.finish()
     }
 
+    /// Evaluates what follows with `ruleSet`: a cluster's change of rules at one log position
+    /// (`rules=DIR` between two files of `contextd log export`), as every partition of the
+    /// cluster switched there. Context of declarations that still exist survives.
+    public func replace(ruleSet: RuleSet) {
+        engine.replace(ruleSet: ruleSet)
+    }
+
     /// Moves the clock to `time` between two files, firing due timers: what the daemon does
     /// when its spools are drained and the wall clock is ahead (the reference for "the daemon
     /// equals replay" takes the daemon's advances as such steps).

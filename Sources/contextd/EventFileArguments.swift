@@ -13,6 +13,9 @@ enum EventFileArguments {
     enum Step {
         case file(EventFileReader)
         case advance(Timestamp)
+        /// `rules=PATH`: the rules change here to those under PATH (a cluster's change of
+        /// rules at one log position, as `contextd log export` writes it).
+        case rules(path: String)
 
         /// The file read, for the progress line's total.
         var path: String? {
@@ -25,9 +28,20 @@ enum EventFileArguments {
             if EventStreamDecoder.Format.forFileName(argument) == nil, let time = Timestamp(rfc3339: argument) {
                 return .advance(time)
             }
+            if argument.hasPrefix(rulesPrefix) {
+                let path = String(argument.dropFirst(rulesPrefix.count))
+                guard FileManager.default.fileExists(atPath: path) else {
+                    StandardError.write("\(argument): error: no rules at '\(path)'")
+                    throw ExitStatus.usage
+                }
+                return .rules(path: path)
+            }
             return .file(try readers([argument], stdinFormat: stdinFormat)[0])
         }
     }
+
+    /// What starts a `rules=PATH` argument.
+    static let rulesPrefix = "rules="
 
     static func readers(_ files: [String], stdinFormat: String) throws -> [EventFileReader] {
         try files.map { file in

@@ -24,6 +24,12 @@ struct LogCommand: ParsableCommand {
 /// file per run of events between ticks, and the command prints the `replay` arguments (files
 /// and times in log order). Without it, the log goes to stdout as one stream, each tick a line
 /// `{"contextd_clock_step":"<RFC 3339>"}`, to read or keep.
+///
+/// A change of the cluster's rules (a `rules` entry, decision 0018 §4) is, with `--output`, the
+/// argument `rules=DIR/rules-<fingerprint>` with the rule files written there, and on the stream
+/// a line `{"contextd_rules":"<fingerprint>"}`. The rules in force at the first entry are written
+/// to `DIR/rules-<fingerprint>` too (named on stderr), and when the rules changed within the
+/// export the printed command starts with them as `--rules`.
 struct LogExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -32,8 +38,12 @@ struct LogExportCommand: ParsableCommand {
             With --output DIR: one file per run of events between two clock steps (ticks), named \
             after its first position (log-000000000001.jsonl …), and on stdout the arguments that \
             replay the log: `contextd replay FILE TIME FILE …` (add --rules and --until as for any \
-            replay). Without --output: the whole log on stdout, each tick as a line \
-            {"contextd_clock_step":"<RFC 3339>"}. Events are the producers' own text, one per line; an \
+            replay). Where the cluster's rules changed, the arguments hold rules=DIR/rules-<fingerprint>, \
+            those rules' files written there; the rules in force at the first entry are written to \
+            DIR/rules-<fingerprint> too (named on stderr), and the command starts with them as --rules \
+            when the rules changed within the export. Without --output: the \
+            whole log on stdout, each tick as a line {"contextd_clock_step":"<RFC 3339>"}, each change \
+            of rules as {"contextd_rules":"<fingerprint>"}. Events are the producers' own text, one per line; an \
             event whose text has no `kind` attribute and whose spool's configured kind is not `data` (the \
             kind replay assumes) gets "kind":"<kind>", inserted right after its opening {, the rest of \
             the producer's bytes unchanged, so that replay decodes the event the cluster evaluated. \
@@ -72,9 +82,20 @@ struct LogExportCommand: ParsableCommand {
             StandardError.write("contextd: the store at \(location) keeps no event log")
             throw ExitStatus.configuration
         }
-        var sink: any LogExportSink = output.map { DirectorySink(directory: $0) } ?? StreamSink()
+        let cluster = store as? any ClusterMembership
+        var sink: any LogExportSink = StreamSink()
         var position = after
         do {
+            if let output {
+                // The rules in force at the first entry: the `--rules` of the replay.
+                let first = try cluster?.rulesInForce(after: after).flatMap {
+                    try DirectorySink.writeRules($0, into: output, files: { try cluster?.ruleSetFiles($0) })
+                }
+                if let first {
+                    StandardError.write("contextd: the cluster's rules in force at the first entry are in \(first)")
+                }
+                sink = DirectorySink(directory: output, firstRules: first, ruleFiles: { try cluster?.ruleSetFiles($0) })
+            }
             let first = try log.firstPosition()
             if first > after + 1 {
                 // Pruned (`cluster.log_retention`): the export starts at the first entry left.
@@ -119,16 +140,42 @@ struct StreamSink: LogExportSink {
 /// The log cut at its ticks into files of a directory, and `replay`'s arguments on stdout.
 struct DirectorySink: LogExportSink {
     let directory: String
+    /// The folder of the rules in force at the first entry, written already.
+    let firstRules: String?
+    /// The files of the rule set kept under a fingerprint (decision 0018 §4).
+    let ruleFiles: (String) throws -> [RuleFileText]?
     /// The file being written and its lines; nil between a tick and the next event.
     private var current: (path: String, lines: [UInt8])?
     private var arguments: [String] = []
+    /// Whether the cluster's rules changed within the export.
+    private var switched = false
 
-    init(directory: String) { self.directory = directory }
+    init(
+        directory: String, firstRules: String? = nil, ruleFiles: @escaping (String) throws -> [RuleFileText]? = { _ in nil }
+    ) {
+        self.directory = directory
+        self.firstRules = firstRules
+        self.ruleFiles = ruleFiles
+    }
 
     mutating func write(_ entry: LogEntry) throws {
         if entry.kind == .tick {
             try close()
             arguments.append(entry.time.rfc3339)
+            return
+        }
+        if entry.kind == .rules {
+            // The cluster's rules change here: `rules=DIR` between the files, DIR their files.
+            try close()
+            let fingerprint = entry.body ?? ""
+            guard let folder = try Self.writeRules(fingerprint, into: directory, files: ruleFiles) else {
+                throw ExportFailure(reason: """
+                    position \(entry.position) changes the cluster's rules to \(fingerprint), whose files the store does \
+                    not keep: no replay can follow this change
+                    """)
+            }
+            arguments.append(EventFileArguments.rulesPrefix + folder)
+            switched = true
             return
         }
         if current == nil {
@@ -141,9 +188,12 @@ struct DirectorySink: LogExportSink {
         current!.lines.append(0x0A)
     }
 
+    /// Prints `replay`'s arguments; when the rules changed within the export, they start with
+    /// the rules in force at its first entry (`--rules`), which an operator's rules no longer are.
     mutating func finish() throws {
         try close()
-        print((["contextd", "replay"] + arguments.map(Self.quoted)).joined(separator: " "))
+        let rules = switched ? firstRules.map { ["--rules", $0] } ?? [] : []
+        print((["contextd", "replay"] + (rules + arguments).map(Self.quoted)).joined(separator: " "))
     }
 
     private mutating func close() throws {
@@ -153,9 +203,25 @@ struct DirectorySink: LogExportSink {
         current = nil
     }
 
+    /// Writes the rule set of `fingerprint` under `directory/rules-<fingerprint>/`; returns that
+    /// folder, or nil when the store keeps no such rule set.
+    static func writeRules(_ fingerprint: String, into directory: String, files: (String) throws -> [RuleFileText]?)
+        throws -> String?
+    {
+        guard let files = try files(fingerprint) else { return nil }
+        let folder = (directory as NSString).appendingPathComponent("rules-" + fingerprint)
+        try RuleSetFolder.write(files, into: folder)
+        return folder
+    }
+
+    struct ExportFailure: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
+    }
+
     /// A shell word: as it is when it needs no quotes.
     static func quoted(_ word: String) -> String {
-        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-:+".contains($0) }
+        let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-:+=".contains($0) }
         return plain ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }

@@ -52,7 +52,10 @@ struct ReplayCommand: ParsableCommand {
         "Event files (.json, .jsonl, .ndjson); '-' for standard input.",
         discussion: "An RFC 3339 time between two files advances the clock there, firing due timers: "
             + "the daemon's clock follows the wall clock whenever its spools are drained, so a daemon's run is "
-            + "replayed as its files in the order it took them, with its clock's advances between them."))
+            + "replayed as its files in the order it took them, with its clock's advances between them. "
+            + "rules=DIR between two files evaluates what follows with the rules under DIR (context of "
+            + "declarations that stay is kept): a cluster's change of rules at one log position, as "
+            + "`contextd log export --output` writes it."))
     var files: [String]
 
     func validate() throws {
@@ -94,6 +97,13 @@ struct ReplayCommand: ParsableCommand {
                 replay.apply(file: reader)
                 progressLine?.progress.fileDone()
             case .advance(let time): replay.advance(to: time)
+            case .rules(let path):
+                switch RuleLoader.load(paths: [path]) {
+                case .success(let loaded): replay.replace(ruleSet: loaded)
+                case .failure(let failure):
+                    for diagnostic in failure.diagnostics { StandardError.write(diagnostic.description) }
+                    throw ExitStatus.configuration
+                }
             }
         }
         replay.finish(until: until.flatMap { Timestamp(rfc3339: $0) })

@@ -71,4 +71,37 @@ import Testing
         let plain = try ContextdProcess.run(["replay", "--rules", "rules"] + files)
         #expect(try plain.lines.map { try ContextdProcess.json($0)["rule"] as? String } == ["location-mismatch-fraud"])
     }
+
+    /// `rules=DIR` between two files evaluates what follows with the rules under DIR (a
+    /// cluster's change of rules at one log position, as `contextd log export` writes it): the
+    /// same card use in Paris, before and after, gives a task in each rule set's words.
+    @Test func rulesBetweenFilesChangeTheRulesThere() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switch-\(UUID().uuidString)")
+        let changed = directory.appendingPathComponent("rules")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: "rules"), to: changed)
+        let fraud = changed.appendingPathComponent("fraud.yaml")
+        try (try String(contentsOf: fraud, encoding: .utf8)).replacingOccurrences(of: "Possible card fraud:", with: "Likely card fraud:")
+            .write(to: fraud, atomically: true, encoding: .utf8)
+        func pair(_ prefix: String, _ hour: Int) throws -> String {
+            let path = directory.appendingPathComponent("\(prefix).jsonl").path
+            // A customer of its own: one alert per customer and day.
+            try ([Self.line("\(prefix)-1", "location.checkin", "2026-11-22T\(hour):00:00Z", Self.checkin),
+                Self.line("\(prefix)-2", "card.transaction", "2026-11-22T\(hour):40:00Z", Self.paris)].joined(separator: "\n") + "\n")
+                .replacingOccurrences(of: "cust-end", with: "cust-" + prefix)
+                .write(toFile: path, atomically: false, encoding: .utf8)
+            return path
+        }
+        let before = try pair("before", 10), after = try pair("after", 14)
+        let run = try ContextdProcess.run(["replay", "--rules", "rules", before, "rules=" + changed.path, after])
+        #expect(run.status == 0, "\(run.stderr)")
+        let whats = try run.lines.map { try ContextdProcess.json($0)["what"] as? String ?? "" }
+        #expect(whats.count == 2 && whats[0].hasPrefix("Possible card fraud:") && whats[1].hasPrefix("Likely card fraud:"),
+            "\(whats)")
+
+        let missing = try ContextdProcess.run(["replay", "--rules", "rules", before, "rules=" + directory.appendingPathComponent("none").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("error: no rules at"), "\(missing.stderr)")
+    }
 }

@@ -218,6 +218,74 @@ final class HeldTableLock {
         print("cluster rules: node-c refused partitions while its rules differed, took its share after the reload; \(compared) tasks compared")
     }
 
+    /// Decision 0018 §4: a change of rules rolled out node by node (node-a reloads, files go on
+    /// arriving, then node-b reloads) switches every partition at one log position, the `rules`
+    /// entry the heartbeat that saw both nodes run the new rules appended. Until then the cluster
+    /// evaluates with the rules it had, also on the node that reloaded first; after it, with the
+    /// new ones, also for partitions that were behind. The union of the outboxes equals `replay`
+    /// of the export, which switches there (`rules=DIR`), field by field.
+    @Test(.postgres) func aRuleChangeRolledOutNodeByNodeSwitchesEveryPartitionAtOnePosition() throws {
+        let cluster = try ClusterSandbox(nodes: ["node-a", "node-b"])
+        let files = EventMix(customers: 900, start: ClusterTests.start, seed: 5).files(perFile: 20)
+        let wave = files.count / 3
+        var random = SplitMix(state: 29)
+        try cluster.dropAtRandom(files[..<wave], random: &random)
+        try cluster.startAll()
+        try cluster.waitUntilSettled()
+
+        /// `node`'s rent rule says "might" where it said "may" (its tasks go to the outbox, which
+        /// is compared with replay); reloaded with SIGHUP.
+        func change(_ node: DaemonSandbox) throws {
+            let rent = node.rules.appendingPathComponent("rent.yaml")
+            let text = try String(contentsOf: rent, encoding: .utf8)
+            try text.replacingOccurrences(of: "Your balance may not cover", with: "Your balance might not cover")
+                .write(to: rent, atomically: true, encoding: .utf8)
+            let reloads = node.logText.components(separatedBy: "rules reloaded").count
+            #expect(kill(try #require(node.process?.processIdentifier), SIGHUP) == 0)
+            try cluster.waitUntil("\(node.nodeName) reloads", timeout: 30) {
+                node.logText.components(separatedBy: "rules reloaded").count > reloads
+            }
+        }
+        let before = try #require(try cluster.value("SELECT fingerprint FROM cluster"))
+        try change(cluster["node-a"])
+        try cluster.dropAtRandom(files[wave..<(2 * wave)], random: &random)
+        try cluster.waitUntil("node-b holds every partition while node-a's rules differ", timeout: 60) {
+            try cluster.partitions(of: "node-b") == 64
+        }
+        try cluster.waitUntilSettled()
+        #expect(try cluster.value("SELECT count(*)::text FROM event_log WHERE kind = 'rules'") == "0")
+        #expect(try cluster.value("SELECT fingerprint FROM cluster") == before, "one node alone does not change the cluster's rules")
+
+        try change(cluster["node-b"])
+        try cluster.dropAtRandom(files[(2 * wave)...], random: &random)
+        try cluster.waitUntil("the cluster runs the new rules", timeout: 60) {
+            try cluster.value("SELECT fingerprint FROM cluster") != before
+        }
+        try cluster.waitUntilSettled()
+        try cluster.waitUntil("both nodes hold partitions again", timeout: 60) {
+            try cluster.partitions(of: "node-a") > 0 && cluster.partitions(of: "node-b") > 0
+        }
+        try cluster.waitUntilSettled()
+        try cluster.stopAll()
+
+        let switches = try cluster.database.execute("SELECT pos || ' ' || body FROM event_log WHERE kind = 'rules'")
+        #expect(switches.count == 1, "one change, one entry: \(switches)")
+        let after = try #require(try cluster.value("SELECT fingerprint FROM cluster"))
+        #expect(switches.first??.hasSuffix(" " + after) == true)
+        let said = cluster.nodes.flatMap { $0.logText.split(separator: "\n").filter { $0.contains("the cluster's rules switched") } }
+        #expect(!said.isEmpty && said.allSatisfy { $0.contains("rules=\(after)") }, "\(said)")
+        let arguments = try cluster.exportArguments()
+        #expect(arguments.filter { $0.hasPrefix("rules=") }.count == 1, "\(arguments)")
+        let compared = try ClusterTests.expectReplayOfTheExport(cluster, files: files)
+        // Tasks of both rule sets in the outboxes, so the switch fell inside the run.
+        let outbox = try cluster.outboxTasks().values
+        let old = outbox.filter { $0.contains("Your balance may not cover") }.count
+        let new = outbox.filter { $0.contains("Your balance might not cover") }.count
+        #expect(old > 0 && new > 0, "rent tasks before the change \(old), after \(new)")
+        print("cluster rule switch: one switch at \(switches.first.flatMap { $0 } ?? "?"), \(compared) tasks compared, "
+            + "\(old) rent tasks before it and \(new) after")
+    }
+
     /// With the stock rules, a node says which policies are not exact on several nodes yet, once
     /// a second node shows; a node alone (every partition in one engine) says nothing.
     @Test(.postgres) func aNodeNamesThePoliciesThatCrossPartitionsOnceASecondNodeShows() throws {

@@ -173,7 +173,7 @@ import Testing
     @discardableResult
     static func expectReplayOfTheExport(_ cluster: ClusterSandbox, files: [(name: String, text: String)]) throws -> Int {
         let arguments = try cluster.exportArguments()
-        let exported = try arguments.filter { $0.hasPrefix("/") }.flatMap {
+        let exported = try arguments.filter { $0.hasSuffix(".jsonl") }.flatMap {
             try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").map(String.init)
         }
         let dropped = Set(files.flatMap { $0.text.split(separator: "\n").map(String.init) })

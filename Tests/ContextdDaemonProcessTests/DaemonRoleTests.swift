@@ -53,7 +53,7 @@ import Testing
         ownerAddress.user = "contextd_owner"
         let migrated = try sandbox.runToEnd(["migrate"], config: "owner.yaml")
         #expect(migrated.status == 0, "\(migrated.error)")
-        #expect(migrated.output == "applied pg1-schema\napplied pg2-event-log\napplied pg3-cluster\napplied pg4-watermark\nthe store at \(ownerAddress) is up to date (4 migration(s) applied)\n")
+        #expect(migrated.output == "applied pg1-schema\napplied pg2-event-log\napplied pg3-cluster\napplied pg4-watermark\napplied pg5-rule-switch\nthe store at \(ownerAddress) is up to date (5 migration(s) applied)\n")
 
         // The daemon's role finds nothing to do, without DDL: `migrate` and the start-up's.
         let current = try sandbox.runToEnd(["migrate"])
@@ -69,7 +69,7 @@ import Testing
         #expect(sandbox.names(in: "done").count == files.count)
         #expect(try OutboxComparison.expectSameTasks(sandbox, files: copies) > 5)
         #expect(!sandbox.logText.contains(" error "), "\(sandbox.logText.suffix(2000))")
-        #expect(try database.execute("SELECT count(*)::text FROM contextd_migration") == ["4"])
+        #expect(try database.execute("SELECT count(*)::text FROM contextd_migration") == ["5"])
         #expect(try database.execute("SELECT tableowner::text FROM pg_tables WHERE tablename = 'task'") == ["contextd_owner"])
     }
 }

@@ -66,12 +66,12 @@ import Testing
         let address = try #require(sandbox.postgres?.address)
         let first = try sandbox.runToEnd(["migrate"])
         #expect(first.status == 0)
-        #expect(first.output == "applied pg1-schema\napplied pg2-event-log\napplied pg3-cluster\napplied pg4-watermark\nthe store at \(address) is up to date (4 migration(s) applied)\n")
+        #expect(first.output == "applied pg1-schema\napplied pg2-event-log\napplied pg3-cluster\napplied pg4-watermark\napplied pg5-rule-switch\nthe store at \(address) is up to date (5 migration(s) applied)\n")
         #expect(first.error == "")
         let second = try sandbox.runToEnd(["migrate"])
         #expect(second.status == 0)
         #expect(second.output == "the store at \(address) is up to date\n")
-        #expect(try sandbox.postgres?.execute("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark"])
+        #expect(try sandbox.postgres?.execute("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark", "pg5-rule-switch"])
     }
 }
 

@@ -19,16 +19,19 @@ final class Cohort {
     /// moved only the clock wait for the next commit).
     var committed: Int64
     let engine: Engine
+    /// The fingerprint of the cluster's rules its engine runs: those in force at ``position``.
+    var rules: String
     /// What its steps that reach other partitions wait for; nil when none do.
     var watermark: PartitionWatermark?
     /// Log entries read and decoded for it but not applied yet (``LogEvaluation``).
     var readAhead: [LogEvaluation.Step] = []
 
-    init(leases: [Int: Int64], position: Int64, engine: Engine) {
+    init(leases: [Int: Int64], position: Int64, engine: Engine, rules: String) {
         self.leases = leases
         self.position = position
         self.committed = position
         self.engine = engine
+        self.rules = rules
     }
 
     var partitions: Set<Int> { Set(leases.keys) }

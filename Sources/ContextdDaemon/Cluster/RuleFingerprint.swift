@@ -1,4 +1,5 @@
 import ContextdRules
+import ContextdStore
 import Crypto
 import Foundation
 
@@ -11,22 +12,34 @@ import Foundation
 /// reads (``RuleSource/files(under:)``): rule tests and hidden files do not count.
 enum RuleFingerprint {
     static func of(paths: [String]) -> String {
-        var entries: [(name: String, digest: String)] = []
-        for root in paths {
-            // A path that is gone has no rules to fingerprint; the loader reports it.
-            guard let files = try? RuleSource.files(under: [root]) else { continue }
-            let prefix = root.hasSuffix("/") ? root : root + "/"
-            for file in files {
-                let name = file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
-                let bytes = FileManager.default.contents(atPath: file) ?? Data()
-                entries.append((name, FileDigest.hex(SHA256.hash(data: bytes))))
-            }
-        }
+        of(files: files(paths: paths))
+    }
+
+    /// The fingerprint of files named as ``files(paths:)`` names them.
+    static func of(files: [RuleFileText]) -> String {
         // By name, then by content: the rules directories' own paths differ from host to host.
+        let entries = files.map { ($0.name, FileDigest.hex(SHA256.hash(data: Array($0.text.utf8)))) }
         var hash = SHA256()
-        for entry in entries.sorted(by: { ($0.name, $0.digest) < ($1.name, $1.digest) }) {
-            hash.update(data: Array((entry.name + "\u{0}" + entry.digest + "\u{0}").utf8))
+        for entry in entries.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+            hash.update(data: Array((entry.0 + "\u{0}" + entry.1 + "\u{0}").utf8))
         }
         return String(FileDigest.hex(hash.finalize()).prefix(12))
+    }
+
+    /// The rule files under `paths`, each named relative to the path it was found under, with
+    /// its text: what a node keeps in the store under the fingerprint (decision 0018 §4).
+    static func files(paths: [String]) -> [RuleFileText] {
+        var files: [RuleFileText] = []
+        for root in paths {
+            // A path that is gone has no rules to fingerprint; the loader reports it.
+            guard let found = try? RuleSource.files(under: [root]) else { continue }
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            for file in found {
+                let name = file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
+                let bytes = FileManager.default.contents(atPath: file) ?? Data()
+                files.append(RuleFileText(name: name, text: String(decoding: bytes, as: UTF8.self)))
+            }
+        }
+        return files
     }
 }

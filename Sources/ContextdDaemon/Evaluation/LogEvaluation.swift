@@ -43,6 +43,10 @@ struct LogEvaluation {
         var ticks = 0
         /// Whether it ended before a step that waits for the watermark.
         var waiting = false
+        /// The fingerprint of the rules the slice's one entry switches to (a `rules` entry, which
+        /// is a slice of its own): the caller swaps them in, since they change what the next
+        /// entries mean (``CrossingPlan``, which events release).
+        var switchesRulesTo: String?
     }
 
     /// Why a slice could not be applied; nothing of it was.
@@ -98,6 +102,15 @@ struct LogEvaluation {
                 readAhead = Array(steps[index...])
                 break
             }
+            if case .rules(let fingerprint) = step.kind {
+                // On its own: what was read after it was read under the rules before it.
+                if index == 0 {
+                    slice.switchesRulesTo = fingerprint
+                    slice.lastPosition = step.position
+                    slice.entries = 1
+                }
+                break
+            }
             if let watermark, watermark.needs(step.kind, engine: engine) {
                 guard try watermark.mayApply(step, engine: engine, first: index == 0) else {
                     slice.waiting = true
@@ -114,6 +127,8 @@ struct LogEvaluation {
                 slice.changes += engine.advance(to: time)
             case .release(let event, let clockAfter):
                 slice.changes += engine.applyRelease(event, clockAfter: clockAfter)
+            case .rules:
+                break
             }
             watermark?.passed(step)
             slice.lastPosition = step.position
@@ -142,13 +157,15 @@ struct LogEvaluation {
             case clockStep(Timestamp)
             /// An event of a partition the engine does not hold that may release its deferred tasks.
             case release(Event, clockAfter: Timestamp)
+            /// The cluster's rules change to those of this fingerprint.
+            case rules(String)
         }
         var position: Int64
         var kind: Kind
         /// Whether it is an event of a partition the engine does not hold.
         var isForeign: Bool {
             switch kind {
-            case .event, .tick: false
+            case .event, .tick, .rules: false
             case .clockStep, .release: true
             }
         }
@@ -177,6 +194,11 @@ struct LogEvaluation {
             switch entry.kind {
             case .tick:
                 steps.append(Step(position: entry.position, kind: .tick(entry.time)))
+            case .rules:
+                guard let fingerprint = entry.body else {
+                    throw Failure(position: entry.position, reason: "a rules entry without the fingerprint of its rules")
+                }
+                steps.append(Step(position: entry.position, kind: .rules(fingerprint)))
             case .event:
                 let foreign = owning.map { owning in entry.partition.map { !owning.owns($0) } ?? false } ?? false
                 if foreign && (releases.isEmpty || entry.body == nil) {

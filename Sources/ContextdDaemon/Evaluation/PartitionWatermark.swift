@@ -89,6 +89,7 @@ final class PartitionWatermark {
         switch step {
         case .event(let event): plan.waitingTypes.contains(event.type) || firesTimer(engine, at: event.time)
         case .tick(let time), .clockStep(let time), .release(_, let time): firesTimer(engine, at: time)
+        case .rules: false
         }
     }
 

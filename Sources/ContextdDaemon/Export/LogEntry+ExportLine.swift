@@ -2,8 +2,9 @@ import ContextdEvents
 public import ContextdStore
 
 extension LogEntry {
-    /// The entry's line in `contextd log export`: the event's text on one line, or a tick's
-    /// clock step (`{"contextd_clock_step":"<RFC 3339>"}`).
+    /// The entry's line in `contextd log export`: the event's text on one line, a tick's
+    /// clock step (`{"contextd_clock_step":"<RFC 3339>"}`), or a change of the cluster's rules
+    /// (`{"contextd_rules":"<fingerprint>"}`).
     ///
     /// The text is the producer's, with two changes only. Its line breaks (a batch element's,
     /// whitespace between JSON tokens) become spaces. And when the text does not say the
@@ -14,6 +15,7 @@ extension LogEntry {
     /// (``LogEntry/eventKind``, as the ingesting node decoded it). A text that does not decode
     /// (a log changed by hand) is written as it is, for `replay` to reject with its reason.
     public var exportLine: String {
+        if kind == .rules { return #"{"contextd_rules":"\#(body ?? "")"}"# }
         guard kind == .event, let body else {
             return #"{"contextd_clock_step":"\#(time.rfc3339)"}"#
         }

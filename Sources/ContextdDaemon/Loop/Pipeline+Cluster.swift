@@ -29,12 +29,18 @@ final class NodeCluster {
     /// Whether the cohort furthest behind waits for other partitions (``PartitionWatermark``):
     /// the loop looks again soon rather than at its next rescan.
     var waitsForOthers = false
+    /// The rule sets the cohorts evaluate with: the cluster's at their positions.
+    let ruleSets: ClusterRuleSets
 
-    init(membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat, fingerprint: String) {
+    init(
+        membership: Membership, store: any ClusterMembership, heartbeat: NodeHeartbeat, fingerprint: String,
+        dataDirectory: String
+    ) {
         self.membership = membership
         self.fingerprint = fingerprint
         self.store = store
         self.heartbeat = heartbeat
+        ruleSets = ClusterRuleSets(dataDirectory: dataDirectory)
     }
 
     var node: String { membership.identity.node }
@@ -59,7 +65,10 @@ extension Pipeline {
         logger: Logger, wake: @escaping @Sendable () -> Void
     ) throws -> NodeCluster {
         let identity = NodeIdentity(node: settings.node, instance: try NodeInstance.id(in: configuration.dataDirectory))
-        let fingerprint = RuleFingerprint.of(paths: configuration.rules)
+        // Kept before it is reported: the cluster may switch to these rules at the first heartbeat.
+        let files = RuleFingerprint.files(paths: configuration.rules)
+        let fingerprint = RuleFingerprint.of(files: files)
+        try store.storeRuleSet(fingerprint, files: files)
         let membership = try store.join(identity, partitions: settings.partitions, lease: settings.lease,
             fingerprint: fingerprint)
         logger.notice("joined the cluster", metadata: [
@@ -68,7 +77,8 @@ extension Pipeline {
         ])
         let heartbeat = NodeHeartbeat(membership: membership, cluster: store, logger: logger, wake: wake)
         heartbeat.report { $0.fingerprint = fingerprint }
-        let cluster = NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint)
+        let cluster = NodeCluster(membership: membership, store: store, heartbeat: heartbeat, fingerprint: fingerprint,
+            dataDirectory: configuration.dataDirectory)
         let signal = cluster.progressSignal
         cluster.logWatch = store.watchLog {
             signal.signal()
@@ -77,14 +87,50 @@ extension Pipeline {
         return cluster
     }
 
-    /// After a reload: the node runs other rules now. The next step rebalances first: until the
-    /// cluster runs them too the node gives its partitions up, so it evaluates nothing with rules
-    /// the others do not run.
+    /// After a reload: the node loaded other rules. They are kept in the store, then reported
+    /// in a heartbeat at once; once every live node reports them, the heartbeat that sees it
+    /// appends a `rules` entry and every partition switches there (``switchRules(of:to:in:)``).
+    /// Until then the node holds no partition (the next step rebalances first), and its cohorts
+    /// never run the new rules before that entry.
     func noteRulesReloaded() {
         guard let cluster = nodeLog?.cluster else { return }
-        cluster.fingerprint = RuleFingerprint.of(paths: configuration.rules)
-        cluster.heartbeat.report { $0.fingerprint = cluster.fingerprint }
+        let files = RuleFingerprint.files(paths: configuration.rules)
+        let fingerprint = RuleFingerprint.of(files: files)
+        do {
+            try cluster.store.storeRuleSet(fingerprint, files: files)
+        } catch {
+            // Not reported then: the cluster cannot switch to rules it cannot read.
+            logger.error("the reloaded rules could not be kept in the store; the cluster keeps running the rules it has",
+                metadata: ["rules": "\(fingerprint)", "error": "\(error)"])
+            return
+        }
+        cluster.fingerprint = fingerprint
+        cluster.heartbeat.report { $0.fingerprint = fingerprint }
+        // At once, not at the next beat: when this node was the last to load them, the change
+        // lands in the log before anything appended after the reload, and the node keeps its
+        // partitions (its rules are the cluster's by the time it rebalances).
+        cluster.heartbeat.beat()
         cluster.lastRebalance = nil
+    }
+
+    /// The rule set of `fingerprint`, the node's own or as the store keeps it.
+    func clusterRuleSet(_ fingerprint: String, in cluster: NodeCluster) throws -> RuleSet {
+        try cluster.ruleSets.ruleSet(fingerprint, own: (cluster.fingerprint, ruleSet), store: cluster.store)
+    }
+
+    /// A `rules` entry: the cohort evaluates the entries after it with the rules of
+    /// `fingerprint`, and what crosses partitions is what those rules say.
+    func switchRules(of cohort: Cohort, to fingerprint: String, in cluster: NodeCluster) throws {
+        let ruleSet = try clusterRuleSet(fingerprint, in: cluster)
+        cohort.engine.replace(ruleSet: ruleSet)
+        cohort.rules = fingerprint
+        cohort.watermark = makeWatermark(for: cohort, in: cluster)
+        cohort.readAhead = []
+        cluster.ruleSets.keep(only: Set(cluster.cohorts.map(\.rules)).union([cluster.fingerprint]))
+        logger.notice("the cluster's rules switched", metadata: [
+            "rules": "\(fingerprint)", "position": "\(cohort.position)",
+            "partitions": "\(cohort.partitions.count)",
+        ])
     }
 
     /// Stops when another process joined under this node's id.
@@ -255,10 +301,12 @@ extension Pipeline {
     private func makeCohort(_ leases: [Int: Int64], position: Int64, clock: Timestamp?, cluster: NodeCluster) throws -> Cohort {
         let snapshot = try cluster.store.snapshot(partitions: leases.keys.sorted(), count: cluster.membership.partitions,
             clock: clock)
-        let engine = makeEngine(restoring: snapshot)
+        // The cluster's rules in force after `position`; a cluster that recorded none runs this node's.
+        let rules = try cluster.store.rulesInForce(after: position) ?? cluster.fingerprint
+        let engine = makeEngine(restoring: snapshot, ruleSet: try clusterRuleSet(rules, in: cluster))
         let count = cluster.membership.partitions
         engine.partitionOf = { Int(EntityPartition.of($0) % Int64(count)) }
-        let cohort = Cohort(leases: leases, position: position, engine: engine)
+        let cohort = Cohort(leases: leases, position: position, engine: engine, rules: rules)
         cohort.watermark = makeWatermark(for: cohort, in: cluster)
         return cohort
     }
@@ -268,7 +316,7 @@ extension Pipeline {
     /// cohort's engine to read again what other partitions write (the contexts it reads of
     /// their subjects, the keys their tasks share), or not to.
     func makeWatermark(for cohort: Cohort, in cluster: NodeCluster) -> PartitionWatermark? {
-        let plan = CrossingPlan(ruleSet)
+        let plan = CrossingPlan(cohort.engine.ruleSet)
         let count = cluster.membership.partitions
         guard !plan.isLocal, cohort.partitions.count < count else {
             cohort.engine.tracksEntityReads = false
@@ -347,6 +395,10 @@ extension Pipeline {
             readAhead: &cohort.readAhead)
         // A shared key that could not be read: what the engine did without it is not committed.
         try cohort.watermark?.failure.check()
+        if let fingerprint = slice.switchesRulesTo {
+            cohort.position = slice.lastPosition
+            try switchRules(of: cohort, to: fingerprint, in: cluster)
+        }
         cluster.waitsForOthers = slice.waiting && slice.entries == 0
         guard slice.entries > 0 else { return false }
         telemetry.crossings(releases: engine.statistics.crossingReleases - before.crossingReleases,

@@ -134,8 +134,8 @@ final class Pipeline {
 
     /// An engine with the loop's rules and settings, restored from `snapshot`, reading contexts
     /// back from the store.
-    func makeEngine(restoring snapshot: EngineSnapshot) -> Engine {
-        let engine = Engine(ruleSet: ruleSet, dedupRetention: configuration.dedupRetention,
+    func makeEngine(restoring snapshot: EngineSnapshot, ruleSet: RuleSet? = nil) -> Engine {
+        let engine = Engine(ruleSet: ruleSet ?? self.ruleSet, dedupRetention: configuration.dedupRetention,
             allowedLateness: configuration.allowedLateness, restoring: snapshot)
         engine.contextSource = storedContexts
         engine.recordsChanges = true
@@ -144,17 +144,13 @@ final class Pipeline {
         return engine
     }
 
-    /// Swaps the rule set between two events (the loop calls it between files).
+    /// Swaps the rule set between two events (the loop calls it between files). A node of a
+    /// cluster only takes note: its cohorts keep the cluster's rules until the log switches
+    /// every partition at one position (decision 0018 §4, ``noteRulesReloaded()``).
     func replace(ruleSet: RuleSet) {
-        let retired = RetiredRuleSet(engine.ruleSet)
+        let retired = RetiredRuleSet(self.ruleSet)
         self.ruleSet = ruleSet
-        engine.replace(ruleSet: ruleSet)
-        for cohort in nodeLog?.cluster.cohorts ?? [] {
-            if cohort.engine !== engine { cohort.engine.replace(ruleSet: ruleSet) }
-            cohort.watermark = makeWatermark(for: cohort, in: nodeLog!.cluster)
-            // Read under the previous rules' plan (which events release deferred tasks).
-            cohort.readAhead = []
-        }
+        if nodeLog == nil { engine.replace(ruleSet: ruleSet) }
         noteRulesReloaded()
         explanations.scorers = ruleSet.scorers
         // Freeing a thousand compiled rules (closures in closures) takes milliseconds: another

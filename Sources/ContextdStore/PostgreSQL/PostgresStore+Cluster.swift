@@ -36,6 +36,10 @@ extension PostgresStore: ClusterMembership {
                 if stored == nil {
                     try link.run("INSERT INTO cluster (id, partitions, fingerprint) VALUES (1, \(partitions), \(fingerprint))")
                     try link.run("""
+                        INSERT INTO cluster_rules (from_pos, fingerprint) SELECT pos, \(fingerprint) FROM log_head WHERE id = 1
+                        ON CONFLICT (from_pos) DO NOTHING
+                        """)
+                    try link.run("""
                         INSERT INTO partition_lease (partition) SELECT generate_series(0, \(partitions - 1))
                         ON CONFLICT (partition) DO NOTHING
                         """)
@@ -97,13 +101,15 @@ extension PostgresStore: ClusterMembership {
                 guard (beat.metadata.rows ?? 0) > 0 else {
                     throw try Self.superseded(node: node, incarnation: membership.incarnation, link)
                 }
-                // Every live node runs the same other rules: the cluster's follow them.
-                try link.run("""
+                // Every live node runs the same other rules: the cluster's follow them, from one
+                // log position on.
+                let switched = try link.run("""
                     UPDATE cluster SET fingerprint = \(fingerprint)
                     WHERE id = 1 AND fingerprint IS DISTINCT FROM \(fingerprint) AND NOT EXISTS (
                         SELECT 1 FROM node WHERE left_at IS NULL AND heartbeat_at > now() - lease_ms * interval '1 millisecond'
                             AND fingerprint <> \(fingerprint))
                     """)
+                if (switched.metadata.rows ?? 0) > 0 { try Self.appendRulesEntry(fingerprint, link) }
                 try link.run("""
                     UPDATE partition_lease SET expires_at = now() + \(membership.lease.milliseconds) * interval '1 millisecond'
                     WHERE owner = \(node) AND owner_incarnation = \(membership.incarnation)

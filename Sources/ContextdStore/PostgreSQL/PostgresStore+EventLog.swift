@@ -127,7 +127,7 @@ extension PostgresStore: EventLog {
         return try onWriter("read the event log") { link in
             try link.run("""
                 SELECT pos, kind, partition, source, id, time, clock_after, event_kind,
-                    CASE WHEN partition % \(Int64(count)) = ANY(\(owned)::bigint[]) THEN body END AS body
+                    CASE WHEN partition IS NULL OR partition % \(Int64(count)) = ANY(\(owned)::bigint[]) THEN body END AS body
                 FROM event_log WHERE pos > \(position) ORDER BY pos LIMIT \(limit)
                 """).rows.map(Self.logEntry)
         }
@@ -205,7 +205,7 @@ extension PostgresStore: EventLog {
     }
 
     /// The head under its row lock: the last position and its clock.
-    private static func lockHead(_ link: PostgresConnectionLink) throws -> (position: Int64, clock: Int64?) {
+    static func lockHead(_ link: PostgresConnectionLink) throws -> (position: Int64, clock: Int64?) {
         guard let row = try link.run("SELECT pos, clock FROM log_head WHERE id = 1 FOR UPDATE").rows.first else {
             throw PostgresStoreError(operation: "append to the event log", message: "log_head has no row; run `contextd migrate`")
         }

@@ -165,6 +165,27 @@ enum PostgresStoreMigrations {
         Migration(name: "pg4-watermark", statements: [
             "ALTER TABLE partition_lease ADD COLUMN next_timer bigint",
         ]),
+        // One rule set at a time (decision 0018 §4): every rule set a node loaded, as its files,
+        // so that any node can evaluate any position with the rules in force there; the
+        // positions the cluster's rules changed at (from_pos: the rules in force for the entries
+        // after it); and a `rules` entry in the log at each change, whose body is the
+        // fingerprint. A cluster created before this records its rules from position 0.
+        Migration(name: "pg5-rule-switch", statements: [
+            """
+            CREATE TABLE rule_set (
+                fingerprint text PRIMARY KEY,
+                files text NOT NULL,                       -- JSON: [{"name": …, "text": …}]
+                stored_at timestamptz NOT NULL DEFAULT now())
+            """,
+            """
+            CREATE TABLE cluster_rules (
+                from_pos bigint PRIMARY KEY,
+                fingerprint text NOT NULL)
+            """,
+            "INSERT INTO cluster_rules (from_pos, fingerprint) SELECT 0, fingerprint FROM cluster WHERE fingerprint IS NOT NULL",
+            "ALTER TABLE event_log DROP CONSTRAINT event_log_kind_check",
+            "ALTER TABLE event_log ADD CONSTRAINT event_log_kind_check CHECK (kind IN ('event', 'tick', 'rules'))",
+        ]),
     ]
 
     /// Applies the migrations `connection` has not recorded yet; returns their names.

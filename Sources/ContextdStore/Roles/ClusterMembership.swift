@@ -23,7 +23,8 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// returns the cluster as it is then. Throws ``ClusterRefusal/superseded`` when another
     /// incarnation of the node id replaced this one. `fingerprint` is the rules the node runs now;
     /// when every live node runs the same rules and they are not the cluster's, they become the
-    /// cluster's (``ClusterView/fingerprint``).
+    /// cluster's (``ClusterView/fingerprint``) at one log position: a `rules` entry appended in
+    /// the same transaction, from which every partition evaluates with them.
     func heartbeat(
         _ membership: Membership, drained: Bool, position: Int64, nextDeadline: Timestamp?, fingerprint: String
     ) throws -> ClusterView
@@ -59,6 +60,18 @@ public protocol ClusterMembership: AnyObject, Sendable {
     /// a node waits on before a step that reaches other partitions (decision 0018 §3).
     func progress() throws -> [Int: PartitionProgress]
 
+    /// Keeps a rule set's files under its fingerprint (nothing when that fingerprint is kept
+    /// already), so that any node can evaluate with it: a node stores the rules it loaded
+    /// before it reports their fingerprint (decision 0018 §4).
+    func storeRuleSet(_ fingerprint: String, files: [RuleFileText]) throws
+
+    /// The files of the rule set kept under `fingerprint`; nil when none is.
+    func ruleSetFiles(_ fingerprint: String) throws -> [RuleFileText]?
+
+    /// The fingerprint of the cluster's rules for the entries after `position`: those of the
+    /// last change at or before it. Nil for a cluster that never recorded one.
+    func rulesInForce(after position: Int64) throws -> String?
+
     /// A dedup key's time, or a limit key's times, as the partitions committed them: keys that
     /// tasks of several partitions share (``CrossingPlan/sharedKeyPrefixes``).
     func sharedDedupKey(_ key: String) throws -> Timestamp?
@@ -73,6 +86,18 @@ public protocol ClusterMembership: AnyObject, Sendable {
 /// A node as the cluster knows it: its configured id, and the instance (a random id kept in its
 /// data directory) that tells the same node restarted from a second process started elsewhere
 /// under the same id.
+/// One file of a rule set as the store keeps it: its name relative to the rules path it was
+/// found under (as ``RuleFingerprint`` names it) and its text.
+public struct RuleFileText: Sendable, Hashable, Codable {
+    public var name: String
+    public var text: String
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+    }
+}
+
 public struct NodeIdentity: Sendable, Hashable {
     public var node: String
     public var instance: String

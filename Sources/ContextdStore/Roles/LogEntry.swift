@@ -62,6 +62,9 @@ public struct LogEntry: Sendable, Hashable {
         case event
         /// A clock step of an idle cluster; no body, no partition.
         case tick
+        /// The cluster's rules change here (decision 0018 §4): every partition evaluates the
+        /// entries after it with the rule set whose fingerprint is ``LogEntry/body``. No partition.
+        case rules
     }
 
     /// Its place in the one order: 1, 2, 3 … without gaps.

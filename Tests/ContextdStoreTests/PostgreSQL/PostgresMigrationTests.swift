@@ -18,7 +18,7 @@ import Testing
             let again = try database.store(throughPort: database.server.port)
             defer { again.close() }
             #expect(try again.migrate() == [])
-            #expect(try await database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark"])
+            #expect(try await database.column("SELECT name FROM contextd_migration ORDER BY name") == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark", "pg5-rule-switch"])
             #expect(try again.snapshot().clock == F.nine, "nothing was recreated")
         }
     }
@@ -27,12 +27,12 @@ import Testing
         try await F.withDatabase { database in
             let store = try database.store(throughPort: database.server.port)
             defer { store.close() }
-            #expect(try store.migrate() == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark"])
+            #expect(try store.migrate() == ["pg1-schema", "pg2-event-log", "pg3-cluster", "pg4-watermark", "pg5-rule-switch"])
             #expect(try await database.column("""
                 SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables
                 WHERE table_schema = 'public'
-                """) == ["cluster,contextd_migration,dedup_key,engine_meta,entity_context,event_log,file_progress,file_reject,"
-                    + "limit_key,log_file,log_head,node,partition_lease,seen_event,suppressed_task,task,task_explanation,"
+                """) == ["cluster,cluster_rules,contextd_migration,dedup_key,engine_meta,entity_context,event_log,file_progress,file_reject,"
+                    + "limit_key,log_file,log_head,node,partition_lease,rule_set,seen_event,suppressed_task,task,task_explanation,"
                     + "task_outcome,timer"])
             #expect(try await database.column("""
                 SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.columns
