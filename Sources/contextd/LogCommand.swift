@@ -86,17 +86,18 @@ struct LogExportCommand: ParsableCommand {
         var sink: any LogExportSink = StreamSink()
         var position = after
         do {
+            let first = try log.firstPosition()
             if let output {
-                // The rules in force at the first entry: the `--rules` of the replay.
-                let first = try cluster?.rulesInForce(after: after).flatMap {
+                // The rules in force at the first entry exported (after a pruning, the first left):
+                // the `--rules` of the replay.
+                let rules = try cluster?.rulesInForce(after: max(after, first - 1)).flatMap {
                     try DirectorySink.writeRules($0, into: output, files: { try cluster?.ruleSetFiles($0) })
                 }
-                if let first {
-                    StandardError.write("contextd: the cluster's rules in force at the first entry are in \(first)")
+                if let rules {
+                    StandardError.write("contextd: the cluster's rules in force at the first entry are in \(rules)")
                 }
-                sink = DirectorySink(directory: output, firstRules: first, ruleFiles: { try cluster?.ruleSetFiles($0) })
+                sink = DirectorySink(directory: output, firstRules: rules, ruleFiles: { try cluster?.ruleSetFiles($0) })
             }
-            let first = try log.firstPosition()
             if first > after + 1 {
                 // Pruned (`cluster.log_retention`): the export starts at the first entry left.
                 StandardError.write("""
