@@ -204,7 +204,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents"], swiftSettings: strict),
+        .testTarget(
+            name: "ContextdSpoolTests", dependencies: ["ContextdSpool", "ContextdEvents", "ContextdTestKit"], swiftSettings: strict),
         .testTarget(
             name: "ContextdCLITests", dependencies: ["contextd", "ContextdTestKit"], exclude: ["Fixtures"], swiftSettings: strict),
     ]

@@ -1,4 +1,5 @@
 import ContextdSpool
+import ContextdTestKit
 import Foundation
 import Synchronization
 import Testing
@@ -10,7 +11,10 @@ import Testing
 /// may not be returned, and on ext4 (entries in hash order) one renamed in after another can be
 /// returned while the other is not. The daemon once took `batch-01556` before `batch-01554` and
 /// `-01555` that way, under load, and so differed from `replay` of the files in order.
-@Suite("Spool: listing order while files arrive", .serialized)
+///
+/// It lists for seconds on its thread: it takes a turn among the tests that block one, or it
+/// would starve the in-process HTTP servers of other tests on a 2-core machine.
+@Suite("Spool: listing order while files arrive", .serialized, .blocksAThread)
 struct SpoolListingOrderTests {
     @Test func everyListingWhileFilesArriveIsAPrefixOfTheDropOrder() throws {
         let fixture = try SpoolFixture()
@@ -22,8 +26,8 @@ struct SpoolListingOrderTests {
         let producer = Thread {
             for name in names {
                 // As SpoolFixture.drop: written in tmp/, renamed into new/.
-                FileManager.default.createFile(atPath: tmp, contents: Data("{}\n".utf8))
-                rename(tmp, new + name)
+                _ = FileManager.default.createFile(atPath: tmp, contents: Data("{}\n".utf8))
+                _ = rename(tmp, new + name)
                 dropped.add(1, ordering: .sequentiallyConsistent)
             }
         }
