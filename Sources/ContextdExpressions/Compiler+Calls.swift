@@ -18,6 +18,14 @@ extension Compiler {
             return compileHostCall(function, syntaxes, nameRange: nameRange, range: range, in: scope)
         }
         if let builtin = Builtins.table[name] {
+            if let keyed = Self.keyedForm[name], syntaxes.count == 3, case .identifier = syntaxes[1].kind {
+                // `items.sort(x, x.amount)`: the keyed form was meant; the name it binds is no
+                // unknown identifier, so say that one thing.
+                _ = compile(syntaxes[0], in: scope)
+                report("'\(name)' takes \(builtin.arity), got 3; to order by a key, use '\(keyed)': "
+                    + "items.\(keyed)(x, x.amount)", nameRange)
+                return .failed
+            }
             return compileBuiltinCall(builtin, syntaxes, nameRange: nameRange, range: range, in: scope)
         }
         for syntax in syntaxes { _ = compile(syntax, in: scope) }
@@ -28,6 +36,10 @@ extension Compiler {
         }
         return .failed
     }
+
+    /// Built-ins of one argument whose keyed form is a comprehension, for the mistake of giving
+    /// them a key (`max` and `min` take several numbers, so three arguments are no mistake there).
+    static let keyedForm: [String: String] = ["sort": "sort_by"]
 
     /// Reports a wrong argument count; true when the count is right.
     mutating func checkArity(_ arity: Arity, of name: String, count: Int, at range: SourceRange) -> Bool {

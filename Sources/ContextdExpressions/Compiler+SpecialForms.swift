@@ -143,7 +143,7 @@ extension Compiler {
         let body = compile(syntaxes[2], in: scope.adding(variable, type: elementType))
         switch form {
         case .map: break
-        case .maxBy, .minBy:
+        case .maxBy, .minBy, .sortBy:
             if !TypeChecker.isOrdered(body.type) {
                 report(
                     "'\(name)' needs a number, string, timestamp or duration to compare, not \(body.type)",
@@ -155,7 +155,7 @@ extension Compiler {
         }
         let type: ValueType =
             switch form {
-            case .filter: .list(elementType)
+            case .filter, .sortBy: .list(elementType)
             case .map: .list(body.type)
             case .exists, .all: .bool
             case .countIf: .number

@@ -10,6 +10,7 @@ enum SpecialForm: String, CaseIterable, Sendable {
     case countIf = "count_if"
     case maxBy = "max_by"
     case minBy = "min_by"
+    case sortBy = "sort_by"
 
     var isComprehension: Bool { self != .has && self != .matches }
 
@@ -17,7 +18,7 @@ enum SpecialForm: String, CaseIterable, Sendable {
     var example: String {
         switch self {
         case .map: "x * 2"
-        case .maxBy, .minBy: "x.amount"
+        case .maxBy, .minBy, .sortBy: "x.amount"
         default: "x > 0"
         }
     }

@@ -21,6 +21,16 @@ import Testing
         ("payments.min_by(p, p.due).id", .string("p2")),
         ("[].max_by(p, p)", .null),
         ("[2, 9, 9].max_by(n, n)", .number(9)),
+        // sort_by: ascending by the key; ties keep their order; null keys last, in their order.
+        ("payments.sort_by(p, p.amount).map(p, p.id)", .list([.string("p2"), .string("p3"), .string("p1")])),
+        ("payments.sort_by(p, -p.amount).map(p, p.id)", .list([.string("p1"), .string("p3"), .string("p2")])),
+        ("payments.sort_by(p, p.due).map(p, p.id)", .list([.string("p2"), .string("p3"), .string("p1")])),
+        (
+            "[{'n': 'b', 'k': 1}, {'n': 'a', 'k': null}, {'n': 'c', 'k': 1}, {'n': 'd', 'k': 0}].sort_by(e, e.k).map(e, e.n)",
+            .list([.string("d"), .string("b"), .string("c"), .string("a")])
+        ),
+        ("['pear', 'fig', 'apple'].sort_by(w, size(w))", .list([.string("fig"), .string("pear"), .string("apple")])),
+        ("[].sort_by(x, x)", .list([])),
         ("x.nested.map(k, k + '!')", .list([.string("deep!")])),
         // Nested comprehensions see the outer local.
         (
@@ -53,6 +63,14 @@ import Testing
         )
         #expect(try harness.compile("payments.max_by(p, p.due)").get().type == .record(Harness.paymentType))
         #expect(try harness.compile("numbers.count_if(n, n > 1)").get().type == .number)
+        #expect(try harness.compile("payments.sort_by(p, p.due)").get().type == .list(.record(Harness.paymentType)))
+    }
+
+    @Test func sortByKeysOfTwoKindsIsARunTimeErrorAtTheKey() {
+        let source = "[1, 'a'].sort_by(v, [v][0])"
+        let failure = harness.failure(source)
+        #expect(failure?.message == "'sort_by' needs keys of one kind, not number and string")
+        #expect(failure?.range == range(of: "[v][0]", in: source))
     }
 
     @Test(arguments: [
@@ -69,6 +87,15 @@ import Testing
             "'max_by' needs a number, string, timestamp or duration to compare, not bool", "p.category == 'rent'"
         ),
         ("numbers.map(n, m)", "unknown identifier 'm'; did you mean 'n'?", "m)"),
+        (
+            "payments.sort_by(p, p.category == 'rent')",
+            "'sort_by' needs a number, string, timestamp or duration to compare, not bool", "p.category == 'rent'"
+        ),
+        (
+            "payments.sort(p, p.amount)",
+            "'sort' takes 1 argument, got 3; to order by a key, use 'sort_by': items.sort_by(x, x.amount)", "sort"
+        ),
+
     ])
     func comprehensionErrors(source: String, message: String, at part: String) {
         let diagnostics = harness.diagnostics(source)
