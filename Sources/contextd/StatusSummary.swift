@@ -58,10 +58,9 @@ struct StatusSummary {
                 detail("\(node.id): \(node.live ? "live" : "gone"), \(node.partitions) partitions, applied \(node.position), "
                     + "rules \(node.rules)\(node.drained ? "" : ", spools busy"), heartbeat \(node.heartbeatAt)")
             }
-            let behind = cluster.partitions.filter { $0.lag > 0 }.sorted { $0.lag > $1.lag }
-            let unowned = cluster.partitions.filter { $0.owner == nil }.map(\.partition)
+            let unowned = cluster.unowned
             detail("partitions: \(cluster.partitions.count), unowned \(unowned.isEmpty ? "none" : unowned.map(String.init).joined(separator: ",")), "
-                + "most behind: " + (behind.prefix(3).map { "\($0.partition) (\($0.owner ?? "-"), \($0.lag))" }.joined(separator: ", ")
+                + "most behind: " + (cluster.mostBehind(3).map { "\($0.partition) (\($0.owner ?? "-"), \($0.lag))" }.joined(separator: ", ")
                     .nonEmpty ?? "none"))
         }
         return lines

@@ -88,7 +88,7 @@ struct ClusterView {
         .element("section", [("class", "card wide"), ("aria-labelledby", "h-partitions")]) {
             HTML.element("h2", [("id", "h-partitions")]) { "Partitions" }
             HTML.element("p", [("data-status-list", "cluster.partition_summary")]) {
-                Self.partitionSummary(cluster.partitions)
+                Self.partitionSummary(cluster)
             }
             HTML.element("div", [("class", "scroll")]) {
                 HTML.element("table", [("id", "partitions"), ("class", "compact")]) {
@@ -127,10 +127,10 @@ struct ClusterView {
     }
 
     /// "64 partitions · unowned: none · most behind: 12 (node-b, 40)".
-    static func partitionSummary(_ partitions: [StatusReport.ClusterStatus.Partition]) -> String {
-        let unowned = partitions.filter { $0.owner == nil }.map { String($0.partition) }
-        let behind = partitions.filter { $0.lag > 0 }.sorted { ($1.lag, $0.partition) < ($0.lag, $1.partition) }.prefix(3)
-        return "\(partitions.count) partitions · unowned: \(unowned.isEmpty ? "none" : unowned.joined(separator: ", "))"
+    static func partitionSummary(_ cluster: StatusReport.ClusterStatus) -> String {
+        let unowned = cluster.unowned.map(String.init)
+        let behind = cluster.mostBehind(3)
+        return "\(cluster.partitions.count) partitions · unowned: \(unowned.isEmpty ? "none" : unowned.joined(separator: ", "))"
             + " · most behind: "
             + (behind.isEmpty ? "none" : behind.map { "\($0.partition) (\($0.owner ?? "nobody"), \($0.lag))" }
                 .joined(separator: ", "))

@@ -49,6 +49,15 @@ extension StatusReport {
             try keys.encode(partitions, forKey: .partitions)
         }
 
+        /// The partitions nobody holds, in order.
+        public var unowned: [Int] { partitions.filter { $0.owner == nil }.map(\.partition) }
+
+        /// The `count` partitions furthest behind the head (largest lag first, then by number);
+        /// none that has caught up. What `contextd status` and the console's Cluster page name.
+        public func mostBehind(_ count: Int) -> [Partition] {
+            Array(partitions.filter { $0.lag > 0 }.sorted { ($1.lag, $0.partition) < ($0.lag, $1.partition) }.prefix(count))
+        }
+
         public struct Node: Codable, Sendable, Equatable {
             public var id: String
             public var live: Bool
